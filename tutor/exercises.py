@@ -1,0 +1,267 @@
+"""Exercises and their tests: the bundled TOML pack and the JSONL task format of the shared datasets.
+
+A pack is a folder of ``*.toml`` files, one exercise each. A JSONL task file has one task a line (the format of
+``shared/datasets``). Loading never stops at the first bad exercise: each problem becomes a ``PackError`` naming
+the file, the exercise and the field, and the other exercises still load.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor.paths import resources_dir
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One test: either ``call`` (an expression) compared with ``expected`` (a Python literal),
+    or ``code`` (statements such as an ``assert``) that must run without raising."""
+
+    __test__ = False  # not a pytest test class
+
+    call: str | None = None
+    expected: str | None = None
+    code: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What the learner sees in the test table."""
+        return self.call if self.call is not None else (self.code or "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"call": self.call, "expected": self.expected, "code": self.code}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A programming exercise. ``solution`` is for tests of the tutor itself, never shown to learners."""
+
+    id: str
+    title: str
+    description: str
+    entry: str
+    tests: tuple[TestCase, ...]
+    starter: str = ""
+    solution: str | None = None
+    prelude: str = ""
+    topic: str = ""
+    difficulty: int = 1
+    avoid: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PackError:
+    """A problem found while loading: which file, which exercise, which field, and what is wrong."""
+
+    file: str
+    exercise: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: exercise {self.exercise!r}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    """Exercises that loaded, and the errors for those that did not."""
+
+    exercises: list[Exercise] = field(default_factory=list)
+    errors: list[PackError] = field(default_factory=list)
+
+    def extend(self, other: LoadResult) -> None:
+        self.exercises.extend(other.exercises)
+        self.errors.extend(other.errors)
+
+    def find(self, exercise_id: str) -> Exercise | None:
+        return next((ex for ex in self.exercises if ex.id == exercise_id), None)
+
+
+class _FieldError(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def bundled_pack_dir() -> Path:
+    return resources_dir() / "packs" / "basics"
+
+
+def load_bundled() -> LoadResult:
+    """The exercises that ship with the app."""
+    return load_pack(bundled_pack_dir())
+
+
+def load_exercises(tasks: Iterable[Path] = ()) -> LoadResult:
+    """The bundled pack, plus the exercises of any JSONL task files given."""
+    result = load_bundled()
+    for path in tasks:
+        result.extend(load_tasks(path))
+    return result
+
+
+def load_pack(folder: Path) -> LoadResult:
+    """Load every ``*.toml`` exercise in ``folder``, in file-name order."""
+    result = LoadResult()
+    if not folder.is_dir():
+        result.errors.append(PackError(str(folder), "", "", "exercise pack folder not found"))
+        return result
+    for path in sorted(folder.glob("*.toml")):
+        _load_toml_exercise(path, result)
+    _report_duplicate_ids(result)
+    return result
+
+
+def _load_toml_exercise(path: Path, result: LoadResult) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}"))
+        return
+    exercise_id = str(data.get("id", path.stem))
+    try:
+        result.exercises.append(_exercise_from_mapping(data, str(path)))
+    except _FieldError as exc:
+        result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message))
+
+
+def load_tasks(path: Path) -> LoadResult:
+    """Load a JSONL task file (the format of ``shared/datasets``): one task a line."""
+    result = LoadResult()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        result.errors.append(PackError(str(path), "", "", f"cannot read task file: {exc}"))
+        return result
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.errors.append(PackError(where, f"line {number}", "", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(data, dict):
+            result.errors.append(PackError(where, f"line {number}", "", "a task must be a JSON object"))
+            continue
+        try:
+            result.exercises.append(_exercise_from_mapping(data, where))
+        except _FieldError as exc:
+            result.errors.append(PackError(where, str(data.get("id", f"line {number}")), exc.field, exc.message))
+    _report_duplicate_ids(result)
+    return result
+
+
+def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
+    exercise_id = _text(data, "id")
+    entry = _text(data, "entry")
+    if not entry.isidentifier():
+        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    starter = _text(data, "starter", required=False)
+    solution = data.get("solution")
+    if solution is not None and not isinstance(solution, str):
+        raise _FieldError("solution", "must be text")
+    for name, code in (("starter", starter), ("solution", solution), ("prelude", data.get("prelude") or "")):
+        _check_python(name, code)
+    return Exercise(
+        id=exercise_id,
+        title=_text(data, "title", required=False) or exercise_id,
+        description=_text(data, "description", required=False),
+        entry=entry,
+        tests=_tests(data.get("tests")),
+        starter=starter,
+        solution=solution,
+        prelude=_text(data, "prelude", required=False),
+        topic=_text(data, "topic", required=False),
+        difficulty=_difficulty(data.get("difficulty", 1)),
+        avoid=_avoid_list(data.get("avoid", [])),
+        source=source,
+    )
+
+
+def _text(data: dict[str, Any], name: str, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise _FieldError(name, "is missing")
+        return ""
+    if not isinstance(value, str):
+        raise _FieldError(name, f"must be text, not {type(value).__name__}")
+    if required and not value.strip():
+        raise _FieldError(name, "is empty")
+    return value
+
+
+def _check_python(name: str, code: str | None) -> None:
+    if not code:
+        return
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        raise _FieldError(name, f"is not valid Python (line {exc.lineno}: {exc.msg})") from None
+
+
+def _difficulty(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+        raise _FieldError("difficulty", "must be a whole number from 1 to 5")
+    return value
+
+
+def _avoid_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _FieldError("avoid", "must be a list of words")
+    return tuple(value)
+
+
+def _tests(value: Any) -> tuple[TestCase, ...]:
+    if not isinstance(value, list) or not value:
+        raise _FieldError("tests", "must be a non-empty list")
+    return tuple(_test(item, index) for index, item in enumerate(value, start=1))
+
+
+def _test(item: Any, index: int) -> TestCase:
+    where = f"tests[{index}]"
+    if not isinstance(item, dict):
+        raise _FieldError(where, "must be a table with 'call' and 'expected', or 'assert'")
+    if "assert" in item or "code" in item:
+        code = item.get("assert", item.get("code"))
+        if not isinstance(code, str) or not code.strip():
+            raise _FieldError(f"{where}.assert", "must be Python statements")
+        if "assert" in item and not code.lstrip().startswith("assert"):
+            code = f"assert {code}"
+        _check_python(f"{where}.assert", code)
+        return TestCase(code=code)
+    call, expected = item.get("call"), item.get("expected")
+    if not isinstance(call, str) or not call.strip():
+        raise _FieldError(f"{where}.call", "is missing")
+    if not isinstance(expected, str):
+        raise _FieldError(f"{where}.expected", "must be a Python literal written as text")
+    try:
+        ast.parse(call, mode="eval")
+    except SyntaxError as exc:
+        raise _FieldError(f"{where}.call", f"is not a Python expression ({exc.msg})") from None
+    return TestCase(call=call, expected=expected)
+
+
+def _report_duplicate_ids(result: LoadResult) -> None:
+    seen: set[str] = set()
+    unique: list[Exercise] = []
+    for exercise in result.exercises:
+        if exercise.id in seen:
+            result.errors.append(PackError(exercise.source, exercise.id, "id", "is used by another exercise"))
+            continue
+        seen.add(exercise.id)
+        unique.append(exercise)
+    result.exercises[:] = unique

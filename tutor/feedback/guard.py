@@ -1,0 +1,107 @@
+"""The leak guard: a hint may never hand over the solution, and must actually say something.
+
+A hint fails when it contains a code block or inline code, any line of the fixed program, a word from the
+teacher's avoid-list, or when it only restates the task, repeats itself, or is too vague to help. Each failure
+comes with a reason, so the pipeline can regenerate once and then fall back to the analysis hint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tutor.feedback.tokens import tokens
+
+_MIN_LINE_CHARS = 8
+_MAX_WORDS = 60
+_CODE_SIGNS = re.compile(
+    r"```|`[^`]+`|^\s*(def|for|while|if|return|import)\b.*:\s*$|\bdef \w+\(|\bclass \w+|lambda\s"
+    r"|\w\s*(==|!=|<=|>=|\+=|-=|\*=|//|\*\*)\s*\w|\w\[[^\]]*:[^\]]*\]|<[a-z_]+>",
+    re.M,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_CONCEPTS = {
+    "loop", "condition", "comparison", "index", "boundary", "base", "recursion", "recursive", "counter",
+    "operator", "range", "empty", "order", "keys", "dictionary", "off",
+}
+
+
+@dataclass
+class GuardVerdict:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def check_hint(
+    hint: str,
+    fixed_code: str | None,
+    learner_code: str,
+    avoid: tuple[str, ...] = (),
+    task_text: str = "",
+    facts: str = "",
+    focus: tuple[str, ...] = (),
+) -> GuardVerdict:
+    """Judge a hint. ``task_text`` is text it must not merely restate (the task, the worked example);
+    ``facts`` is what it may echo (the failing test's call and values); ``focus`` are words a specific hint
+    would use (the lines a repair changes, ``line N``)."""
+    reasons: list[str] = []
+    flat = normalise(hint)
+    words = _WORD.findall(flat)
+    if len(words) < 5:
+        reasons.append("too short to help")
+    if len(words) > _MAX_WORDS or len(re.findall(r"[.?!](\s|$)", hint)) > 3:
+        reasons.append("too long for a hint")
+    if _CODE_SIGNS.search(hint):
+        reasons.append("contains code")
+    reasons += _leaked_lines(flat, fixed_code)
+    reasons += [f"contains the avoided word {word!r}" for word in avoid if word.strip() and word.lower() in flat]
+    task_words = _WORD.findall(normalise(task_text))
+    if _overlap(words, task_words) > 0.5 or set(_ngrams(words, 6)) & set(_ngrams(task_words, 6)):
+        reasons.append("restates the task or the example")
+    if _repeats(words):
+        reasons.append("repeats itself")
+    if not _specific(words, flat, learner_code, facts, focus):
+        reasons.append("says nothing specific")
+    return GuardVerdict(ok=not reasons, reasons=reasons)
+
+
+def _leaked_lines(flat_hint: str, fixed_code: str | None) -> list[str]:
+    if not fixed_code:
+        return []
+    leaked = []
+    for line in fixed_code.splitlines():
+        flat_line = normalise(line)
+        compact = flat_line.replace(" ", "")
+        if len(compact) >= _MIN_LINE_CHARS and (flat_line in flat_hint or compact in flat_hint.replace(" ", "")):
+            leaked.append(f"contains a line of the fixed program ({line.strip()[:40]!r})")
+    return leaked
+
+
+def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def _overlap(hint_words: list[str], task_words: list[str]) -> float:
+    grams = _ngrams(hint_words, 4)
+    if not grams or not task_words:
+        return 0.0
+    task = set(_ngrams(task_words, 4))
+    return sum(g in task for g in grams) / len(grams)
+
+
+def _repeats(words: list[str]) -> bool:
+    grams = _ngrams(words, 3)
+    return any(grams.count(g) >= 3 for g in set(grams))
+
+
+def _specific(words: list[str], flat: str, learner_code: str, facts: str, focus: tuple[str, ...]) -> bool:
+    """Points somewhere: at the focus (where the bug is) when it is known, else at the code or the test."""
+    if focus:
+        return any(f.lower() in flat if " " in f else f.lower() in words for f in focus)
+    names = {t.value.lower() for t in tokens(learner_code) if t.value.isidentifier() and len(t.value) > 2}
+    fact_words = {w for w in _WORD.findall(normalise(facts)) if len(w) > 1}
+    return any(w in _CONCEPTS or w in names or w in fact_words for w in words)

@@ -1,0 +1,315 @@
+"""The hint pipeline (the Hints-In-Browser workflow), one function from learner code to a Hint.
+
+    tests ─► first failing test ─► k model repairs (+ one-token repairs, in a thread) ─► each validated by the
+    runner ─► passing repair with the least token edit distance ─► hint prompt (+ fix, + where it is) ─► grammar-
+    shaped explanation + hint ─► leak guard ─► one regeneration ─► else the analysis hint, which is always true.
+
+Every stage reports its time and token counts in ``Hint.timings`` / ``Hint.tokens``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.engines.base import Engine, GenerationParams, GenerationStats
+from tutor.exercises import Exercise
+from tutor.feedback import analysis, prompts
+from tutor.feedback.guard import check_hint
+from tutor.feedback.mutations import mutants
+from tutor.feedback.tokens import edit_distance
+from tutor.runner import Limits, TestReport, TestResult, passes
+from tutor.runner import run as run_tests
+
+VALIDATION_LIMITS = Limits(per_test_s=0.5, total_s=3.0)
+
+StageCallback = Callable[[str], None]
+TokenCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    repairs: int = 3
+    repair_temperature: float = 0.8
+    hint_temperature: float = 0.2
+    hint_max_tokens: int = 90
+    mutation_budget_s: float = 4.0
+    seed: int = 7
+    avoid: tuple[str, ...] = ()
+
+
+@dataclass
+class Repair:
+    code: str
+    source: str  # "model" | "one-token edit"
+    passed: bool
+    distance: int
+
+
+@dataclass
+class Hint:
+    """What the learner gets. ``source`` says whether the text is the model's or the analysis'."""
+
+    status: str  # "hint" | "passing" | "cancelled"
+    hint: str = ""
+    explanation: str = ""
+    source: str = ""
+    repair_passed: bool = False
+    repair_source: str = ""
+    repair_distance: int | None = None
+    failing_test: dict[str, Any] | None = None
+    engine: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "hint": self.hint,
+            "explanation": self.explanation,
+            "source": self.source,
+            "repair_passed": self.repair_passed,
+            "repair_source": self.repair_source,
+            "repair_distance": self.repair_distance,
+            "failing_test": self.failing_test,
+            "engine": self.engine,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "tokens": self.tokens,
+            "rejected": self.rejected,
+        }
+
+
+class HintPipeline:
+    """Runs the workflow for one request; ``cancel()`` from another thread stops it between tokens."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: PipelineConfig | None = None,
+        on_stage: StageCallback | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> None:
+        self.engine = engine
+        self.config = config or PipelineConfig()
+        self.on_stage = on_stage or (lambda stage: None)
+        self.on_token = on_token or (lambda piece: None)
+        self._cancelled = threading.Event()
+        self._timings: dict[str, float] = {}
+        self._tokens: dict[str, int] = {}
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self.engine.cancel()
+
+    # -- the workflow ---------------------------------------------------------------------------------------
+    def run(self, exercise: Exercise, code: str, report: TestReport | None = None) -> Hint:
+        started = time.perf_counter()
+        self._timings, self._tokens = {}, {}
+        hint = self._run(exercise, code, report)
+        hint.engine = self.engine.info().to_json()
+        self._timings["total_s"] = time.perf_counter() - started
+        hint.timings, hint.tokens = self._timings, self._tokens
+        return hint
+
+    def _run(self, exercise: Exercise, code: str, report: TestReport | None) -> Hint:
+        self.on_stage("testing")
+        if report is None:
+            with self._timed("tests_s"):
+                report = run_tests(exercise, code)
+        if report.passed:
+            return Hint(status="passing", hint="All tests pass: nothing to fix.", source="tests")
+        if report.syntax_error is not None:
+            return Hint(status="hint", hint=analysis.describe_syntax(report.syntax_error), source="analysis",
+                        explanation="The program has a syntax error, so no test could run.")
+        failure = report.first_failure
+        assert failure is not None
+        context = prompts.shared_context(exercise, code, failure)
+        self.on_stage("repairing")
+        best = self._best_repair(exercise, code, context, failure)
+        if self._cancelled.is_set():
+            return Hint(status="cancelled")
+        self.on_stage("writing hint")
+        hint = self._write_hint(exercise, code, context, failure, best)
+        hint.failing_test = {"call": failure.call, "status": failure.status, "expected": failure.expected,
+                             "got": failure.got, "message": failure.message, "line": failure.line}
+        if best is not None:
+            hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance
+        return hint
+
+    # -- repairs --------------------------------------------------------------------------------------------
+    def _best_repair(self, exercise: Exercise, code: str, context: str, failure: TestResult) -> Repair | None:
+        found: list[Repair] = []
+        one_token_found = threading.Event()
+        search = threading.Thread(
+            target=self._search_one_token_repairs, args=(exercise, code, failure, found, one_token_found), daemon=True
+        )
+        with self._timed("repairs_s"):
+            search.start()
+            self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
+            search.join()
+        passing = [r for r in found if r.passed]
+        self._tokens["repair_candidates"] = len(found)
+        return min(passing, key=lambda r: (r.distance, r.source != "model")) if passing else None
+
+    def _model_repairs(
+        self, exercise: Exercise, code: str, context: str, first: str, found: list[Repair], stop: threading.Event
+    ) -> None:
+        chat = self.engine.info().chat_template
+        prompt = prompts.repair_prompt(context, chat)
+        max_tokens = max(64, int(len(code) / 2.5) + 48)
+        for index in range(self.config.repairs):
+            if stop.is_set() or self._cancelled.is_set():
+                break  # a one-token repair already passes: no model repair can be closer
+            params = GenerationParams(max_tokens=max_tokens, temperature=self.config.repair_temperature,
+                                      seed=self.config.seed + index, stop=prompts.REPAIR_STOPS)
+            generation = self.engine.generate(prompt, params)
+            with self._timed("repair_model_s"):
+                for _ in generation:
+                    if stop.is_set() or self._cancelled.is_set():
+                        break
+            self._count("repair", generation.stats)
+            if stop.is_set() or self._cancelled.is_set():
+                break
+            candidate = prompts.parse_repair(generation.text)
+            if candidate is None or candidate.strip() == code.strip():
+                continue
+            with self._timed("repair_validate_s"):
+                passed = passes(exercise, candidate, first, VALIDATION_LIMITS)
+            found.append(Repair(candidate, "model", passed, edit_distance(code, candidate)))
+
+    def _search_one_token_repairs(
+        self, exercise: Exercise, code: str, failure: TestResult, found: list[Repair], done: threading.Event
+    ) -> None:
+        deadline = time.perf_counter() + self.config.mutation_budget_s
+        tried = 0
+        with self._timed("one_token_search_s"):
+            for candidate in mutants(code, failure.line):
+                if time.perf_counter() > deadline or self._cancelled.is_set():
+                    break
+                tried += 1
+                if passes(exercise, candidate, failure.call, VALIDATION_LIMITS):
+                    found.append(Repair(candidate, "one-token edit", True, edit_distance(code, candidate)))
+                    done.set()
+                    break
+        self._tokens["one_token_candidates_tried"] = tried
+
+    # -- the hint -------------------------------------------------------------------------------------------
+    def _write_hint(
+        self, exercise: Exercise, code: str, context: str, failure: TestResult, best: Repair | None
+    ) -> Hint:
+        fixed = best.code if best else None
+        change = analysis.describe_change(code, fixed) if fixed else ""
+        prompt = prompts.hint_prompt(context, fixed, change, self.engine.info().chat_template)
+        avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
+        facts = f"{failure.call} {failure.expected or ''} {failure.got or ''} {failure.message}"
+        focus = _focus_words(code, fixed, failure)
+        task_text = f"{exercise.description}\n{prompts.EXAMPLE}"
+        rejected: list[dict[str, Any]] = []
+        for attempt in range(2):
+            if self._cancelled.is_set():
+                return Hint(status="cancelled")
+            params = GenerationParams(max_tokens=self.config.hint_max_tokens, temperature=self.config.hint_temperature,
+                                      seed=self.config.seed + 100 + attempt, repeat_penalty=1.3)
+            generation = self.engine.generate(prompt, params, prompts.HINT_GRAMMAR)
+            with self._timed("hint_model_s"):
+                for piece in generation:
+                    self.on_token(piece)
+            self._count("hint", generation.stats)
+            if generation.stats.finish == "cancelled" or self._cancelled.is_set():
+                return Hint(status="cancelled")
+            parsed = prompts.parse_hint(generation.text)
+            verdict = check_hint(parsed.hint, fixed, code, avoid, task_text, facts, focus)
+            explanation_verdict = check_hint(parsed.explanation, fixed, code, avoid, "", facts)
+            leaks = [r for r in explanation_verdict.reasons if r.startswith("contains")]
+            if verdict.ok and not leaks:
+                return Hint(status="hint", hint=parsed.hint, explanation=parsed.explanation, source="model",
+                            rejected=rejected)
+            rejected.append({"hint": parsed.hint, "reasons": verdict.reasons + leaks})
+        hint = self._analysis_hint(failure, change, fixed, code, avoid)
+        hint.rejected = rejected
+        return hint
+
+    @staticmethod
+    def _analysis_hint(failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> Hint:
+        observed = analysis.describe_failure(failure)
+        question = change or _question_without_repair(failure)
+        text = f"{observed} {question}"
+        if not check_hint(text, fixed, code, avoid).ok:
+            text = question  # the test itself echoes something the teacher asked hints to avoid
+        explanation = observed
+        if fixed:
+            kinds = ", ".join(sorted({c.kind for c in analysis.changes(code, fixed)}))
+            explanation += f" A repair that passes every test changes this kind of thing: {kinds}."
+        return Hint(status="hint", hint=text, explanation=explanation, source="analysis")
+
+    # -- bookkeeping ----------------------------------------------------------------------------------------
+    def _count(self, stage: str, stats: GenerationStats) -> None:
+        for key, value in (("prompt", stats.prompt_tokens), ("prompt_reused", stats.prompt_tokens_reused),
+                           ("completion", stats.completion_tokens)):
+            self._tokens[f"{stage}_{key}"] = self._tokens.get(f"{stage}_{key}", 0) + value
+        self._tokens[f"{stage}_calls"] = self._tokens.get(f"{stage}_calls", 0) + 1
+
+    def _timed(self, key: str) -> _Timer:
+        return _Timer(self._timings, key)
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], key: str) -> None:
+        self.timings, self.key = timings, key
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.key] = self.timings.get(self.key, 0.0) + time.perf_counter() - self.start
+
+
+def _focus_words(code: str, fixed: str | None, failure: TestResult) -> tuple[str, ...]:
+    """What a specific hint mentions: the lines a repair changes (their number, their names), else the line
+    where the error happened. Empty when nothing is known, and then the guard asks for any concrete reference."""
+    lines = sorted({c.line for c in analysis.changes(code, fixed)}) if fixed else ([failure.line] if failure.line else [])
+    if not lines:
+        return ()
+    source = code.splitlines()
+    names = {
+        word
+        for number in lines
+        if 0 < number <= len(source)
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", source[number - 1])
+        if word not in keyword.kwlist
+    }
+    return tuple(f"line {n}" for n in lines) + tuple(sorted(names))
+
+
+_ERROR_QUESTIONS = {
+    "RecursionError": "Which input should stop the recursion without another call, and does your function check "
+                      "for it before calling itself?",
+    "ZeroDivisionError": "Which value is zero when the division happens, and how should that case be handled?",
+    "IndexError": "Which positions does your code read, and does the list really have an item at each of them?",
+    "KeyError": "Which key is looked up, and has it been put in the dictionary before that moment?",
+    "TypeError": "What type does each value have at that moment? Try printing them for this input.",
+    "NameError": "Is every name on that line defined, and spelled the same way everywhere?",
+    "UnboundLocalError": "Does the variable get a value before it is used, on every path through the function?",
+    "AttributeError": "What type is the value on that line, and does that type really have this method?",
+}
+
+
+def _question_without_repair(failure: TestResult) -> str:
+    if failure.status == "timeout":
+        return "Which value should change on every pass of the loop (or every recursive call), and does it?"
+    if failure.exception in _ERROR_QUESTIONS:
+        return _ERROR_QUESTIONS[failure.exception]
+    if failure.status == "error" and failure.line:
+        return f"What are the values of the variables on line {failure.line} for this input? Try it by hand."
+    return "Work through this call by hand, line by line: where does your value first differ from what you expect?"
+
+
+def make_hint(exercise: Exercise, code: str, engine: Engine, config: PipelineConfig | None = None) -> Hint:
+    """Convenience for the CLI and tests."""
+    return HintPipeline(engine, config).run(exercise, code)

@@ -1,0 +1,1 @@
+"""Models: the embedded default model, and (later) the catalog, local store and downloads."""

