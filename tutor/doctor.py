@@ -1,0 +1,84 @@
+"""``tutor doctor``: what this machine has, and what the tutor will use on it, read from the real runtimes."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor import __version__, paths
+from tutor.engines.native import default_threads
+from tutor.exercises import load_bundled
+
+
+def memory_gib() -> tuple[float, float]:
+    """Total and available RAM in GiB (0 where the platform does not say)."""
+    try:
+        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
+        total = int(info["MemTotal"].split()[0]) / 2**20
+        available = int(info.get("MemAvailable", info["MemFree"]).split()[0]) / 2**20
+        return round(total, 1), round(available, 1)
+    except (OSError, KeyError, ValueError):
+        pass
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        return round(pages * size / 2**30, 1), 0.0
+    except (ValueError, OSError, AttributeError):
+        return 0.0, 0.0
+
+
+def _llama_cpp() -> dict[str, Any]:
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        return {"available": False, "error": str(exc)}
+    return {
+        "available": True,
+        "llama_cpp_python": llama_cpp.__version__,
+        "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload()),
+        "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
+    }
+
+
+def _model(model_path: str | None) -> dict[str, Any]:
+    from tutor.models.default_model import DISPLAY_NAME, DefaultModelError, default_model_path, is_ready
+
+    if model_path:
+        path = Path(model_path)
+        return {"path": str(path), "exists": path.is_file(), "size_mb": _size_mb(path)}
+    try:
+        path = default_model_path()
+    except DefaultModelError as exc:
+        return {"name": DISPLAY_NAME, "error": str(exc)}
+    return {"name": DISPLAY_NAME, "path": str(path), "prepared": is_ready(),
+            "note": "" if is_ready() else "assembled from its package on first use", "size_mb": _size_mb(path)}
+
+
+def _size_mb(path: Path) -> float:
+    return round(path.stat().st_size / 2**20, 1) if path.is_file() else 0.0
+
+
+def diagnose(model_path: str | None = None) -> dict[str, Any]:
+    total, available = memory_gib()
+    exercises = load_bundled()
+    return {
+        "tutor": __version__,
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "platform": platform.platform(),
+        "cpu_threads": os.cpu_count() or 0,
+        "model_threads": default_threads(),
+        "ram_gib": f"{total} total, {available} available",
+        "engine": "native (llama.cpp); the in-app browser engine is not built yet",
+        "llama_cpp": _llama_cpp(),
+        "model": _model(model_path),
+        "folders": {
+            "data": str(paths.user_data_dir()),
+            "models": str(paths.models_dir()),
+            "config": str(paths.user_config_dir()),
+            "site_config": str(paths.site_config_dir()),
+            "resources": str(paths.resources_dir()),
+        },
+        "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
+    }

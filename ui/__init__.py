@@ -1,0 +1,1 @@
+"""The PySide6 desktop app. Calls ``tutor``; ``tutor`` never imports anything from here."""

@@ -1,0 +1,50 @@
+"""The ``tutor`` console script: the core commands of ``tutor.cli`` plus ``tutor app`` (the desktop window).
+
+Qt is imported only when the window is opened, so the headless commands stay fast and work without Qt's
+system libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from tutor import cli as core_cli
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    if not _has_display():
+        print("No display here, so the window cannot open; the same loop on the command line is: "
+              "tutor check FILE --exercise ID, then tutor hint FILE --exercise ID", file=sys.stderr)
+        return 3
+    from ui.app import run_app
+
+    return run_app(args)
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    app = sub.add_parser("app", parents=[common], help="open the desktop app")
+    app.add_argument("--exercise", "-e", help="open this exercise first")
+    app.add_argument("--self-test", action="store_true",
+                     help="open the window, run the learner loop on a known-buggy program, print JSON timings, exit")
+    app.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
+    app.set_defaults(func=cmd_app)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return core_cli.main(argv, extend=add_commands)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
