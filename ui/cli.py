@@ -38,6 +38,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     app.add_argument("--exercise", "-e", help="open this exercise first")
     app.add_argument("--self-test", action="store_true",
                      help="open the window, run the learner loop on a known-buggy program, print JSON timings, exit")
+    app.add_argument("--screenshots", metavar="DIR", help="with --self-test: save screenshots of the window in DIR")
     app.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
     app.set_defaults(func=cmd_app)
 

@@ -121,6 +121,21 @@ def test_hint_tokens_stream_to_the_listener(engine: NativeEngine) -> None:
     pieces: list[str] = []
     stages: list[str] = []
     exercise = PACK.find("sum_of_evens")
-    HintPipeline(engine, PipelineConfig(repairs=1), on_stage=stages.append, on_token=pieces.append).run(exercise, exercise.starter)
-    assert stages == ["testing", "repairing", "writing hint"]
-    assert len(pieces) > 3 and "".join(pieces).startswith("Explanation: ")
+    hint = HintPipeline(engine, PipelineConfig(repairs=1), on_stage=stages.append, on_token=pieces.append).run(
+        exercise, exercise.starter)
+    assert stages[:3] == ["testing", "repairing", "writing hint"]
+    assert len(pieces) > 3
+    streamed = "".join(pieces)
+    assert "Explanation:" not in streamed and "Hint:" not in streamed  # only the hint text itself streams
+    if hint.source == "model":
+        assert streamed.strip() == hint.hint
+
+
+def test_streamed_draft_stops_at_a_leak() -> None:
+    from tutor.feedback.pipeline import _GuardedStream
+
+    shown: list[str] = []
+    stream = _GuardedStream(shown.append, "def f(n):\n    return total + n\n", ())
+    for piece in ["Explanation: x\n", "Hint: Why ", "not write ", "return total", " + n there?"]:
+        stream.feed(piece)
+    assert "".join(shown) == "Why not write " and stream.blocked

@@ -54,8 +54,9 @@ def engine_vs_raw(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
 
     def bare() -> float:
         start, count = time.perf_counter(), 0
-        for chunk in raw.create_completion(PROMPT, max_tokens=tokens, temperature=0.0, top_k=40, top_p=0.95,
-                                           repeat_penalty=1.1, seed=1, stream=True):
+        stream: Any = raw.create_completion(PROMPT, max_tokens=tokens, temperature=0.0, top_k=40, top_p=0.95,
+                                            repeat_penalty=1.1, seed=1, stream=True)
+        for chunk in stream:
             count += bool(chunk["choices"][0]["text"])
         return count / (time.perf_counter() - start)
 
@@ -73,7 +74,7 @@ def pipeline_overhead(model: Path, exercise_ids: Sequence[str]) -> dict[str, Any
     engine = NativeEngine()
     engine.load(model)
     pack = load_bundled()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for exercise_id in exercise_ids:
         exercise = pack.find(exercise_id)
         assert exercise is not None

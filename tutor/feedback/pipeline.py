@@ -63,6 +63,7 @@ class Hint:
     repair_source: str = ""
     repair_distance: int | None = None
     failing_test: dict[str, Any] | None = None
+    line: int | None = None  # where to look: the first line a passing repair changes, else the error's line
     engine: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
@@ -78,6 +79,7 @@ class Hint:
             "repair_source": self.repair_source,
             "repair_distance": self.repair_distance,
             "failing_test": self.failing_test,
+            "line": self.line,
             "engine": self.engine,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "tokens": self.tokens,
@@ -138,8 +140,11 @@ class HintPipeline:
         hint = self._write_hint(exercise, code, context, failure, best)
         hint.failing_test = {"call": failure.call, "status": failure.status, "expected": failure.expected,
                              "got": failure.got, "message": failure.message, "line": failure.line}
+        hint.line = failure.line
         if best is not None:
             hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance
+            found = analysis.changes(code, best.code)
+            hint.line = found[0].line if found else failure.line
         return hint
 
     # -- repairs --------------------------------------------------------------------------------------------
@@ -216,10 +221,13 @@ class HintPipeline:
                 return Hint(status="cancelled")
             params = GenerationParams(max_tokens=self.config.hint_max_tokens, temperature=self.config.hint_temperature,
                                       seed=self.config.seed + 100 + attempt, repeat_penalty=1.3)
+            if attempt:
+                self.on_stage("rewriting hint")
             generation = self.engine.generate(prompt, params, prompts.HINT_GRAMMAR)
+            shown = _GuardedStream(self.on_token, fixed, avoid)
             with self._timed("hint_model_s"):
                 for piece in generation:
-                    self.on_token(piece)
+                    shown.feed(piece)
             self._count("hint", generation.stats)
             if generation.stats.finish == "cancelled" or self._cancelled.is_set():
                 return Hint(status="cancelled")
@@ -259,6 +267,43 @@ class HintPipeline:
 
     def _timed(self, key: str) -> _Timer:
         return _Timer(self._timings, key)
+
+
+class _GuardedStream:
+    """Passes on, as it streams, only the hint part of the output and only while it is leak-free, so the
+    learner never sees a draft the guard would reject for leaking (it may still be replaced at the end)."""
+
+    def __init__(self, on_token: TokenCallback, fixed: str | None, avoid: tuple[str, ...]) -> None:
+        self.on_token, self.fixed, self.avoid = on_token, fixed, avoid
+        self.raw = ""
+        self.sent = 0
+        self.blocked = False
+
+    def feed(self, piece: str) -> None:
+        self.raw += piece
+        if self.blocked or "Hint:" not in self.raw:
+            return
+        hint = self.raw.split("Hint:", 1)[1].lstrip(" ").rstrip("\n")
+        leaks = [r for r in check_hint(hint, self.fixed, "", self.avoid).reasons if r.startswith("contains")]
+        if leaks:
+            self.blocked = True
+            return
+        safe = len(hint) - self._held_back(hint)
+        if safe > self.sent:
+            self.on_token(hint[self.sent : safe])
+            self.sent = safe
+
+    def _held_back(self, hint: str) -> int:
+        """Length of the hint's tail that could be the start of a line of the fixed program."""
+        lowered = hint.lower()
+        held = 0
+        for line in (self.fixed or "").splitlines():
+            target = line.strip().lower()
+            for size in range(min(len(target), len(lowered)), held, -1):
+                if lowered.endswith(target[:size]):
+                    held = size
+                    break
+        return held
 
 
 class _Timer:

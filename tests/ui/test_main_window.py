@@ -1,0 +1,218 @@
+"""The desktop window, offscreen, with the real default model and real test runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tutor.exercises import load_bundled
+from tutor.progress import ProgressStore
+from ui.main_window import MainWindow
+
+PACK = load_bundled()
+WAIT_MS = 120_000
+
+
+def new_window(qtbot, default_model: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(PACK, model_path=str(default_model))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+@pytest.fixture
+def window(qtbot, default_model: Path):  # type: ignore[no-untyped-def]
+    return new_window(qtbot, default_model)
+
+
+def open_with_code(qtbot, win: MainWindow, exercise_id: str, code: str) -> None:  # type: ignore[no-untyped-def]
+    win.open_exercise(exercise_id)
+    win.editor.setPlainText(code)
+
+
+def run_tests(qtbot, win: MainWindow, press_f5: bool = True):  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(win.tests_shown, timeout=20_000) as blocker:
+        if press_f5:
+            qtbot.keyClick(win.editor, Qt.Key.Key_F5)
+        else:
+            win.run_action.trigger()
+    return blocker.args[0]
+
+
+def test_window_is_usable_before_the_model_is_ready(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    assert window.isVisible() and window.engine_info is None
+    open_with_code(qtbot, window, "factorial", PACK.find("factorial").starter)
+    report = run_tests(qtbot, window)
+    assert not report.passed
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT_MS)
+    assert "Gemma" in window.engine_label.text() and "native" in window.engine_label.text()
+
+
+def test_f5_shows_results_selects_first_failure_and_marks_its_line(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    open_with_code(qtbot, window, "factorial", PACK.find("factorial").starter)
+    report = run_tests(qtbot, window)
+    assert window.test_table.rowCount() == len(report.tests)
+    selected = window.test_table.selectionModel().selectedRows()[0].row()
+    assert report.tests[selected] is report.first_failure
+    assert window.editor.error_line == 2  # the RecursionError's line
+    assert window.test_table.item(selected, 1).text() == "factorial(0)"
+    assert "RecursionError" in window.test_table.item(selected, 4).text()
+
+
+def test_syntax_error_is_shown_with_its_line(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    open_with_code(qtbot, window, "greeting", "def greeting(name)\n    return name\n")
+    run_tests(qtbot, window)
+    assert "SyntaxError" in window.test_summary.text() and window.editor.error_line == 1
+
+
+def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT_MS)
+    open_with_code(qtbot, window, "grade_letter", PACK.find("grade_letter").starter)
+    stages: list[str] = []
+    window.stage_shown.connect(stages.append)
+    ticks = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    with qtbot.waitSignal(window.hint_shown, timeout=WAIT_MS) as blocker:
+        qtbot.keyClick(window.editor, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        assert window.hint_busy.isVisible() and window.cancel_button.isEnabled()
+    timer.stop()
+    hint = blocker.args[0]
+    assert hint.status == "hint" and window.hint_view.toPlainText() == hint.hint
+    assert stages[:3] == ["testing", "repairing", "writing hint"]
+    assert window.timings.first_token > 0  # tokens reached the panel while the model wrote
+    # the event loop kept ticking during the whole hint (one tick per 20 ms, allowing for a busy machine)
+    assert len(ticks) >= 0.3 * hint.timings["total_s"] / 0.02
+    assert not window.explanation_view.isVisible()
+    qtbot.mouseClick(window.explain_button, Qt.MouseButton.LeftButton)
+    assert window.explanation_view.isVisible() and window.explanation_view.text() == hint.explanation
+    assert window.editor.error_line in (2, 4, 6)  # the line the checked repair changes
+
+
+def test_cancel_stops_a_hint_and_a_second_request_is_refused(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT_MS)
+    open_with_code(qtbot, window, "factorial", PACK.find("factorial").starter)
+    with qtbot.waitSignal(window.stage_shown, timeout=WAIT_MS, check_params_cb=lambda s: s == "repairing"):
+        window.request_hint()
+    window.request_hint()  # while one runs
+    assert "already being written" in window.hint_stage.text() or "already" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.hint_shown, timeout=20_000) as blocker:
+        qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
+    assert blocker.args[0].status == "cancelled" and "cancelled" in window.hint_stage.text()
+    assert not window.hint_running
+
+
+def test_code_is_autosaved_and_restored_after_restart(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    first = new_window(qtbot, default_model)
+    open_with_code(qtbot, first, "unique", "def unique(items):\n    return items  # my attempt\n")
+    qtbot.waitUntil(lambda: "my attempt" in (first.workspace.load("unique") or ""), timeout=5000)
+    first.close()
+    second = new_window(qtbot, default_model)
+    assert second.current is not None and second.current.id == "unique"  # last exercise reopened
+    assert "my attempt" in second.editor.toPlainText()
+
+
+def test_reset_asks_first_then_restores_the_starter(qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    open_with_code(qtbot, window, "unique", "something else\n")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.reset_action.trigger()
+    assert window.editor.toPlainText() == "something else\n"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.reset_action.trigger()
+    assert window.editor.toPlainText() == PACK.find("unique").starter.lstrip("\n")
+
+
+def test_progress_marks_survive_restart(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    first = new_window(qtbot, default_model)
+    open_with_code(qtbot, first, "fizzbuzz", PACK.find("fizzbuzz").solution)
+    run_tests(qtbot, first, press_f5=False)
+    open_with_code(qtbot, first, "unique", PACK.find("unique").starter)
+    run_tests(qtbot, first, press_f5=False)
+    first.close()
+    second = new_window(qtbot, default_model)
+    texts = {second.exercise_list.item(i).data(Qt.ItemDataRole.UserRole): second.exercise_list.item(i).text()
+             for i in range(second.exercise_list.count())}
+    assert texts["fizzbuzz"].startswith("✓") and texts["unique"].startswith("•") and texts["greeting"].startswith(" ")
+
+
+def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    path = Path(os.environ["TUTOR_DATA_DIR"]) / "progress.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    win = new_window(qtbot, default_model)
+    qtbot.waitUntil(lambda: "could not be read" in win.hint_stage.text(), timeout=3000)
+    assert list(path.parent.glob("progress.db.corrupt-*"))
+    assert ProgressStore(path).of("x").state == "new"
+
+
+def test_filter_and_keyboard_editing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(window.filter, "recurs")
+    visible = [window.exercise_list.item(i).data(Qt.ItemDataRole.UserRole)
+               for i in range(window.exercise_list.count()) if not window.exercise_list.item(i).isHidden()]
+    assert visible == ["factorial", "digit_sum"]
+    window.editor.setPlainText("")
+    window.editor.setFocus()
+    qtbot.keyClicks(window.editor, "def f():")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.editor, "x = (1)")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Return)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Tab)
+    assert window.editor.toPlainText() == "def f():\n    x = (1)\n        "
+    qtbot.keyClick(window.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.toPlainText() == "def f():\n    x = (1)\n    "
+
+
+def test_zoom_is_remembered(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    first = new_window(qtbot, default_model)
+    size = first.editor.font().pointSizeF()
+    first.zoom_in_action.trigger()
+    first.zoom_in_action.trigger()
+    assert first.editor.font().pointSizeF() == size + 2 and first.hint_view.font().pointSizeF() > 0
+    first.close()
+    second = new_window(qtbot, default_model)
+    assert second.editor.zoom == 2 and second.editor.font().pointSizeF() == size + 2
+
+
+def test_dark_palette_changes_the_highlighting(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from pygments.token import Keyword
+
+    light = window.editor.highlighter._formats[Keyword].foreground().color().name()
+    palette = QPalette()
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    palette.setColor(QPalette.ColorRole.Window, QColor("#252525"))
+    QApplication.setPalette(palette)
+    try:
+        qtbot.waitUntil(lambda: window.editor.highlighter._formats[Keyword].foreground().color().name() != light,
+                        timeout=3000)
+    finally:
+        QApplication.setPalette(QApplication.style().standardPalette())
+
+
+@pytest.mark.slow
+def test_self_test_command_prints_timings_and_exits_zero(tmp_path: Path) -> None:
+    tutor = Path(sys.executable).with_name("tutor")
+    result = subprocess.run([str(tutor), "app", "--self-test"], capture_output=True, text=True, timeout=400,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["hint_status"] == "hint"
+    for key in ("window_shown_s", "test_results_shown_s", "first_hint_token_s", "hint_done_s"):
+        assert data[key] > 0
+    assert data["window_shown_s"] < data["test_results_shown_s"] < data["hint_done_s"]
+
+
+def test_no_display_gives_one_line_and_the_cli_equivalent() -> None:
+    tutor = Path(sys.executable).with_name("tutor")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([str(tutor), "app"], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 3
+    assert "No display" in result.stderr and "tutor check" in result.stderr and len(result.stderr.splitlines()) == 1

@@ -1,0 +1,48 @@
+"""User settings (JSON in the user config dir): editor zoom, last exercise, engine choice, model path.
+
+Unknown or damaged values fall back to defaults; saving is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from tutor.paths import user_config_dir
+
+
+@dataclass
+class Settings:
+    zoom: int = 0
+    last_exercise: str = ""
+    engine: str = "auto"
+    model_path: str = ""
+
+    @classmethod
+    def path(cls) -> Path:
+        return user_config_dir() / "settings.json"
+
+    @classmethod
+    def load(cls) -> Settings:
+        try:
+            data: Any = json.loads(cls.path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        defaults = cls()
+        values = {}
+        for field in fields(cls):
+            value = data.get(field.name, getattr(defaults, field.name))
+            values[field.name] = value if isinstance(value, type(getattr(defaults, field.name))) else getattr(defaults, field.name)
+        return cls(**values)
+
+    def save(self) -> None:
+        path = self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        os.replace(temp, path)

@@ -1,0 +1,137 @@
+"""Background work for the window: test runs in a thread pool, and the model in one dedicated thread.
+
+Workers never touch widgets: they emit signals, and Qt queues them to the UI thread. The engine is not
+thread-safe, so one ``ModelWorker`` owns it in its own ``QThread``; requests reach it through queued signals.
+Cancel is the exception: ``HintPipeline.cancel`` is thread-safe and is called directly from the UI thread.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+from tutor.engines.base import EngineError
+from tutor.engines.native import NativeEngine
+from tutor.exercises import Exercise
+from tutor.feedback import HintPipeline, PipelineConfig
+from tutor.models.default_model import DefaultModelError, ensure_default_model
+from tutor.runner import TestReport, run
+
+
+class _TestSignals(QObject):
+    finished = Signal(object, object, float)  # exercise, TestReport, seconds
+
+
+class _TestJob(QRunnable):
+    def __init__(self, exercise: Exercise, code: str, signals: _TestSignals) -> None:
+        super().__init__()
+        self.exercise, self.code, self.signals = exercise, code, signals
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        report = run(self.exercise, self.code)
+        self.signals.finished.emit(self.exercise, report, time.perf_counter() - started)
+
+
+class TestRunner(QObject):
+    """Runs an exercise's tests off the UI thread; ``finished(exercise, report, seconds)``."""
+
+    __test__ = False
+    finished = Signal(object, object, float)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._signals = _TestSignals()
+        self._signals.finished.connect(self.finished)
+
+    def start(self, exercise: Exercise, code: str) -> None:
+        self._pool.start(_TestJob(exercise, code, self._signals))
+
+    def wait(self) -> None:
+        self._pool.waitForDone()
+
+
+class ModelWorker(QObject):
+    """Owns the engine. Lives in its own thread; all slots run there."""
+
+    progress = Signal(int, str)  # percent (or -1 when unknown), message
+    ready = Signal(object)  # EngineInfo
+    failed = Signal(str)
+    stage = Signal(str)
+    token = Signal(str)
+    hint_done = Signal(object)  # Hint
+    hint_failed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = NativeEngine()
+        self._pipeline: HintPipeline | None = None
+
+    @Slot(str)
+    def prepare(self, model_path: str) -> None:
+        try:
+            if model_path:
+                path = Path(model_path)
+            else:
+                self.progress.emit(0, "Preparing the built-in model…")
+                path = ensure_default_model(
+                    lambda done, total: self.progress.emit(int(done * 90 / max(total, 1)), "Preparing the built-in model…"))
+            self.progress.emit(92, "Loading the model…")
+            self.engine.load(path)
+            self.progress.emit(100, "Model ready")
+            self.ready.emit(self.engine.info())
+        except (EngineError, DefaultModelError, OSError) as exc:
+            self.failed.emit(str(exc))
+
+    @Slot(object, str, object)
+    def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
+        self._pipeline = HintPipeline(self.engine, PipelineConfig(), on_stage=self.stage.emit, on_token=self.token.emit)
+        try:
+            self.hint_done.emit(self._pipeline.run(exercise, code, report))
+        except Exception as exc:  # noqa: BLE001 - shown to the learner, never a crash
+            traceback.print_exc()
+            self.hint_failed.emit(f"The hint could not be made: {exc}")
+        finally:
+            self._pipeline = None
+
+    def cancel(self) -> None:
+        """Thread-safe: stops the running hint after the current token."""
+        pipeline = self._pipeline
+        if pipeline is not None:
+            pipeline.cancel()
+
+
+class ModelThread(QObject):
+    """Starts a ``ModelWorker`` in its own ``QThread`` and forwards requests to it as queued signals."""
+
+    _prepare = Signal(str)
+    _hint = Signal(object, str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("model")
+        self.worker = ModelWorker()
+        self.worker.moveToThread(self.thread)
+        self._prepare.connect(self.worker.prepare)
+        self._hint.connect(self.worker.hint)
+        self.thread.start()
+
+    def prepare(self, model_path: str = "") -> None:
+        self._prepare.emit(model_path)
+
+    def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
+        self._hint.emit(exercise, code, report)
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def stop(self) -> None:
+        self.worker.cancel()
+        self.thread.quit()
+        self.thread.wait(10_000)
