@@ -67,3 +67,23 @@ def venv_tutor() -> list[str]:
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+GEMMA_STYLE_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
+    "{{ m['content'] }}<end_of_turn>\n{% endfor %}<start_of_turn>model\n"
+)
+
+
+@pytest.fixture(scope="session")
+def chat_model(default_model: Path, model_dir: Path) -> Path:
+    """A copy of the default model with a chat template in its metadata (written with llama.cpp's gguf tool)."""
+    import subprocess
+    import sys
+
+    target = model_dir / "gemma-with-template.gguf"
+    if not target.exists():
+        subprocess.run([sys.executable, "-m", "gguf.scripts.gguf_new_metadata", str(default_model), str(target),
+                        "--chat-template", GEMMA_STYLE_TEMPLATE, "--force"],
+                       check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    return target

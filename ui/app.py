@@ -46,6 +46,17 @@ def process_started() -> float:
         return time.perf_counter()
 
 
+def memory_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (0 where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def run_app(args: argparse.Namespace) -> int:
     started = process_started()
     exercises = load_exercises([Path(p) for p in getattr(args, "tasks", [])])
@@ -116,7 +127,8 @@ class SelfTest:
 
     def _maybe_hint(self) -> None:
         if "test_results_shown_s" in self.result and self.window.engine_info and "hint_requested_s" not in self.result:
-            self.result["model_ready_s"] = self._since_start()
+            self.result["model_ready_s"] = round(self.window.timings.model_ready + self.window.started - self.started, 3)
+            self.result["rss_with_model_mb"] = memory_mb("VmRSS")
             self.result["hint_requested_s"] = self._since_start()
             self.window.request_hint()
 
@@ -126,6 +138,7 @@ class SelfTest:
         if timings.first_token:
             self.result["first_hint_token_s"] = round(timings.first_token + offset, 3)
         self.result["hint_done_s"] = self._since_start()
+        self.result["peak_rss_mb"] = memory_mb("VmHWM")
         self.result.update(hint_status=hint.status, hint_source=hint.source, hint=hint.hint,
                            repair_passed=hint.repair_passed, engine=hint.engine.get("name"),
                            model=hint.engine.get("model_name"))

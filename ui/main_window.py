@@ -138,8 +138,10 @@ class MainWindow(QMainWindow):
         header = self.test_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(1, 170)
+        header.resizeSection(1, 150)
         self.test_table.itemSelectionChanged.connect(self._on_test_selected)
         tests_panel = _column(QLabel("<b>Tests</b>"), self.test_summary, self.test_table)
 
@@ -168,7 +170,7 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Orientation.Horizontal)
         for widget in (left, middle, right):
             main.addWidget(widget)
-        main.setSizes([240, 620, 420])
+        main.setSizes([220, 580, 480])
         self.setCentralWidget(main)
 
         self.engine_label = QLabel("Model: preparing…")
@@ -203,6 +205,12 @@ class MainWindow(QMainWindow):
         extra_zoom = QAction(self, shortcut=QKeySequence("Ctrl+="))
         extra_zoom.triggered.connect(lambda: self.editor.set_zoom(self.editor.zoom + 1))
         self.addAction(extra_zoom)
+        # keyboard-only use: Tab belongs to the editor, so focus moves with shortcuts
+        for keys, target in (("Ctrl+L", "exercise_list"), ("Ctrl+F", "filter"), ("Ctrl+E", "editor"),
+                             ("Ctrl+T", "test_table"), ("Ctrl+J", "hint_view")):
+            action = QAction(self, shortcut=QKeySequence(keys))
+            action.triggered.connect(lambda _=False, name=target: getattr(self, name).setFocus())
+            self.addAction(action)
 
     # -- exercises -----------------------------------------------------------------------------------------------
     def _fill_exercise_list(self) -> None:
@@ -406,6 +414,7 @@ class MainWindow(QMainWindow):
             self.hint_view.setPlainText(hint.hint)
             self.explanation_view.setText(hint.explanation)
             self.explain_button.setEnabled(bool(hint.explanation))
+            self.set_speed(hint.tokens.get("hint_completion", 0), hint.timings.get("hint_model_s", 0.0))
             if hint.line:
                 self.editor.mark_error_line(hint.line)
         self.hint_shown.emit(hint)
@@ -442,9 +451,12 @@ class MainWindow(QMainWindow):
         self.engine_label.setText("Model unavailable")
         self.show_notice(f"The model could not be loaded: {message} Tests still run; hints need a model.")
 
-    def set_speed(self, tokens_per_s: float) -> None:
-        if self.engine_info:
-            self.statusBar().showMessage(f"Last hint: {tokens_per_s:.0f} tokens/s", 10_000)
+    def set_speed(self, tokens: int, seconds: float) -> None:
+        """Show the model's speed on the last hint next to the engine and model names."""
+        if self.engine_info and tokens and seconds:
+            info = self.engine_info
+            self.engine_label.setText(f"Engine: {info.name} ({info.backend}, {info.threads} threads) · "
+                                      f"Model: {info.model_name} · {tokens / seconds:.1f} tokens/s")
 
     # -- misc ----------------------------------------------------------------------------------------------------
     def show_notice(self, message: str) -> None:

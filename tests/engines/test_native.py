@@ -92,3 +92,24 @@ def test_prompt_longer_than_the_context_is_refused(default_model: Path) -> None:
     small.load(default_model)
     with pytest.raises(EngineError, match="context"):
         small.generate("word " * 400, GenerationParams(max_tokens=8)).collect()
+
+
+def test_a_model_with_a_chat_template_uses_it(chat_model: Path) -> None:
+    chat = NativeEngine()
+    chat.load(chat_model)
+    assert chat.info().chat_template is True
+    text = chat.render([{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Why?"}])
+    assert "<start_of_turn>user\nWhy?<end_of_turn>" in text and text.rstrip().endswith("<start_of_turn>model")
+    generation = chat.generate([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=8, temperature=0))
+    assert generation.collect() and generation.stats.prompt_tokens > 5
+
+
+def test_pipeline_uses_chat_messages_with_a_chat_model(chat_model: Path) -> None:
+    from tutor.exercises import load_bundled
+    from tutor.feedback import HintPipeline, PipelineConfig
+
+    chat = NativeEngine()
+    chat.load(chat_model)
+    exercise = load_bundled().find("sum_of_evens")
+    hint = HintPipeline(chat, PipelineConfig(repairs=1)).run(exercise, exercise.starter)
+    assert hint.status == "hint" and hint.engine["chat_template"] is True and hint.tokens["repair_calls"] >= 0

@@ -96,6 +96,7 @@ def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindo
     qtbot.mouseClick(window.explain_button, Qt.MouseButton.LeftButton)
     assert window.explanation_view.isVisible() and window.explanation_view.text() == hint.explanation
     assert window.editor.error_line in (2, 4, 6)  # the line the checked repair changes
+    assert "tokens/s" in window.engine_label.text()
 
 
 def test_cancel_stops_a_hint_and_a_second_request_is_refused(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -152,6 +153,18 @@ def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_
     qtbot.waitUntil(lambda: "could not be read" in win.hint_stage.text(), timeout=3000)
     assert list(path.parent.glob("progress.db.corrupt-*"))
     assert ProgressStore(path).of("x").state == "new"
+
+
+def test_keyboard_only_focus_moves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.editor.setFocus()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    for key, widget in ((Qt.Key.Key_L, window.exercise_list), (Qt.Key.Key_F, window.filter), (Qt.Key.Key_E, window.editor)):
+        qtbot.keyClick(QApplication.focusWidget() or window, key, ctrl)
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+    window.exercise_list.setFocus()
+    row = window.exercise_list.currentRow()
+    qtbot.keyClick(window.exercise_list, Qt.Key.Key_Down)
+    assert window.exercise_list.currentRow() == row + 1 and window.current.id == window.exercises[row + 1].id
 
 
 def test_filter_and_keyboard_editing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
