@@ -167,6 +167,39 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from tutor.models.download import DownloadError, download, parse_reference
+    from tutor.models.store import ModelStore, StoreError
+
+    store = ModelStore(shared=[Path(p) for p in args.shared])
+    if args.action != "list" and not args.target:
+        raise CliError(f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)")
+    try:
+        if args.action == "list":
+            models = store.list()
+            lines = [f"{m.id:<40} {m.source:<10} {m.info.parameters_label + ' ' + m.info.quantization if m.info else m.problem}"
+                     for m in models]
+            _emit(args, {"models": [m.to_json() for m in models]}, "\n".join(lines) or "no models yet")
+        elif args.action == "import":
+            model = store.import_file(Path(args.target), link=args.link)
+            _emit(args, model.to_json(), f"imported {model.id} ({model.info.name if model.info else ''})")
+        elif args.action == "remove":
+            path = store.remove(args.target)
+            _emit(args, {"removed": str(path)}, f"removed {path}")
+        elif args.action == "verify":
+            model = store.verify(args.target)
+            _emit(args, model.to_json(), f"{model.id}: header and size are consistent")
+        elif args.action == "download":
+            quiet = args.json or not sys.stderr.isatty()
+            path = download(parse_reference(args.target), expected_sha256=args.sha256,
+                            progress=(lambda progress: None) if quiet else None)
+            model = store.find(str(path))
+            _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
+    except (StoreError, DownloadError) as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from tutor.bench.core import main as bench_main
 
@@ -206,6 +239,15 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", parents=[common], help="what this machine has and what the tutor will use")
     doctor.add_argument("--model", help="check this GGUF file instead of the default model")
     doctor.set_defaults(func=cmd_doctor)
+
+    models = sub.add_parser("models", parents=[common], help="list, download, import, remove or verify models")
+    models.add_argument("action", choices=["list", "download", "import", "remove", "verify"])
+    models.add_argument("target", nargs="?", default="", help="hf://OWNER/REPO/FILE.gguf, a file, or a model id")
+    models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
+    models.add_argument("--sha256", help="download: the file's expected sha256")
+    models.add_argument("--shared", action="append", default=[], metavar="DIR",
+                        help="a read-only shared models folder (repeatable); its models are used in place")
+    models.set_defaults(func=cmd_models)
 
     sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures").set_defaults(
         func=cmd_bench)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -80,7 +81,9 @@ def run_tests(
 def syntax_problem(code: str) -> SyntaxProblem | None:
     """The first syntax error in ``code`` (line and column), or None; nothing is run."""
     try:
-        compile(code, LEARNER_FILE, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `is` with a literal: the child shows them
+            compile(code, LEARNER_FILE, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return SyntaxProblem(f"SyntaxError: {exc.msg}", exc.lineno, exc.offset, (exc.text or "").rstrip("\n"))
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
