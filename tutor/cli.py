@@ -115,13 +115,20 @@ def _report_text(report: Any) -> str:
 
 def load_engine(args: argparse.Namespace) -> Any:
     """The engine the user asked for, with a model loaded (the embedded default unless --model)."""
+    from tutor.doctor import memory_gib
     from tutor.engines.base import EngineError
     from tutor.engines.native import NativeEngine
+    from tutor.models.catalog import ram_warning
     from tutor.models.default_model import DefaultModelError, ensure_default_model
+    from tutor.settings import Settings
 
     try:
-        if args.model:
-            model = Path(args.model)
+        chosen = args.model or Settings.load().model_path
+        if chosen:
+            model = Path(chosen)
+            warning = ram_warning(model.stat().st_size, memory_gib()[1]) if model.is_file() else ""
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
         else:
             quiet = args.json or not sys.stderr.isatty()
             model = ensure_default_model(None if quiet else _progress_bar("Preparing the default model"))
@@ -168,10 +175,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from tutor.doctor import memory_gib
+    from tutor.models.catalog import find_entry, load_catalog, recommend
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import ModelStore, StoreError
+    from tutor.settings import Settings
 
     store = ModelStore(shared=[Path(p) for p in args.shared])
+    if args.action == "recommend":
+        available = memory_gib()[1]
+        entry = recommend(available)
+        data = {"available_ram_gib": available, "recommended": entry.to_json(),
+                "catalog": [dict(e.to_json(), fits=e.fits(available)) for e in load_catalog()]}
+        _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
+                          f"{entry.ram_gb} GB of {available} GB free): tutor models download {entry.id}")
+        return 0
     if args.action != "list" and not args.target:
         raise CliError(f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)")
     try:
@@ -179,7 +197,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             models = store.list()
             lines = [f"{m.id:<40} {m.source:<10} {m.info.parameters_label + ' ' + m.info.quantization if m.info else m.problem}"
                      for m in models]
-            _emit(args, {"models": [m.to_json() for m in models]}, "\n".join(lines) or "no models yet")
+            active = Settings.load().model_path
+            data = {"models": [dict(m.to_json(), active=str(m.path) == active or (not active and m.id == "default"))
+                               for m in models]}
+            _emit(args, data, "\n".join(lines) or "no models yet")
         elif args.action == "import":
             model = store.import_file(Path(args.target), link=args.link)
             _emit(args, model.to_json(), f"imported {model.id} ({model.info.name if model.info else ''})")
@@ -191,10 +212,19 @@ def cmd_models(args: argparse.Namespace) -> int:
             _emit(args, model.to_json(), f"{model.id}: header and size are consistent")
         elif args.action == "download":
             quiet = args.json or not sys.stderr.isatty()
-            path = download(parse_reference(args.target), expected_sha256=args.sha256,
+            wanted = find_entry(args.target)
+            if wanted is not None and wanted.source != "hub":
+                raise CliError(f"{wanted.id} ships with the app; nothing to download")
+            reference = wanted.reference if wanted else parse_reference(args.target)
+            path = download(reference, expected_sha256=args.sha256 or (wanted.sha256 if wanted else None),
                             progress=(lambda progress: None) if quiet else None)
             model = store.find(str(path))
             _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
+        elif args.action == "use":
+            settings = Settings.load()
+            settings.model_path = "" if args.target == "default" else str(store.find(args.target).path)
+            settings.save()
+            _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
     return 0
@@ -241,8 +271,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     models = sub.add_parser("models", parents=[common], help="list, download, import, remove or verify models")
-    models.add_argument("action", choices=["list", "download", "import", "remove", "verify"])
-    models.add_argument("target", nargs="?", default="", help="hf://OWNER/REPO/FILE.gguf, a file, or a model id")
+    models.add_argument("action", choices=["list", "recommend", "download", "import", "remove", "verify", "use"])
+    models.add_argument("target", nargs="?", default="",
+                        help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id")
     models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
     models.add_argument("--sha256", help="download: the file's expected sha256")
     models.add_argument("--shared", action="append", default=[], metavar="DIR",

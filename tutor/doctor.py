@@ -81,4 +81,19 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
             "resources": str(paths.resources_dir()),
         },
         "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
+        "downloads": _hub(),
+    }
+
+
+def _hub() -> dict[str, Any]:
+    from tutor.models.catalog import recommend
+    from tutor.models.download import proxies_in_use
+    from tutor.settings import Settings
+
+    return {
+        "endpoint": os.environ.get("HF_ENDPOINT", "https://huggingface.co (default)"),
+        "offline": os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"),
+        "proxies": proxies_in_use() or "none",
+        "active_model": Settings.load().model_path or "the embedded default",
+        "recommended": recommend(memory_gib()[1]).id,
     }

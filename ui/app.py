@@ -148,8 +148,19 @@ class SelfTest:
         self.result["ok"] = True
         if self.screenshots:
             self.window.explain_button.click()
-            QTimer.singleShot(300, lambda: (self._shoot("2-hint.png"), self.app.exit(0)))
+            QTimer.singleShot(300, self._shoot_hint_and_models)
             return
+        self.app.exit(0)
+
+    def _shoot_hint_and_models(self) -> None:
+        from ui.models_dialog import ModelsDialog
+
+        self._shoot("2-hint.png")
+        dialog = ModelsDialog(self.window)
+        dialog.show()
+        self.app.processEvents()
+        dialog.grab().save(str(self.screenshots / "3-models.png")) if self.screenshots else None
+        dialog.close()
         self.app.exit(0)
 
     def _shoot(self, name: str) -> None:

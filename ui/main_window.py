@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
@@ -103,7 +104,11 @@ class MainWindow(QMainWindow):
         self._open_initial_exercise()
         if self.progress_store.recovered_message:
             QTimer.singleShot(0, lambda: self.show_notice(self.progress_store.recovered_message))
-        self.model.prepare(model_path)
+        chosen = model_path or self.settings.model_path
+        if chosen and not Path(chosen).is_file():
+            QTimer.singleShot(0, lambda: self.show_notice(f"The chosen model {chosen} is gone; using the built-in one."))
+            chosen = ""
+        self.model.prepare(chosen)
 
     # -- building ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -188,6 +193,7 @@ class MainWindow(QMainWindow):
             ("hint_action", "Get hint", QKeySequence("Ctrl+H"), self.request_hint),
             ("cancel_action", "Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint),
             ("reset_action", "Reset code", QKeySequence(), self.reset_code),
+            ("models_action", "Models…", QKeySequence("Ctrl+M"), self.open_models),
             ("zoom_in_action", "Zoom in", QKeySequence(QKeySequence.StandardKey.ZoomIn), lambda: self.editor.set_zoom(self.editor.zoom + 1)),
             ("zoom_out_action", "Zoom out", QKeySequence(QKeySequence.StandardKey.ZoomOut), lambda: self.editor.set_zoom(self.editor.zoom - 1)),
         ]
@@ -433,6 +439,21 @@ class MainWindow(QMainWindow):
         visible = not self.explanation_view.isVisible()
         self.explanation_view.setVisible(visible)
         self.explain_button.setText("Hide explanation" if visible else "Show explanation")
+
+    def open_models(self) -> None:
+        from ui.models_dialog import ModelsDialog
+
+        dialog = ModelsDialog(self)
+        dialog.model_chosen.connect(self._switch_model)
+        dialog.open()
+        self.models_dialog = dialog
+
+    def _switch_model(self, path: str) -> None:
+        self.engine_info = None
+        self.model_progress.setValue(0)
+        self.model_progress.setVisible(True)
+        self.engine_label.setText("Loading the chosen model…")
+        self.model.prepare(path)
 
     # -- model ---------------------------------------------------------------------------------------------------
     def _on_model_progress(self, percent: int, message: str) -> None:

@@ -81,3 +81,19 @@ def test_models_cli_json(tmp_path: Path, default_model: Path) -> None:
     assert refused.returncode == 2 and "not a GGUF model file" in refused.stderr and "Traceback" not in refused.stderr
     assert tutor("remove", listed[0]["id"]).returncode == 0
     assert json.loads(tutor("list", "--json").stdout)["models"] == []
+
+
+def test_recommend_and_use_from_the_cli(tmp_path: Path, default_model: Path) -> None:
+    env = {**os.environ, "TUTOR_DATA_DIR": str(tmp_path)}
+
+    def tutor(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*venv_tutor(), "models", *args], env=env, capture_output=True, text=True, timeout=60)
+
+    data = json.loads(tutor("recommend", "--json").stdout)
+    fitting = [e for e in data["catalog"] if e["ram_gb"] <= data["available_ram_gib"] * 0.6]
+    assert data["recommended"]["id"] == max(fitting, key=lambda e: e["size_mb"])["id"]
+    assert tutor("import", str(default_model)).returncode == 0
+    used = tutor("use", default_model.stem, "--json")
+    assert used.returncode == 0 and json.loads(used.stdout)["active"].endswith(default_model.name)
+    assert [m["active"] for m in json.loads(tutor("list", "--json").stdout)["models"]] == [True]
+    assert tutor("download", "gemma3-270m-q4km").returncode == 2  # the embedded model is not downloaded

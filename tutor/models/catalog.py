@@ -1,0 +1,73 @@
+"""The model catalog (``resources/models/catalog.toml``): real 4-bit GGUF files with their pinned revision,
+size, RAM needed, license, prompt format and sha256; and which one to recommend for this machine's RAM."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor.models.download import Reference
+from tutor.paths import resources_dir
+
+RAM_MARGIN = 0.6  # recommend only models that need at most 60 % of the RAM that is available
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    name: str
+    repo: str
+    file: str
+    revision: str
+    size_mb: int
+    parameters: str
+    quantization: str
+    ram_gb: float
+    license: str
+    prompt_format: str
+    sha256: str = ""
+    source: str = "hub"
+
+    @property
+    def reference(self) -> Reference:
+        return Reference(self.repo, self.file, self.revision or "main")
+
+    @property
+    def billions(self) -> float:
+        value = self.parameters.upper()
+        return float(value[:-1]) / (1000 if value.endswith("M") else 1)
+
+    def fits(self, available_gb: float) -> bool:
+        return self.ram_gb <= available_gb
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
+    data = tomllib.loads((path or resources_dir() / "models" / "catalog.toml").read_text(encoding="utf-8"))
+    return [CatalogEntry(**entry) for entry in data.get("model", [])]
+
+
+def find_entry(model_id: str, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
+    return next((e for e in (entries or load_catalog()) if e.id == model_id), None)
+
+
+def recommend(available_gb: float, entries: list[CatalogEntry] | None = None) -> CatalogEntry:
+    """The largest model that needs at most ``RAM_MARGIN`` of the available RAM (the embedded one at worst)."""
+    entries = entries or load_catalog()
+    fitting = [e for e in entries if e.ram_gb <= available_gb * RAM_MARGIN]
+    if not fitting:
+        return min(entries, key=lambda e: e.ram_gb)
+    return max(fitting, key=lambda e: (e.billions, e.source == "hub"))
+
+
+def ram_warning(model_size_bytes: int, available_gb: float) -> str:
+    """A warning when a model file probably does not fit in the available RAM (file + ~25 % + 0.3 GB)."""
+    needed = model_size_bytes / 2**30 * 1.25 + 0.3
+    if available_gb and needed > available_gb:
+        return (f"This model needs about {needed:.1f} GB of memory and only {available_gb:.1f} GB are free: "
+                "it may be very slow or fail to load.")
+    return ""
