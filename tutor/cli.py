@@ -113,17 +113,24 @@ def _report_text(report: Any) -> str:
     return "\n".join(lines)
 
 
-def load_engine(args: argparse.Namespace) -> Any:
-    """The engine the user asked for, with a model loaded (the embedded default unless --model)."""
+def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
+    """The engine with a model loaded: --model, else the user's choice, else the policy's default, else the
+    embedded model; a model the school's policy does not allow is refused."""
     from tutor.doctor import memory_gib
     from tutor.engines.base import EngineError
     from tutor.engines.native import NativeEngine
     from tutor.models.catalog import ram_warning
+    from tutor.models.choice import choose_model, store_for
     from tutor.models.default_model import DefaultModelError, ensure_default_model
+    from tutor.models.store import StoreError
+    from tutor.policy import load_policy
     from tutor.settings import Settings
 
+    policy = policy or load_policy()
     try:
-        chosen = args.model or Settings.load().model_path
+        chosen, note = choose_model(policy, args.model or Settings.load().model_path, store_for(policy))
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         if chosen:
             model = Path(chosen)
             warning = ram_warning(model.stat().st_size, memory_gib()[1]) if model.is_file() else ""
@@ -134,30 +141,44 @@ def load_engine(args: argparse.Namespace) -> Any:
             model = ensure_default_model(None if quiet else _progress_bar("Preparing the default model"))
         engine = NativeEngine(threads=args.threads)
         engine.load(model)
-    except (EngineError, DefaultModelError) as exc:
+    except (EngineError, DefaultModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
     return engine
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
     from tutor.feedback import HintPipeline, PipelineConfig
+    from tutor.policy import load_policy
+    from tutor.progress import ProgressStore
 
     exercise = _exercise(args)
     code = read_learner_file(args.file)
     if args.repairs < 0:
         raise CliError("--repairs must be 0 or more")
-    engine = load_engine(args)
+    policy = load_policy()
+    if policy.error:
+        raise CliError(f"hints are off until the school's policy is fixed: {policy.error}")
+    if policy.exam_mode:
+        raise CliError("hints are off: the school's policy is in exam mode")
+    progress = ProgressStore(Path(policy.progress_dir) / "progress.db" if policy.progress_dir else None)
+    left = policy.hints_left(progress.of(exercise.id).hints)
+    if left == 0:
+        raise CliError(f"no hints left for {exercise.id} (your school allows {policy.hints_per_exercise} per exercise)")
+    engine = load_engine(args, policy)
     stream = not args.json and sys.stdout.isatty()
     pipeline = HintPipeline(
         engine,
-        PipelineConfig(repairs=args.repairs),
+        PipelineConfig(repairs=args.repairs, avoid=tuple(policy.avoid)),
         on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
     )
     hint = pipeline.run(exercise, code)
-    text = hint.hint
+    if hint.status == "hint":
+        progress.record_hint(exercise.id)
+        left = policy.hints_left(progress.of(exercise.id).hints)
+    text = hint.hint if left is None else f"{hint.hint}\n({left} hints left for this exercise)"
     if args.explain and hint.explanation:
         text += f"\n\nExplanation: {hint.explanation}"
-    _emit(args, hint.to_json(), text)
+    _emit(args, dict(hint.to_json(), hints_left=left), text)
     return 0
 
 
@@ -177,11 +198,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from tutor.doctor import memory_gib
     from tutor.models.catalog import find_entry, load_catalog, recommend
+    from tutor.models.choice import model_names, store_for
     from tutor.models.download import DownloadError, download, parse_reference
-    from tutor.models.store import ModelStore, StoreError
+    from tutor.models.store import StoreError
+    from tutor.policy import load_policy
     from tutor.settings import Settings
 
-    store = ModelStore(shared=[Path(p) for p in args.shared])
+    policy = load_policy()
+    store = store_for(policy, [Path(p) for p in args.shared])
     if args.action == "recommend":
         available = memory_gib()[1]
         entry = recommend(available)
@@ -211,18 +235,25 @@ def cmd_models(args: argparse.Namespace) -> int:
             model = store.verify(args.target)
             _emit(args, model.to_json(), f"{model.id}: header and size are consistent")
         elif args.action == "download":
+            if not policy.downloads:
+                reason = f" ({policy.error})" if policy.error else ""
+                raise CliError(f"downloads are turned off by your school's policy{reason}; ask for the model to be "
+                               "put in the shared models folder, or import a file")
             quiet = args.json or not sys.stderr.isatty()
             wanted = find_entry(args.target)
             if wanted is not None and wanted.source != "hub":
                 raise CliError(f"{wanted.id} ships with the app; nothing to download")
             reference = wanted.reference if wanted else parse_reference(args.target)
             path = download(reference, expected_sha256=args.sha256 or (wanted.sha256 if wanted else None),
-                            progress=(lambda progress: None) if quiet else None)
+                            progress=(lambda progress: None) if quiet else None, endpoint=policy.hf_endpoint or None)
             model = store.find(str(path))
             _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
         elif args.action == "use":
             settings = Settings.load()
-            settings.model_path = "" if args.target == "default" else str(store.find(args.target).path)
+            chosen = None if args.target == "default" else store.find(args.target).path
+            if chosen is not None and not policy.allows_model(*model_names(chosen)):
+                raise CliError(f"{chosen.name} is not among the models your school allows")
+            settings.model_path = str(chosen) if chosen else ""
             settings.save()
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:

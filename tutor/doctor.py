@@ -82,7 +82,21 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
         },
         "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
         "downloads": _hub(),
+        "policy": _policy(),
     }
+
+
+def _policy() -> dict[str, Any]:
+    from tutor.policy import load_policy
+
+    policy = load_policy()
+    data = policy.to_json()
+    shown: dict[str, Any] = {"file": data["file"] or "none (no school policy)"}
+    if policy.error:
+        shown["error"] = policy.error + " (hints and downloads are off until it is fixed)"
+    for key, value in data["values"].items():
+        shown[key] = f"{value!r}  [{data['sources'].get(key, '')}]"
+    return shown
 
 
 def _hub() -> dict[str, Any]:

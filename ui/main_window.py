@@ -35,6 +35,9 @@ from PySide6.QtWidgets import (
 from tutor.engines.base import EngineInfo
 from tutor.exercises import Exercise, LoadResult
 from tutor.feedback import Hint
+from tutor.models.choice import choose_model, store_for
+from tutor.models.store import StoreError
+from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
 from tutor.runner import TestReport
 from tutor.settings import Settings
@@ -68,14 +71,16 @@ class MainWindow(QMainWindow):
     stage_shown = Signal(str)  # a pipeline stage, once the UI shows it
 
     def __init__(self, exercises: LoadResult, model_path: str = "", progress: ProgressStore | None = None,
-                 workspace: Workspace | None = None) -> None:
+                 workspace: Workspace | None = None, policy: Policy | None = None) -> None:
         super().__init__()
         self.started = time.perf_counter()
         self.timings = Timings()
         self.exercises = exercises.exercises
         self.settings = Settings.load()
-        self.progress_store = progress or ProgressStore()
-        self.workspace = workspace or Workspace()
+        self.policy = policy or load_policy()
+        data_dir = Path(self.policy.progress_dir) if self.policy.progress_dir else None
+        self.progress_store = progress or ProgressStore(data_dir / "progress.db" if data_dir else None)
+        self.workspace = workspace or Workspace(data_dir / "code" if data_dir else None)
         self.current: Exercise | None = None
         self.last_report: TestReport | None = None
         self.last_report_code = ""
@@ -90,6 +95,7 @@ class MainWindow(QMainWindow):
         self.tests.finished.connect(self._on_tests_finished)
         self.model = ModelThread(self)
         worker = self.model.worker
+        worker.avoid = tuple(self.policy.avoid)
         worker.progress.connect(self._on_model_progress)
         worker.ready.connect(self._on_model_ready)
         worker.failed.connect(self._on_model_failed)
@@ -97,23 +103,60 @@ class MainWindow(QMainWindow):
         worker.token.connect(self._on_token)
         worker.hint_done.connect(self._on_hint_done)
         worker.hint_failed.connect(self._on_hint_failed)
-        self._autosave = QTimer(self, singleShot=True, interval=700)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(700)
         self._autosave.timeout.connect(self.save_code)
         self.editor.textChanged.connect(self._autosave.start)
         self._fill_exercise_list()
         self._open_initial_exercise()
         if self.progress_store.recovered_message:
             QTimer.singleShot(0, lambda: self.show_notice(self.progress_store.recovered_message))
-        chosen = model_path or self.settings.model_path
-        if chosen and not Path(chosen).is_file():
-            QTimer.singleShot(0, lambda: self.show_notice(f"The chosen model {chosen} is gone; using the built-in one."))
-            chosen = ""
-        self.model.prepare(chosen)
+        self.model.prepare(self._model_to_load(model_path))
+        self._apply_policy()
+
+    # -- policy ------------------------------------------------------------------------------------------------
+    def _model_to_load(self, requested: str) -> str:
+        wanted = requested or self.settings.model_path
+        if wanted and not Path(wanted).is_file():
+            QTimer.singleShot(0, lambda: self.show_notice(f"The chosen model {wanted} is gone; using the built-in one."))
+            wanted = ""
+        try:
+            chosen, note = choose_model(self.policy, wanted, store_for(self.policy))
+        except StoreError as exc:
+            chosen, note = choose_model(self.policy, "", store_for(self.policy))
+            note = f"{exc}; using {note or 'the built-in model'}"
+        if note:
+            QTimer.singleShot(0, lambda: self.show_notice(note[0].upper() + note[1:] + "."))
+        return chosen
+
+    def _apply_policy(self) -> None:
+        """Show what the school's policy changes: exam mode, a broken policy, hints left."""
+        if self.policy.error:
+            self.policy_banner.setText(f"<b>The school's policy has an error</b> ({self.policy.error}). "
+                                       "Hints and downloads are off until it is fixed.")
+        elif self.policy.exam_mode:
+            self.policy_banner.setText("<b>Exam mode</b>: hints are off. Tests still run.")
+        self.policy_banner.setVisible(bool(self.policy.error or self.policy.exam_mode))
+        self._update_hint_action()
+
+    def hints_left(self) -> int | None:
+        if self.current is None:
+            return None
+        return self.policy.hints_left(self.progress_store.of(self.current.id).hints)
+
+    def _update_hint_action(self) -> None:
+        left = self.hints_left()
+        allowed = self.policy.hints_allowed and left != 0
+        self.hint_action.setEnabled(allowed)
+        self.hint_action.setText("Get hint" if left is None else f"Get hint ({left} left)")
 
     # -- building ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
         self._build_actions()
-        self.filter = QLineEdit(placeholderText="Filter exercises…", clearButtonEnabled=True)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter exercises…")
+        self.filter.setClearButtonEnabled(True)
         self.filter.setAccessibleName("Filter exercises")
         self.filter.textChanged.connect(self._apply_filter)
         self.exercise_list = QListWidget()
@@ -121,7 +164,8 @@ class MainWindow(QMainWindow):
         self.exercise_list.currentItemChanged.connect(self._on_exercise_chosen)
         left = _column(QLabel("<b>Exercises</b>"), self.filter, self.exercise_list)
 
-        self.description = QTextBrowser(openExternalLinks=False)
+        self.description = QTextBrowser()
+        self.description.setOpenExternalLinks(False)
         self.description.setAccessibleName("Exercise description")
         self.editor = CodeEditor()
         self.editor.set_zoom(self.settings.zoom)
@@ -152,20 +196,32 @@ class MainWindow(QMainWindow):
 
         self.hint_stage = QLabel("Ask for a hint with Ctrl+H when a test fails.")
         self.hint_stage.setWordWrap(True)
-        self.hint_busy = QProgressBar(maximum=0, textVisible=False, visible=False)
+        self.hint_busy = QProgressBar()
+        self.hint_busy.setMaximum(0)
+        self.hint_busy.setTextVisible(False)
+        self.hint_busy.setVisible(False)
         self.hint_view = QTextBrowser()
         self.hint_view.setAccessibleName("Hint")
-        self.explain_button = QPushButton("Show explanation", enabled=False)
+        self.explain_button = QPushButton("Show explanation")
+        self.explain_button.setEnabled(False)
         self.explain_button.clicked.connect(self._toggle_explanation)
-        self.cancel_button = QPushButton("Cancel", enabled=False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_hint)
         buttons = QHBoxLayout()
         buttons.addWidget(self.explain_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
-        self.explanation_view = QLabel(wordWrap=True, visible=False)
+        self.explanation_view = QLabel()
+        self.explanation_view.setWordWrap(True)
+        self.explanation_view.setVisible(False)
         self.explanation_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        hint_panel = _column(QLabel("<b>Hint</b>"), self.hint_stage, self.hint_busy, self.hint_view,
+        self.policy_banner = QLabel()
+        self.policy_banner.setWordWrap(True)
+        self.policy_banner.setVisible(False)
+        self.policy_banner.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 6px; border-radius: 4px;")
+        self.policy_banner.setAccessibleName("School policy notice")
+        hint_panel = _column(QLabel("<b>Hint</b>"), self.policy_banner, self.hint_stage, self.hint_busy, self.hint_view,
                              self.explanation_view)
         hint_panel.layout().addLayout(buttons)  # type: ignore[union-attr]
 
@@ -179,13 +235,16 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(main)
 
         self.engine_label = QLabel("Model: preparing…")
-        self.model_progress = QProgressBar(maximum=100, maximumWidth=220)
+        self.model_progress = QProgressBar()
+        self.model_progress.setMaximum(100)
+        self.model_progress.setMaximumWidth(220)
         self.model_progress.setFormat("Model %p%")
         self.statusBar().addPermanentWidget(self.model_progress)
         self.statusBar().addPermanentWidget(self.engine_label)
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Main", movable=False)
+        toolbar = QToolBar("Main")
+        toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
         specs = [
@@ -208,13 +267,15 @@ class MainWindow(QMainWindow):
                 toolbar.addAction(action)
             else:
                 self.addAction(action)
-        extra_zoom = QAction(self, shortcut=QKeySequence("Ctrl+="))
+        extra_zoom = QAction(self)
+        extra_zoom.setShortcut(QKeySequence("Ctrl+="))
         extra_zoom.triggered.connect(lambda: self.editor.set_zoom(self.editor.zoom + 1))
         self.addAction(extra_zoom)
         # keyboard-only use: Tab belongs to the editor, so focus moves with shortcuts
         for keys, target in (("Ctrl+L", "exercise_list"), ("Ctrl+F", "filter"), ("Ctrl+E", "editor"),
                              ("Ctrl+T", "test_table"), ("Ctrl+J", "hint_view")):
-            action = QAction(self, shortcut=QKeySequence(keys))
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
             action.triggered.connect(lambda _=False, name=target: getattr(self, name).setFocus())
             self.addAction(action)
 
@@ -270,6 +331,8 @@ class MainWindow(QMainWindow):
             self.editor.setPlainText(saved if saved is not None else exercise.starter.lstrip("\n"))
         self.editor.mark_error_line(None)
         self._clear_results()
+        if hasattr(self, "policy_banner"):
+            self._update_hint_action()
         self.settings.last_exercise = exercise.id
         self.settings.save()
 
@@ -368,6 +431,13 @@ class MainWindow(QMainWindow):
         if self.hint_running:
             self.show_notice("A hint is already being written. Wait for it, or press Cancel (Esc).")
             return
+        if not self.policy.hints_allowed:
+            self.show_notice("Hints are off (exam mode)." if self.policy.exam_mode else
+                             "Hints are off until the school's policy is fixed.")
+            return
+        if self.hints_left() == 0:
+            self.show_notice(f"No hints left for this exercise (your school allows {self.policy.hints_per_exercise}).")
+            return
         if self.engine_info is None:
             self.show_notice(f"The model is still being prepared ({self.model_progress.value()}%). "
                              "You can keep editing and running tests meanwhile.")
@@ -383,7 +453,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(True)
         self.hint_busy.setVisible(True)
         self.hint_stage.setText(STAGES["testing"])
-        self.progress_store.record_hint(self.current.id)
+        self._hint_exercise = self.current.id
         self.model.hint(self.current, code, report)
 
     def cancel_hint(self) -> None:
@@ -406,6 +476,9 @@ class MainWindow(QMainWindow):
 
     def _on_hint_done(self, hint: Hint) -> None:
         self._end_hint()
+        if hint.status == "hint":  # a cancelled or passing request does not use up the quota
+            self.progress_store.record_hint(self._hint_exercise)
+        self._update_hint_action()
         self.timings.hint_done = self._now()
         if hint.status == "cancelled":
             self.hint_stage.setText("Hint cancelled.")
@@ -443,7 +516,8 @@ class MainWindow(QMainWindow):
     def open_models(self) -> None:
         from ui.models_dialog import ModelsDialog
 
-        dialog = ModelsDialog(self)
+        dialog = ModelsDialog(self, store=store_for(self.policy), downloads_allowed=self.policy.downloads,
+                              endpoint=self.policy.hf_endpoint)
         dialog.model_chosen.connect(self._switch_model)
         dialog.open()
         self.models_dialog = dialog

@@ -36,16 +36,16 @@ class _DownloadWorker(QObject):
     finished = Signal(str)  # path
     failed = Signal(str)
 
-    def __init__(self, entry: CatalogEntry, root: Path | None) -> None:
+    def __init__(self, entry: CatalogEntry, root: Path | None, endpoint: str | None) -> None:
         super().__init__()
-        self.entry, self.root = entry, root
+        self.entry, self.root, self.endpoint = entry, root, endpoint
         self.cancel = threading.Event()
 
     @Slot()
     def run(self) -> None:
         try:
             path = download(self.entry.reference, expected_sha256=self.entry.sha256 or None,
-                            progress=self.progress.emit, cancel=self.cancel, root=self.root)
+                            progress=self.progress.emit, cancel=self.cancel, root=self.root, endpoint=self.endpoint)
             self.finished.emit(str(path))
         except (DownloadError, DownloadCancelled) as exc:
             self.failed.emit(str(exc))
@@ -56,13 +56,15 @@ class ModelsDialog(QDialog):
     download_done = Signal(bool, str)  # ok, message
 
     def __init__(self, parent: QWidget | None = None, store: ModelStore | None = None,
-                 catalog: list[CatalogEntry] | None = None, downloads_allowed: bool = True) -> None:
+                 catalog: list[CatalogEntry] | None = None, downloads_allowed: bool = True,
+                 endpoint: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(900, 420)
         self.store = store or ModelStore()
         self.catalog = catalog or load_catalog()
         self.downloads_allowed = downloads_allowed
+        self.endpoint = endpoint or None
         self.available_gb = memory_gib()[1]
         self._thread: QThread | None = None
         self._worker: _DownloadWorker | None = None
@@ -77,9 +79,13 @@ class ModelsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         best = recommend(self.available_gb, self.catalog)
-        self.summary = QLabel(f"{self.available_gb:.1f} GB of memory free. Recommended here: <b>{best.name}</b>.")
-        self.message = QLabel(wordWrap=True)
-        self.progress = QProgressBar(visible=False, maximum=1000)
+        note = "" if downloads_allowed else " Downloads are turned off by your school's policy."
+        self.summary = QLabel(f"{self.available_gb:.1f} GB of memory free. Recommended here: <b>{best.name}</b>.{note}")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setMaximum(1000)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for name, slot in (("Download", self.start_download), ("Cancel download", self.cancel_download),
@@ -160,7 +166,7 @@ class ModelsDialog(QDialog):
             self.message.setText(f"Warning: {entry.name} needs {entry.ram_gb} GB of memory; "
                                  f"{self.available_gb:.1f} GB are free.")
         self._thread = QThread(self)
-        self._worker = _DownloadWorker(entry, self.store.folder)
+        self._worker = _DownloadWorker(entry, self.store.folder, self.endpoint)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)

@@ -70,6 +70,7 @@ class ModelWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.engine = NativeEngine()
+        self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
         self._pipeline: HintPipeline | None = None
 
     @Slot(str)
@@ -90,7 +91,8 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        self._pipeline = HintPipeline(self.engine, PipelineConfig(), on_stage=self.stage.emit, on_token=self.token.emit)
+        self._pipeline = HintPipeline(self.engine, PipelineConfig(avoid=self.avoid), on_stage=self.stage.emit,
+                                      on_token=self.token.emit)
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))
         except Exception as exc:  # noqa: BLE001 - shown to the learner, never a crash

@@ -249,11 +249,16 @@ class HintPipeline:
     def _analysis_hint(failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> Hint:
         observed = analysis.describe_failure(failure)
         question = change or _question_without_repair(failure)
-        text = f"{observed} {question}"
-        if not check_hint(text, fixed, code, avoid).ok:
-            text = question  # the test itself echoes something the teacher asked hints to avoid
-        explanation = observed
-        if fixed:
+        generic = "Work through the failing test by hand, line by line, and compare each value with what you expect."
+        candidates = [f"{observed} {question}", question, observed, generic]
+
+        def leak_free(text: str) -> bool:
+            return not [r for r in check_hint(text, fixed, code, avoid).reasons if r.startswith("contains")]
+
+        # the first wording that neither leaks the fix nor uses a word the teacher asked hints to avoid
+        text = next((c for c in candidates if leak_free(c)), generic)
+        explanation = observed if leak_free(observed) else ""
+        if fixed and explanation:
             kinds = ", ".join(sorted({c.kind for c in analysis.changes(code, fixed)}))
             explanation += f" A repair that passes every test changes this kind of thing: {kinds}."
         return Hint(status="hint", hint=text, explanation=explanation, source="analysis")
