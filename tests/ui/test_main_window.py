@@ -39,6 +39,10 @@ def open_with_code(qtbot, win: MainWindow, exercise_id: str, code: str) -> None:
 
 
 def run_tests(qtbot, win: MainWindow, press_f5: bool = True):  # type: ignore[no-untyped-def]
+    if press_f5:  # shortcuts reach only the active window: make sure it is, first
+        win.activateWindow()
+        win.editor.setFocus()
+        qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     with qtbot.waitSignal(win.tests_shown, timeout=20_000) as blocker:
         if press_f5:
             qtbot.keyClick(win.editor, Qt.Key.Key_F5)
@@ -229,3 +233,47 @@ def test_no_display_gives_one_line_and_the_cli_equivalent() -> None:
     result = subprocess.run([str(tutor), "app"], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 3
     assert "No display" in result.stderr and "tutor check" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_exam_mode_is_shown_and_refuses_hints(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    from tutor.policy import Policy
+
+    win = MainWindow(PACK, model_path=str(default_model), policy=Policy(exam_mode=True))
+    qtbot.addWidget(win)
+    win.show()
+    assert win.policy_banner.isVisible() and "Exam mode" in win.policy_banner.text()
+    assert not win.hint_action.isEnabled()
+    win.request_hint()
+    assert "exam mode" in win.hint_stage.text().lower()
+    run_tests(qtbot, win)  # tests still run
+
+
+@pytest.mark.slow
+def test_hint_quota_counts_down_and_stops(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    from tutor.policy import Policy
+
+    win = MainWindow(PACK, model_path=str(default_model), policy=Policy(hints_per_exercise=1))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_info is not None, timeout=WAIT_MS)
+    open_with_code(qtbot, win, "grade_letter", PACK.find("grade_letter").starter)
+    assert win.hint_action.text() == "Get hint (1 left)" and win.hint_action.isEnabled()
+    with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS):
+        win.hint_action.trigger()
+    assert win.hint_action.text() == "Get hint (0 left)" and not win.hint_action.isEnabled()
+    win.request_hint()
+    assert "No hints left" in win.hint_stage.text()
+    win.open_exercise("factorial")
+    assert win.hint_action.text() == "Get hint (1 left)"  # the quota is per exercise
+
+
+def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tutor.policy import safe_policy
+
+    win = MainWindow(PACK, model_path=str(default_model), policy=safe_policy(Path("/etc/policy.toml"), "/etc/policy.toml, line 3: unknown key"))
+    qtbot.addWidget(win)
+    win.show()
+    assert "error" in win.policy_banner.text() and not win.hint_action.isEnabled()
+    win.open_models()
+    assert "turned off" in win.models_dialog.summary.text()
+    win.models_dialog.close()

@@ -260,7 +260,8 @@ class HintPipeline:
         explanation = observed if leak_free(observed) else ""
         if fixed and explanation:
             kinds = ", ".join(sorted({c.kind for c in analysis.changes(code, fixed)}))
-            explanation += f" A repair that passes every test changes this kind of thing: {kinds}."
+            longer = f"{explanation} A repair that passes every test changes this kind of thing: {kinds}."
+            explanation = longer if leak_free(longer) else explanation
         return Hint(status="hint", hint=text, explanation=explanation, source="analysis")
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
