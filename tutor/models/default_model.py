@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.paths import models_dir
+from tutor.paths import models_dir, resources_dir
 
 DEFAULT_MODEL_ID = "gemma3-270m-q4km"
 DISPLAY_NAME = "Gemma 3 270M (base, Q4_K_M), embedded"
@@ -48,8 +48,17 @@ def is_ready(folder: Path | None = None) -> bool:
     return path.is_file() and _sidecar_matches(path)
 
 
+def bundled_model() -> Path | None:
+    """The model file shipped inside a frozen build (verified when the build was made), if any."""
+    path = resources_dir() / "models" / "gemma-3-270m-q4_k_m.gguf"
+    return path if path.is_file() else None
+
+
 def ensure_default_model(progress: ByteProgress | None = None, folder: Path | None = None) -> Path:
-    """Return the path of the verified default model, assembling it first if needed."""
+    """Return the path of the verified default model: the one inside a frozen build, else assembled from its
+    package (first use) into the models folder."""
+    if folder is None and (bundled := bundled_model()) is not None:
+        return bundled
     package = _package()
     target = default_model_path(folder)
     if target.is_file() and _sidecar_matches(target):

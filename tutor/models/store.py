@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.models.default_model import DISPLAY_NAME, default_model_path, is_ready
+from tutor.models.default_model import (
+    DISPLAY_NAME,
+    DefaultModelError,
+    bundled_model,
+    default_model_path,
+    is_ready,
+)
 from tutor.models.gguf_header import GGUFError, GGUFInfo, read_header
 from tutor.paths import models_dir
 
@@ -42,9 +48,15 @@ class ModelStore:
 
     def list(self) -> list[LocalModel]:
         found: list[LocalModel] = []
-        default = default_model_path(self.folder)
-        embedded = default.is_file() and is_ready(self.folder)
-        if embedded:
+        bundled = bundled_model()
+        try:
+            default = default_model_path(self.folder)
+            embedded = default.is_file() and is_ready(self.folder)
+        except DefaultModelError:  # a frozen build without the model package
+            default, embedded = self.folder / "-", False
+        if bundled is not None:
+            found.append(self._describe("default", bundled, "embedded", True))
+        elif embedded:
             found.append(self._describe("default", default, "embedded", True))
         for path in sorted(self.folder.glob("*.gguf")):
             if not (embedded and path == default):

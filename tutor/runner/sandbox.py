@@ -151,7 +151,10 @@ def _child_env(workdir: str) -> dict[str, str]:
 
 
 def child_command(job_path: str, result_fd: int) -> list[str]:
-    """The command that starts the harness: isolated mode, no site-packages."""
+    """The command that starts the harness: isolated mode, no site-packages; in a frozen app (PyInstaller),
+    the app itself with ``--tutor-child`` (its bundled interpreter ignores PYTHON* variables and site-packages)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--tutor-child", job_path, str(result_fd)]
     return [sys.executable, "-I", "-S", str(CHILD_SCRIPT), job_path, str(result_fd)]
 
 

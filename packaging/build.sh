@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the desktop executable (PyInstaller, one folder) and a versioned tarball, then checks the frozen app:
+# `offline-tutor app --self-test` offscreen with networking cut off (unshare -n, where available).
+# Usage: bash packaging/build.sh [--no-model] [--no-check]     (after packaging/install.sh)
+# Output: dist/offline-tutor/ and dist/offline-tutor-VERSION-linux-ARCH.tar.gz
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bundle=1 check=1
+for arg in "$@"; do
+  case "$arg" in --no-model) bundle=0 ;; --no-check) check=0 ;; *) echo "unknown option $arg" >&2; exit 2 ;; esac
+done
+py=.venv/bin/python
+$py -m pip install -q "pyinstaller>=6.10,<7" 2>&1 | grep -v -i warning || true
+version=$($py -c "import tutor; print(tutor.__version__)")
+model=""
+if [ "$bundle" = 1 ]; then
+  model=$($py -c "import tempfile; from pathlib import Path; from tutor.models.default_model import ensure_default_model; print(ensure_default_model(folder=Path(tempfile.gettempdir()) / 'tutor-build-model'))")
+fi
+echo "==> PyInstaller (model bundled: $bundle)"
+TUTOR_BUNDLE_MODEL=$bundle TUTOR_MODEL_FILE="$model" .venv/bin/pyinstaller --noconfirm --log-level WARN \
+  --distpath dist --workpath build/pyinstaller packaging/tutor.spec
+cp packaging/offline-tutor.desktop resources/icons/offline-tutor.svg dist/offline-tutor/
+cp packaging/SCHOOLS.md dist/offline-tutor/ 2>/dev/null || true
+tarball="dist/offline-tutor-$version-linux-$(uname -m).tar.gz"
+tar -C dist -czf "$tarball" offline-tutor
+echo "==> bundle: $(du -sh dist/offline-tutor | cut -f1), tarball: $(du -sh "$tarball" | cut -f1) ($tarball)"
+echo "==> largest parts:"
+du -ah dist/offline-tutor/_internal | sort -rh | sed -n '2,9p'
+if [ "$check" = 1 ]; then
+  echo "==> frozen self-test, offscreen, no network"
+  offline=()
+  unshare -n true 2>/dev/null && offline=(unshare -n)
+  home=$(mktemp -d)
+  env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen "${offline[@]}" dist/offline-tutor/offline-tutor app --self-test
+fi
