@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tutor.doctor import memory_gib
 from tutor.engines.base import EngineInfo
 from tutor.exercises import Exercise, LoadResult
 from tutor.feedback import Hint
+from tutor.models.catalog import ram_warning
 from tutor.models.choice import choose_model, store_for
 from tutor.models.store import StoreError
 from tutor.policy import Policy, load_policy
@@ -126,8 +128,11 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             chosen, note = choose_model(self.policy, "", store_for(self.policy))
             note = f"{exc}; using {note or 'the built-in model'}"
+        if chosen and Path(chosen).is_file():
+            warning = ram_warning(Path(chosen).stat().st_size, memory_gib()[1])
+            note = f"{note}. {warning}" if note and warning else (warning or note)
         if note:
-            QTimer.singleShot(0, lambda: self.show_notice(note[0].upper() + note[1:] + "."))
+            QTimer.singleShot(0, lambda: self.show_notice(note[0].upper() + note[1:].rstrip(".") + "."))
         return chosen
 
     def _apply_policy(self) -> None:
@@ -523,6 +528,9 @@ class MainWindow(QMainWindow):
         self.models_dialog = dialog
 
     def _switch_model(self, path: str) -> None:
+        warning = ram_warning(Path(path).stat().st_size, memory_gib()[1]) if path and Path(path).is_file() else ""
+        if warning:
+            self.show_notice(warning)
         self.engine_info = None
         self.model_progress.setValue(0)
         self.model_progress.setVisible(True)

@@ -97,3 +97,10 @@ def test_recommend_and_use_from_the_cli(tmp_path: Path, default_model: Path) -> 
     assert used.returncode == 0 and json.loads(used.stdout)["active"].endswith(default_model.name)
     assert [m["active"] for m in json.loads(tutor("list", "--json").stdout)["models"]] == [True]
     assert tutor("download", "gemma3-270m-q4km").returncode == 2  # the embedded model is not downloaded
+
+
+def test_ram_warning_for_a_model_that_does_not_fit() -> None:
+    from tutor.models.catalog import ram_warning
+
+    assert ram_warning(8 * 2**30, available_gb=4.0).startswith("This model needs about 10.3 GB")
+    assert ram_warning(250 * 2**20, available_gb=4.0) == ""
