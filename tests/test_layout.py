@@ -51,9 +51,10 @@ def test_the_pyside_leak_this_guards_against_still_exists_or_is_fixed() -> None:
 
     code = ("import sys\nfrom PySide6.QtWidgets import QApplication, QLabel\napp = QApplication([])\n"
             "before = sys.getrefcount(None)\nfor _ in range(100):\n    QLabel(wordWrap=True)\n"
-            "print(sys.getrefcount(None) - before)\nimport os\nos._exit(0)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout.strip()
-    assert out.lstrip("-").isdigit()
+            "print(sys.getrefcount(None) - before, flush=True)\nimport os\nos._exit(0)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = result.stdout.strip()
+    assert out.lstrip("-").isdigit(), result.stderr[-1000:]
     if sys.version_info < (3, 12):  # None is immortal from 3.12 on, so the count no longer moves there
         assert int(out) <= -90 or abs(int(out)) <= 2, out  # leaking (about one per QLabel) or fixed
