@@ -54,6 +54,17 @@ install_python_env() {
     || { say "the Python packages did not install; see the pip output above"; exit 1; }
 }
 
+build_web_engine() {
+  # the in-app browser engine: wllama from the npm registry, pinned by ui/web/package-lock.json, copied into
+  # resources/web (nothing is ever loaded from a CDN)
+  if ! command -v npm >/dev/null 2>&1; then
+    say "npm is missing: the browser engine is not built (the native engine works without it)"; return 0
+  fi
+  say "building the browser engine's page (npm ci)"
+  (cd ui/web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  .venv/bin/python -m ui.web.assets >/dev/null
+}
+
 prepare_default_model() {
   say "preparing the embedded default model"
   .venv/bin/python -c "from tutor.models.default_model import ensure_default_model; print(ensure_default_model())"
@@ -61,6 +72,7 @@ prepare_default_model() {
 
 install_system_packages
 install_python_env
+build_web_engine
 prepare_default_model
 
 case "$mode" in

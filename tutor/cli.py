@@ -118,7 +118,7 @@ def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
     embedded model; a model the school's policy does not allow is refused."""
     from tutor.doctor import memory_gib
     from tutor.engines.base import EngineError
-    from tutor.engines.native import NativeEngine
+    from tutor.engines.select import choose, make_engine
     from tutor.models.catalog import ram_warning
     from tutor.models.choice import choose_model, store_for
     from tutor.models.default_model import DefaultModelError, ensure_default_model
@@ -139,7 +139,10 @@ def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
         else:
             quiet = args.json or not sys.stderr.isatty()
             model = ensure_default_model(None if quiet else _progress_bar("Preparing the default model"))
-        engine = NativeEngine(threads=args.threads)
+        choice = choose(getattr(args, "engine", "native") or "native")
+        if not args.json and choice.reason != "asked for":
+            print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
+        engine = make_engine(choice, threads=args.threads)
         engine.load(model)
     except (EngineError, DefaultModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
@@ -294,6 +297,8 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     hint.add_argument("--repairs", type=int, default=3, help="repair candidates from the model (default 3)")
     hint.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
     hint.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
+    hint.add_argument("--engine", choices=["auto", "native", "browser"], default="auto",
+                      help="auto: the browser engine when it has a WebGPU adapter, else native llama.cpp")
     hint.add_argument("--explain", action="store_true", help="also print the explanation")
     hint.set_defaults(func=cmd_hint)
 

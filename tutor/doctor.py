@@ -70,7 +70,7 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
         "cpu_threads": os.cpu_count() or 0,
         "model_threads": default_threads(),
         "ram_gib": f"{total} total, {available} available",
-        "engine": "native (llama.cpp); the in-app browser engine is not built yet",
+        "engines": _engines(),
         "llama_cpp": _llama_cpp(),
         "model": _model(model_path),
         "folders": {
@@ -97,6 +97,29 @@ def _policy() -> dict[str, Any]:
     for key, value in data["values"].items():
         shown[key] = f"{value!r}  [{data['sources'].get(key, '')}]"
     return shown
+
+
+def _engines() -> dict[str, Any]:
+    from tutor.engines.base import EngineError
+    from tutor.engines.select import browser_registered, choose
+
+    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)"}
+    if not browser_registered():
+        report["browser"] = "not available in this process (it needs the desktop app's Qt WebEngine)"
+        report["auto_choice"] = "native"
+        return report
+    try:
+        choice = choose("auto")
+    except EngineError as exc:
+        return {**report, "browser": f"unavailable: {exc}", "auto_choice": "native"}
+    probe = choice.probe or {}
+    adapter = probe.get("webgpu") or {}
+    report["browser"] = "wllama in Qt WebEngine " + (probe.get("userAgent", "").split("QtWebEngine/")[-1].split(" ")[0])
+    report["webgpu_adapter"] = adapter.get("description") or adapter.get("vendor") if adapter.get("available") \
+        else f"none: {adapter.get('reason', 'unknown')}"
+    report["cross_origin_isolated"] = probe.get("isolated")
+    report["auto_choice"] = f"{choice.name} ({choice.reason})"
+    return report
 
 
 def _hub() -> dict[str, Any]:

@@ -43,8 +43,36 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     app.set_defaults(func=cmd_app)
 
 
+def needs_browser_engine(argv: Sequence[str]) -> bool:
+    """``hint`` with ``--engine auto`` (the default) or ``browser``, and ``doctor``, may use the browser engine."""
+    if not argv or argv[0] not in ("hint", "doctor") or "-h" in argv or "--help" in argv:
+        return False
+    engine = "auto"
+    for index, arg in enumerate(argv):
+        if arg == "--engine" and index + 1 < len(argv):
+            engine = argv[index + 1]
+        elif arg.startswith("--engine="):
+            engine = arg.split("=", 1)[1]
+    return engine != "native"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return core_cli.main(argv, extend=add_commands)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if needs_browser_engine(args) and _web_engine_available():
+        from ui.web.host import run_with_browser_engine
+
+        return run_with_browser_engine(lambda: core_cli.main(args, extend=add_commands))
+    return core_cli.main(args, extend=add_commands)
+
+
+def _web_engine_available() -> bool:
+    try:
+        import PySide6.QtWebEngineCore  # noqa: F401
+    except ImportError:
+        return False
+    from ui.web.engine import web_root
+
+    return (web_root() / "index.html").is_file()
 
 
 if __name__ == "__main__":

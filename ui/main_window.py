@@ -13,6 +13,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from tutor.doctor import memory_gib
-from tutor.engines.base import EngineInfo
+from tutor.engines.base import Engine, EngineError, EngineInfo
 from tutor.exercises import Exercise, LoadResult
 from tutor.feedback import Hint
 from tutor.models.catalog import ram_warning
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.tests = TestRunner(self)
         self.tests.finished.connect(self._on_tests_finished)
-        self.model = ModelThread(self)
+        self.model = ModelThread(self, self._engine_from_settings())
         worker = self.model.worker
         worker.avoid = tuple(self.policy.avoid)
         worker.progress.connect(self._on_model_progress)
@@ -116,6 +117,26 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_notice(self.progress_store.recovered_message))
         self.model.prepare(self._model_to_load(model_path))
         self._apply_policy()
+
+    def _engine_from_settings(self) -> Engine | None:
+        """The browser engine when the learner chose it in the status bar; otherwise the native one. ``auto`` is
+        native here: Qt WebEngine 6.x gives the page no WebGPU adapter (``tutor doctor`` shows the probe)."""
+        if self.settings.engine != "browser":
+            return None
+        try:
+            from ui.web.engine import BrowserEngine
+
+            self._browser = BrowserEngine()
+            return self._browser
+        except (ImportError, EngineError) as exc:
+            message = f"The browser engine is not available ({exc}); using native."
+            QTimer.singleShot(0, lambda: self.show_notice(message))
+            return None
+
+    def _choose_engine(self, index: int) -> None:
+        self.settings.engine = self.engine_choice.itemData(index)
+        self.settings.save()
+        self.show_notice(f"Engine set to {self.settings.engine}; it is used from the next start.")
 
     # -- policy ------------------------------------------------------------------------------------------------
     def _model_to_load(self, requested: str) -> str:
@@ -244,6 +265,13 @@ class MainWindow(QMainWindow):
         self.model_progress.setMaximum(100)
         self.model_progress.setMaximumWidth(220)
         self.model_progress.setFormat("Model %p%")
+        self.engine_choice = QComboBox()
+        self.engine_choice.setAccessibleName("Engine")
+        for label, value in (("Engine: auto", "auto"), ("Engine: native", "native"), ("Engine: browser", "browser")):
+            self.engine_choice.addItem(label, value)
+        self.engine_choice.setCurrentIndex(max(0, self.engine_choice.findData(self.settings.engine)))
+        self.engine_choice.currentIndexChanged.connect(self._choose_engine)
+        self.statusBar().addPermanentWidget(self.engine_choice)
         self.statusBar().addPermanentWidget(self.model_progress)
         self.statusBar().addPermanentWidget(self.engine_label)
 
@@ -574,6 +602,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_code()
         self.model.stop()
+        if getattr(self, "_browser", None) is not None:
+            self._browser.close()
         self.tests.wait()
         self.progress_store.close()
         super().closeEvent(event)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
-from tutor.engines.base import EngineError
+from tutor.engines.base import Engine, EngineError
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
@@ -67,9 +67,9 @@ class ModelWorker(QObject):
     hint_done = Signal(object)  # Hint
     hint_failed = Signal(str)
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
-        self.engine = NativeEngine()
+        self.engine: Engine = engine or NativeEngine()
         self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
         self._pipeline: HintPipeline | None = None
 
@@ -114,11 +114,11 @@ class ModelThread(QObject):
     _prepare = Signal(str)
     _hint = Signal(object, str, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, engine: Engine | None = None) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("model")
-        self.worker = ModelWorker()
+        self.worker = ModelWorker(engine)
         self.worker.moveToThread(self.thread)
         self._prepare.connect(self.worker.prepare)
         self._hint.connect(self.worker.hint)
