@@ -162,3 +162,30 @@ def test_the_app_can_use_the_browser_engine(qtbot, default_model: Path) -> None:
     qtbot.waitUntil(lambda: win.engine_info is not None, timeout=120_000)
     assert win.engine_info.name == "browser" and "browser" in win.engine_label.text()
     assert win.engine_choice.currentData() == "browser"
+
+
+def _offline_with_loopback() -> list[str] | None:
+    import shutil
+
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return None
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
+    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "offline"] if probe.returncode == 0 else None
+
+
+@pytest.mark.slow
+def test_browser_engine_hint_with_networking_cut_off(tmp_path: Path, default_model: Path) -> None:
+    """No network at all (a fresh network namespace with only loopback up): the page, wllama and the model all
+    come from the app's own loopback server, so the browser engine still works."""
+    prefix = _offline_with_loopback()
+    if prefix is None:
+        pytest.skip("unshare -n with ip is not available here")
+    code = tmp_path / "code.py"
+    code.write_text("def sum_of_evens(numbers):\n    return 0\n")
+    tutor = str(Path(sys.executable).with_name("tutor"))
+    result = subprocess.run([*prefix, tutor, "hint", str(code), "-e", "sum_of_evens", "--engine", "browser",
+                             "--repairs", "0", "--model", str(default_model), "--json"],
+                            capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["engine"]["name"] == "browser"

@@ -141,7 +141,14 @@ class BrowserEngine(QObject):
         self.channel.registerObject("bridge", self.bridge)
         self.page.setWebChannel(self.channel)
         self._call_js.connect(self._run_js, Qt.ConnectionType.QueuedConnection)
+        self.page.loadFinished.connect(self._on_load_finished)
         self.page.load(QUrl(self.server.base_url + "index.html"))
+
+    @Slot(bool)
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:  # e.g. no loopback interface: say so at once instead of waiting for a timeout
+            self._events["ready"] = {"error": f"the engine page did not load from {self.server.origin}"}
+            self._signal("ready")
 
     # -- thread plumbing ---------------------------------------------------------------------------------------
     @Slot(str)
@@ -154,6 +161,9 @@ class BrowserEngine(QObject):
     def _wait(self, name: str, timeout: float) -> None:
         if not self._wait_for(self._flags[name].is_set, timeout):
             raise EngineError(f"the browser engine did not answer ({name}) within {timeout:.0f} s")
+        problem = (self._events.get(name) or {}).get("error") if name == "ready" else None
+        if problem:
+            raise EngineError(problem)
 
     def _wait_for(self, done: Any, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
