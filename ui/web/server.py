@@ -27,6 +27,7 @@ class EngineServer:
         self.secret = secrets.token_urlsafe(18)
         self.refused = 0
         self.served: list[str] = []
+        self.reports: list[bytes] = []  # what a page in self-test mode posted to /SECRET/report
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,7 +41,12 @@ class EngineServer:
                 server._answer(self, body=False)
 
             def do_POST(self) -> None:  # noqa: N802
-                server._refuse(self, 405)
+                if self.path != f"/{server.secret}/report":
+                    server._refuse(self, 405)
+                    return
+                length = min(int(self.headers.get("Content-Length", 0) or 0), 1 << 20)
+                server.reports.append(self.rfile.read(length))
+                server._headers(self, "text/plain", 0)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

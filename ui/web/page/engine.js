@@ -101,8 +101,36 @@ window.tutor = {
   },
 };
 
-new QWebChannel(qt.webChannelTransport, (channel) => {
-  bridge = channel.objects.bridge;
-  status('connected');
-  bridge.pageReady(JSON.stringify({ isolated: self.crossOriginIsolated }));
-});
+// Outside the app (headless Chromium in tests) there is no QWebChannel: `?selftest=1` runs probe, load and one
+// greedy generation, then posts what happened back to the app's own server.
+async function selfTest(params) {
+  const events = { tokens: [] };
+  bridge = {
+    pageReady() {}, progress() {},
+    probed(data) { events.probe = JSON.parse(data); },
+    loaded(data) { events.load = JSON.parse(data); },
+    failed(message) { events.error = message; },
+    token(id, text) { events.tokens.push(text); },
+    done(id, data) { events.done = JSON.parse(data); },
+  };
+  await window.tutor.probe();
+  await window.tutor.load({ url: 'model.gguf', size: 0, n_ctx: 1024, threads: Number(params.get('threads') || 2),
+                            gpu: params.get('gpu') !== '0' });
+  if (!events.error) {
+    await window.tutor.generate(1, { prompt: params.get('prompt') || 'The capital of France is',
+      max_tokens: Number(params.get('tokens') || 12), temperature: 0, top_p: 1, top_k: 1, repeat_penalty: 1,
+      seed: 1, stop: [], grammar: null });
+  }
+  await fetch('report', { method: 'POST', body: JSON.stringify(events) });
+}
+
+const query = new URLSearchParams(location.search);
+if (typeof qt !== 'undefined' && qt.webChannelTransport) {
+  new QWebChannel(qt.webChannelTransport, (channel) => {
+    bridge = channel.objects.bridge;
+    status('connected');
+    bridge.pageReady(JSON.stringify({ isolated: self.crossOriginIsolated }));
+  });
+} else if (query.get('selftest')) {
+  selfTest(query).catch((error) => fetch('report', { method: 'POST', body: JSON.stringify({ error: String(error) }) }));
+}
