@@ -19,6 +19,11 @@ fi
 echo "==> PyInstaller (model bundled: $bundle)"
 TUTOR_BUNDLE_MODEL=$bundle TUTOR_MODEL_FILE="$model" .venv/bin/pyinstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/tutor.spec
+# trim what the app never uses: QML modules, and Chromium's UI translations except en-US (the engine page shows
+# no browser UI); the checks below run on the trimmed bundle
+qt=dist/offline-tutor/_internal/PySide6/Qt
+rm -rf "$qt/qml"
+find "$qt/translations/qtwebengine_locales" -name '*.pak' ! -name 'en-US.pak' -delete 2>/dev/null || true
 cp packaging/offline-tutor.desktop resources/icons/offline-tutor.svg dist/offline-tutor/
 cp packaging/SCHOOLS.md dist/offline-tutor/ 2>/dev/null || true
 tarball="dist/offline-tutor-$version-linux-$(uname -m).tar.gz"
@@ -32,4 +37,7 @@ if [ "$check" = 1 ]; then
   unshare -n true 2>/dev/null && offline=(unshare -n)
   home=$(mktemp -d)
   env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen "${offline[@]}" dist/offline-tutor/offline-tutor app --self-test
+  echo "==> frozen browser engine (Qt WebEngine in the bundle): tutor doctor"
+  env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen dist/offline-tutor/offline-tutor doctor --json \
+    | "$py" -c "import json, sys; e = json.load(sys.stdin)['engines']; print(e); sys.exit('wllama' not in e['browser'])"
 fi
