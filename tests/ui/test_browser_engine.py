@@ -106,14 +106,15 @@ def test_interceptor_blocks_everything_not_to_the_app_and_the_server_wants_its_s
     from PySide6.QtCore import QCoreApplication
 
     deadline = time.monotonic() + 6
-    while time.monotonic() < deadline and sum(browser.interceptor.blocked.values()) - before < 5:
+    while time.monotonic() < deadline and sum(browser.interceptor.blocked.values()) - before < 6:
         QCoreApplication.processEvents()
         time.sleep(0.02)
     watcher.join()
     outside.close()
     blocked = browser.interceptor.blocked_urls
-    for needle in ("example.org/steal", f"{port}/fetch", f"{port}/xhr", "pixel.png", "cdn.example.org"):
+    for needle in ("example.org/steal", f"{port}/fetch", f"{port}/xhr", "pixel.png", "cdn.example.org", f"{port}/ws"):
         assert any(needle in url for url in blocked), (needle, blocked)
+    assert {"Image", "Script", "WebSocket"} <= set(browser.interceptor.blocked)  # counted by kind
     assert contacted == []  # nothing reached the other local port, the WebSocket included
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{browser.server.origin}/index.html", timeout=5)
