@@ -61,6 +61,18 @@ def plain_prompt(messages: list[Message]) -> str:
     return "\n\n".join(parts) + "\n\n"
 
 
+def render_prompt(prompt: Prompt, template: str | None, bos: str = "", eos: str = "") -> str:
+    """Text for a model: as is; messages through the model's chat template; else through ``plain_prompt``."""
+    if isinstance(prompt, str):
+        return prompt
+    if template:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        return str(formatter(messages=list(prompt)).prompt)  # type: ignore[arg-type]
+    return plain_prompt(list(prompt))
+
+
 class NativeEngine:
     """``Engine`` over llama-cpp-python."""
 
@@ -136,19 +148,15 @@ class NativeEngine:
     # -- prompts -------------------------------------------------------------------------------------------
     def render(self, prompt: Prompt) -> str:
         """Messages become text with the model's chat template when it has one, else with ``plain_prompt``."""
-        if isinstance(prompt, str):
-            return prompt
-        if self._template:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            llama = self._require()
-            formatter = Jinja2ChatFormatter(
-                template=self._template,
-                eos_token=llama.detokenize([llama.token_eos()]).decode("utf-8", "ignore"),
-                bos_token=llama.detokenize([llama.token_bos()]).decode("utf-8", "ignore"),
-            )
-            return str(formatter(messages=list(prompt)).prompt)  # type: ignore[arg-type]
-        return plain_prompt(list(prompt))
+        if isinstance(prompt, str) or not self._template:
+            return render_prompt(prompt, None)
+        llama = self._require()
+        return render_prompt(
+            prompt,
+            self._template,
+            bos=llama.detokenize([llama.token_bos()]).decode("utf-8", "ignore"),
+            eos=llama.detokenize([llama.token_eos()]).decode("utf-8", "ignore"),
+        )
 
     def count_tokens(self, text: str) -> int:
         return len(self._require().tokenize(text.encode("utf-8"), add_bos=True, special=True))

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tutor.models.checksum import BLOCK
+from tutor.models.checksum import sha256_of as sha256_of  # re-exported: the default model's own check
 from tutor.paths import models_dir, resources_dir
 
 DEFAULT_MODEL_ID = "gemma3-270m-q4km"
 DISPLAY_NAME = "Gemma 3 270M (base, Q4_K_M), embedded"
-_BLOCK = 1024 * 1024
 
 ByteProgress = Callable[[int, int], None]
 
@@ -86,7 +87,7 @@ def _assemble(chunks: list[Path], target: Path, progress: ByteProgress | None) -
         with partial.open("wb") as out:
             for chunk in chunks:
                 with chunk.open("rb") as src:
-                    while block := src.read(_BLOCK):
+                    while block := src.read(BLOCK):
                         out.write(block)
                         digest.update(block)
                         done += len(block)
@@ -101,18 +102,6 @@ def _assemble(chunks: list[Path], target: Path, progress: ByteProgress | None) -
         return result
     finally:
         partial.unlink(missing_ok=True)
-
-
-def sha256_of(path: Path, progress: ByteProgress | None = None) -> str:
-    digest = hashlib.sha256()
-    total, done = path.stat().st_size, 0
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-            done += len(block)
-            if progress:
-                progress(done, total)
-    return digest.hexdigest()
 
 
 def _sidecar(path: Path) -> Path:

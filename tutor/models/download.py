@@ -11,7 +11,6 @@ A file that fails the check is deleted, never loaded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.models.checksum import sha256_of
 from tutor.paths import models_dir
 
 _REFERENCE = re.compile(r"^hf://(?P<repo>[\w.-]+/[\w.-]+)/(?P<file>[^@]+?\.gguf)(?:@(?P<rev>[\w.-]+))?$")
@@ -132,11 +132,7 @@ def _check_disk(folder: Path, still_needed: int) -> None:
 def _verify(path: Path, expected: str | None) -> None:
     if not expected:
         return
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(2**20):
-            digest.update(block)
-    if digest.hexdigest() != expected.lower():
+    if sha256_of(path) != expected.lower():
         path.unlink(missing_ok=True)
         raise DownloadError(f"The downloaded file does not match its expected sha256 and was deleted ({path.name}).")
 

@@ -31,7 +31,7 @@ from tutor.engines.base import (
     ProgressCallback,
     Prompt,
 )
-from tutor.engines.native import default_threads, plain_prompt
+from tutor.engines.native import default_threads, render_prompt
 from tutor.models.gguf_header import GGUFError, read_header
 from tutor.paths import resources_dir
 from ui.web.interceptor import OriginOnlyInterceptor
@@ -227,14 +227,7 @@ class BrowserEngine(QObject):
             self._js(f"tutor.cancel({self._current})")
 
     def render(self, prompt: Prompt) -> str:
-        if isinstance(prompt, str):
-            return prompt
-        if self._template:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            formatter = Jinja2ChatFormatter(template=self._template, eos_token="", bos_token="")
-            return str(formatter(messages=list(prompt)).prompt)  # type: ignore[arg-type]
-        return plain_prompt(list(prompt))
+        return render_prompt(prompt, self._template)  # wllama adds the BOS token itself
 
     def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
         if self._info.load_s == 0:
