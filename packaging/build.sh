@@ -40,4 +40,8 @@ if [ "$check" = 1 ]; then
   echo "==> frozen browser engine (Qt WebEngine in the bundle): tutor doctor"
   env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen dist/offline-tutor/offline-tutor doctor --json \
     | "$py" -c "import json, sys; e = json.load(sys.stdin)['engines']; print(e); sys.exit('wllama' not in e['browser'])"
+  if [ "$(uname -m)" = x86_64 ]; then
+    echo "==> frozen app on this CPU and on emulated older CPUs (qemu-user): same greedy tokens"
+    "$py" packaging/check_cpus.py dist/offline-tutor/offline-tutor
+  fi
 fi

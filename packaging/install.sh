@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 mode="${1:-}"
 
 APT_PACKAGES=(
-  build-essential cmake util-linux iproute2 xvfb xauth fonts-dejavu-core chromium
+  build-essential cmake util-linux iproute2 xvfb xauth fonts-dejavu-core chromium qemu-user
   libxcb-cursor0 libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libnss3 libnspr4
@@ -21,7 +21,7 @@ APT_PACKAGES=(
 # x86-64 CPU a school has), and every CPU code path from x86-64 to AVX-512 as a loadable variant; the tutor picks
 # the best one at run time and never the AMX one that crashes (tutor/engines/cpu_backend.py).
 LLAMA_CPP_VERSION=0.3.36
-LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR=llama_cpp/lib -DLLAVA_BUILD=OFF"
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR:STRING=llama_cpp/lib -DLLAVA_BUILD=OFF"
 
 say() { printf '==> %s\n' "$*" >&2; }
 

@@ -188,7 +188,11 @@ def cmd_hint(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from tutor.doctor import diagnose
 
-    report = diagnose(args.model)
+    report = diagnose(args.model, probe_browser=args.engine != "native")
+    if args.generate > 0:
+        from tutor.doctor import greedy_generation
+
+        report["generation"] = greedy_generation(args.model, args.generate)
     lines = [f"{key:<16} {value}" for key, value in report.items() if not isinstance(value, dict)]
     for key, value in report.items():
         if isinstance(value, dict):
@@ -304,6 +308,10 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", parents=[common], help="what this machine has and what the tutor will use")
     doctor.add_argument("--model", help="check this GGUF file instead of the default model")
+    doctor.add_argument("--generate", type=int, default=0, metavar="N",
+                        help="also load the model and write N tokens greedily (proves it runs on this CPU)")
+    doctor.add_argument("--engine", choices=["auto", "native"], default="auto",
+                        help="native: skip the browser engine's probe (it starts Qt WebEngine)")
     doctor.set_defaults(func=cmd_doctor)
 
     models = sub.add_parser("models", parents=[common], help="list, download, import, remove or verify models")

@@ -81,7 +81,7 @@ def _size_mb(path: Path) -> float:
     return round(path.stat().st_size / 2**20, 1) if path.is_file() else 0.0
 
 
-def diagnose(model_path: str | None = None) -> dict[str, Any]:
+def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[str, Any]:
     total, available = memory_gib()
     exercises = load_bundled()
     return {
@@ -91,7 +91,7 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
         "cpu_threads": os.cpu_count() or 0,
         "model_threads": default_threads(),
         "ram_gib": f"{total} total, {available} available",
-        "engines": _engines(),
+        "engines": _engines() if probe_browser else {"native": "llama.cpp (browser engine not probed)"},
         "cpu": _cpu(),
         "llama_cpp": _llama_cpp(),
         "model": _model(model_path),
@@ -106,6 +106,29 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
         "downloads": _hub(),
         "policy": _policy(),
     }
+
+
+SMOKE_PROMPT = "def add(a, b):\n"
+
+
+def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
+    """Load the model and write ``tokens`` tokens greedily: the same text on every CPU the build supports."""
+    from tutor.engines.base import EngineError, GenerationParams
+    from tutor.engines.native import NativeEngine
+    from tutor.models.default_model import DefaultModelError, ensure_default_model
+
+    try:
+        path = Path(model_path) if model_path else ensure_default_model()
+        engine = NativeEngine()
+        engine.load(path)
+        params = GenerationParams(max_tokens=tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, seed=1)
+        generation = engine.generate(SMOKE_PROMPT, params)
+        text = generation.collect()
+    except (EngineError, DefaultModelError) as exc:
+        return {"error": str(exc)}
+    return {"prompt": SMOKE_PROMPT, "text": text, "tokens": generation.stats.completion_tokens,
+            "tokens_per_s": round(generation.stats.tokens_per_s, 2),
+            "code_path": engine.info().details.get("cpu_code_path", "")}
 
 
 def _policy() -> dict[str, Any]:

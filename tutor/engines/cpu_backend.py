@@ -25,9 +25,9 @@ from typing import Any
 
 # variants whose code path uses AMX tiles (the crashing weight-repacking buffer); never loaded
 AMX_VARIANTS = frozenset({"sapphirerapids"})
-# CPU flags worth naming (Linux /proc/cpuinfo spelling); the rest are noise for a learner or a lab technician
-NOTABLE_FLAGS = ("sse4_2", "avx", "f16c", "fma", "avx2", "bmi2", "avx_vnni", "avx512f", "avx512vbmi",
-                 "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16", "neon", "asimd")
+# CPU features worth naming, as numpy's run-time (CPUID) detection spells them; AMX is read from /proc/cpuinfo
+NOTABLE_FEATURES = ("X86_V2", "X86_V3", "X86_V4", "SSE42", "AVX", "F16C", "FMA3", "AVX2", "BMI2", "AVX512F",
+                    "AVX512VBMI", "AVX512VNNI", "AVX512BF16", "AVX512FP16", "ASIMD", "ASIMDDP", "SVE")
 
 
 @dataclass
@@ -103,7 +103,8 @@ def choose_variant(scores: dict[str, int], forced: str = "") -> tuple[str, str]:
 
 
 def cpu_description() -> tuple[str, list[str]]:
-    """``(model name, notable flags)`` read from /proc/cpuinfo (Linux) or the platform module."""
+    """``(model name, notable features)``. Features come from CPUID (numpy's run-time detection, which also sees
+    what an emulator such as qemu-user reports), AMX and the model name from /proc/cpuinfo."""
     model, flags = platform.processor() or platform.machine(), set[str]()
     try:
         for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
@@ -114,7 +115,17 @@ def cpu_description() -> tuple[str, list[str]]:
                 flags.update(value.split())
     except OSError:
         pass
-    return model, [f for f in NOTABLE_FLAGS if f in flags]
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as detected
+    except ImportError:
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as detected  # numpy 1.x
+        except ImportError:
+            detected = {}
+    features = [name for name in NOTABLE_FEATURES if detected.get(name)]
+    if not detected:
+        features = [name for name in NOTABLE_FEATURES if name.lower().replace("fma3", "fma") in flags]
+    return model, features + (["AMX"] if "amx_tile" in flags else [])
 
 
 def _backend_features(ggml: ctypes.CDLL, reg: int) -> dict[str, str]:
@@ -136,13 +147,21 @@ def _backend_features(ggml: ctypes.CDLL, reg: int) -> dict[str, str]:
     return features
 
 
+def _ggml_of_llama() -> ctypes.CDLL:
+    """ggml as libllama sees it: symbols looked up through libllama's own handle (dlsym searches its
+    dependencies), so a bundle holding two copies of libggml cannot register the backend in the wrong one."""
+    from llama_cpp import llama_cpp as bindings
+
+    return bindings._lib  # type: ignore[no-any-return]
+
+
 def _load(lib_dir: Path) -> CpuBackend:
     model, flags = cpu_description()
     files = variant_files(lib_dir)
     if not files:
         return CpuBackend(False, reason="llama-cpp-python was not built portable: no CPU variants to choose from",
                           cpu_flags=flags, cpu_model=model)
-    ggml = ctypes.CDLL(str(next(lib_dir.glob("libggml.*"))))
+    ggml = _ggml_of_llama()
     ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
     if ggml.ggml_backend_reg_count() > 0:  # something loaded a backend before us: report it, never load twice
         return CpuBackend(True, "unknown", reason="loaded before the tutor chose one", cpu_flags=flags,
