@@ -115,17 +115,23 @@ def cpu_description() -> tuple[str, list[str]]:
                 flags.update(value.split())
     except OSError:
         pass
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as detected
-    except ImportError:
-        try:
-            from numpy.core._multiarray_umath import __cpu_features__ as detected  # numpy 1.x
-        except ImportError:
-            detected = {}
+    detected = _numpy_cpu_features()
     features = [name for name in NOTABLE_FEATURES if detected.get(name)]
     if not detected:
         features = [name for name in NOTABLE_FEATURES if name.lower().replace("fma3", "fma") in flags]
     return model, features + (["AMX"] if "amx_tile" in flags else [])
+
+
+def _numpy_cpu_features() -> dict[str, bool]:
+    """numpy's CPUID-based detection (the numpy 2 location, then numpy 1's); empty without numpy."""
+    import importlib
+
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            return dict(importlib.import_module(module).__cpu_features__)
+        except (ImportError, AttributeError):
+            continue
+    return {}
 
 
 def _backend_features(ggml: ctypes.CDLL, reg: int) -> dict[str, str]:
@@ -152,7 +158,8 @@ def _ggml_of_llama() -> ctypes.CDLL:
     dependencies), so a bundle holding two copies of libggml cannot register the backend in the wrong one."""
     from llama_cpp import llama_cpp as bindings
 
-    return bindings._lib  # type: ignore[no-any-return]
+    lib: ctypes.CDLL = bindings._lib
+    return lib
 
 
 def _load(lib_dir: Path) -> CpuBackend:
