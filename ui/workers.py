@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from tutor.engines.base import Engine, EngineError
-from tutor.engines.native import NativeEngine
+from tutor.engines.process import ProcessEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
 from tutor.models.default_model import DefaultModelError, ensure_default_model
@@ -69,7 +69,7 @@ class ModelWorker(QObject):
 
     def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
-        self.engine: Engine = engine or NativeEngine()
+        self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
         self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
         self._pipeline: HintPipeline | None = None
 
