@@ -137,3 +137,5 @@ class ModelThread(QObject):
         self.worker.cancel()
         self.thread.quit()
         self.thread.wait(10_000)
+        if isinstance(self.worker.engine, ProcessEngine):
+            self.worker.engine.close()  # the engine process ends with the window

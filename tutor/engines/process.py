@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -145,11 +146,15 @@ class _Child:
                 self.stderr_tail.append(line)
                 _log.debug("engine %s: %s", self.pid, line)
 
-    def stop(self, timeout: float = 3.0) -> None:
-        """Close its stdin (it exits by itself), then kill it if it does not."""
+    def release(self) -> None:
+        """Close its stdin without waiting: it ends by itself (used when the engine is garbage-collected)."""
         if self.proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Close its stdin (it exits by itself), then kill it if it does not."""
+        self.release()
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -181,6 +186,8 @@ class ProcessEngine:
         self._current: tuple[_Child, int] | None = None
         self.restarts = 0
         self.last_restart_s = 0.0
+        self._started: list[_Child] = []
+        weakref.finalize(self, _release_all, self._started)
 
     # -- the process -----------------------------------------------------------------------------------------
     @property
@@ -211,6 +218,7 @@ class ProcessEngine:
             self._child.stop(timeout=0.5)
         clock = Stopwatch()
         self._child = child = _Child()
+        self._started[:] = [child]
         self._load_in(child)
         if restart:
             self.restarts += 1
@@ -313,6 +321,11 @@ class ProcessEngine:
                 if not ended:  # the caller stopped reading: stop the child too
                     child.send({"id": 0, "op": "cancel", "target": request})
                 child.close(request)
+
+
+def _release_all(children: list[_Child]) -> None:
+    for child in children:
+        child.release()
 
 
 def _fill(stats: GenerationStats, value: dict[str, Any]) -> None:
