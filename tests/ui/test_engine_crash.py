@@ -59,6 +59,30 @@ def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Pa
     assert win.editor.toPlainText() == TYPED and win.progress_store.of("factorial").hints == 2
 
 
+def test_app_with_a_model_that_crashes_at_load(qtbot, crashing_model: Path, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(PACK, model_path=str(crashing_model))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_failed, timeout=WAIT_MS)
+    assert win.engine_label.text() == "Model unavailable" and win.isVisible()
+    win.open_exercise("factorial")
+    win.editor.setPlainText(TYPED)
+    with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS) as blocker:
+        win.request_hint()
+    hint = blocker.args[0]
+    assert hint.status == "hint" and hint.source == "analysis" and win.hint_view.toPlainText() == hint.hint
+    assert hint.notice.startswith("The model stopped unexpectedly while loading") and hint.notice in win.hint_stage.text()
+    assert win.editor.toPlainText() == TYPED
+    with qtbot.waitSignal(win.model_ready, timeout=WAIT_MS):
+        win._switch_model(str(default_model))
+    engine = win.model.worker.engine
+    assert isinstance(engine, ProcessEngine) and engine.pid is not None
+    with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS) as blocker:
+        win.request_hint()
+    assert blocker.args[0].notice == "" and blocker.args[0].tokens["hint_calls"] >= 1
+    assert win.editor.toPlainText() == TYPED
+
+
 browser_built = pytest.mark.skipif(
     not (Path(__file__).resolve().parents[2] / "resources" / "web" / "index.html").is_file(),
     reason="the browser engine's files are not built (packaging/install.sh builds them)",
