@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
@@ -71,6 +72,7 @@ class ModelWorker(QObject):
         super().__init__()
         self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
         self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
+        self.config = PipelineConfig()
         self._pipeline: HintPipeline | None = None
 
     @Slot(str)
@@ -91,7 +93,7 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        self._pipeline = HintPipeline(self.engine, PipelineConfig(avoid=self.avoid), on_stage=self.stage.emit,
+        self._pipeline = HintPipeline(self.engine, replace(self.config, avoid=self.avoid), on_stage=self.stage.emit,
                                       on_token=self.token.emit)
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))

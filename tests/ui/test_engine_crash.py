@@ -20,6 +20,7 @@ from ui.main_window import MainWindow
 pytestmark = pytest.mark.slow
 PACK = load_bundled()
 WAIT_MS = 180_000
+QUICK = PipelineConfig(repairs=1, hint_max_tokens=40)
 TYPED = "def factorial(n):\n    # my own note: where does this stop?\n    return n * factorial(n - 1)\n"
 
 
@@ -27,6 +28,7 @@ TYPED = "def factorial(n):\n    # my own note: where does this stop?\n    return
 def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Path, sig: signal.Signals) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow(PACK, model_path=str(default_model))
     qtbot.addWidget(win)
+    win.model.worker.config = QUICK
     win.show()
     qtbot.waitUntil(lambda: win.engine_info is not None, timeout=WAIT_MS)
     engine = win.model.worker.engine
@@ -62,6 +64,7 @@ def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Pa
 def test_app_with_a_model_that_crashes_at_load(qtbot, crashing_model: Path, default_model: Path) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow(PACK, model_path=str(crashing_model))
     qtbot.addWidget(win)
+    win.model.worker.config = QUICK
     win.show()
     qtbot.waitUntil(lambda: win.model_failed, timeout=WAIT_MS)
     assert win.engine_label.text() == "Model unavailable" and win.isVisible()
