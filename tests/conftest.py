@@ -87,3 +87,29 @@ def chat_model(default_model: Path, model_dir: Path) -> Path:
                         "--chat-template", GEMMA_STYLE_TEMPLATE, "--force"],
                        check=True, capture_output=True, stdin=subprocess.DEVNULL)
     return target
+
+
+def patched_copy(source: Path, target: Path, key: str, value: int) -> Path:
+    """A copy of a GGUF file with one uint32 value of its header changed in place (the file size is unchanged)."""
+    import shutil
+    import struct
+
+    if target.exists():
+        return target
+    shutil.copyfile(source, target)
+    with open(target, "r+b") as handle:
+        head = handle.read(16 * 2**20)
+        name = struct.pack("<Q", len(key)) + key.encode()
+        at = head.index(name) + len(name)
+        assert struct.unpack_from("<I", head, at)[0] == 4  # GGUF value type uint32
+        handle.seek(at + 4)
+        handle.write(struct.pack("<I", value))
+    return target
+
+
+@pytest.fixture(scope="session")
+def crashing_model(default_model: Path, model_dir: Path) -> Path:
+    """The default model with ``gemma3.block_count`` set to 0: the header check accepts it, and llama.cpp aborts
+    (SIGABRT, a failed GGML_ASSERT) while loading it. Damaged tensor shapes, offsets or types only make
+    llama.cpp report an error (tests/engines/test_crashing_model.py checks both)."""
+    return patched_copy(default_model, model_dir / "gemma-aborts-at-load.gguf", "gemma3.block_count", 0)

@@ -113,11 +113,12 @@ def _report_text(report: Any) -> str:
     return "\n".join(lines)
 
 
-def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
+def load_engine(args: argparse.Namespace, policy: Any = None, keep_on_crash: bool = False) -> Any:
     """The engine with a model loaded: --model, else the user's choice, else the policy's default, else the
-    embedded model; a model the school's policy does not allow is refused."""
+    embedded model; a model the school's policy does not allow is refused. With ``keep_on_crash``, an engine
+    whose process crashed while loading is still returned (a hint then comes from the analysis alone)."""
     from tutor.doctor import memory_gib
-    from tutor.engines.base import EngineError
+    from tutor.engines.base import EngineCrashed, EngineError
     from tutor.engines.select import choose, make_engine
     from tutor.models.catalog import ram_warning
     from tutor.models.choice import choose_model, store_for
@@ -144,6 +145,10 @@ def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
             print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
         engine = make_engine(choice, threads=args.threads)
         engine.load(model)
+    except EngineCrashed as exc:
+        if not keep_on_crash:
+            raise CliError(str(exc)) from None
+        print(f"warning: {exc}", file=sys.stderr)
     except (EngineError, DefaultModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
     return engine
@@ -167,7 +172,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     left = policy.hints_left(progress.of(exercise.id).hints)
     if left == 0:
         raise CliError(f"no hints left for {exercise.id} (your school allows {policy.hints_per_exercise} per exercise)")
-    engine = load_engine(args, policy)
+    engine = load_engine(args, policy, keep_on_crash=True)
     stream = not args.json and sys.stdout.isatty()
     pipeline = HintPipeline(
         engine,
@@ -181,6 +186,8 @@ def cmd_hint(args: argparse.Namespace) -> int:
     text = hint.hint if left is None else f"{hint.hint}\n({left} hints left for this exercise)"
     if args.explain and hint.explanation:
         text += f"\n\nExplanation: {hint.explanation}"
+    if hint.notice:
+        text += f"\n({hint.notice})"
     _emit(args, dict(hint.to_json(), hints_left=left), text)
     return 0
 

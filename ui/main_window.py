@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.last_report: TestReport | None = None
         self.last_report_code = ""
         self.engine_info: EngineInfo | None = None
+        self.model_failed = False  # then hints come from the analysis alone, with the engine's message
         self.hint_running = False
         self.tests_running = False
         self._streamed = ""
@@ -471,7 +472,7 @@ class MainWindow(QMainWindow):
         if self.hints_left() == 0:
             self.show_notice(f"No hints left for this exercise (your school allows {self.policy.hints_per_exercise}).")
             return
-        if self.engine_info is None:
+        if self.engine_info is None and not self.model_failed:
             self.show_notice(f"The model is still being prepared ({self.model_progress.value()}%). "
                              "You can keep editing and running tests meanwhile.")
             return
@@ -523,6 +524,9 @@ class MainWindow(QMainWindow):
             origin = "from the model" if hint.source == "model" else "from your tests and a checked repair" \
                 if hint.repair_passed else "from your tests"
             self.hint_stage.setText(f"Hint ({origin}, {hint.timings.get('total_s', 0):.1f} s):")
+            if hint.notice:  # e.g. the engine crashed: say so, once, above the hint
+                self.hint_stage.setText(f"{hint.notice} {self.hint_stage.text()}")
+                self.statusBar().showMessage(hint.notice, 8000)
             self.hint_view.setPlainText(hint.hint)
             self.explanation_view.setText(hint.explanation)
             self.explain_button.setEnabled(bool(hint.explanation))
@@ -559,7 +563,7 @@ class MainWindow(QMainWindow):
         warning = ram_warning(Path(path).stat().st_size, memory_gib()[1]) if path and Path(path).is_file() else ""
         if warning:
             self.show_notice(warning)
-        self.engine_info = None
+        self.engine_info, self.model_failed = None, False
         self.model_progress.setValue(0)
         self.model_progress.setVisible(True)
         self.engine_label.setText("Loading the chosen model…")
@@ -578,9 +582,10 @@ class MainWindow(QMainWindow):
         self.model_ready.emit(info)
 
     def _on_model_failed(self, message: str) -> None:
+        self.model_failed = True
         self.model_progress.setVisible(False)
         self.engine_label.setText("Model unavailable")
-        self.show_notice(f"The model could not be loaded: {message} Tests still run; hints need a model.")
+        self.show_notice(f"The model could not be loaded: {message} Tests still run; hints come from your tests alone.")
 
     def set_speed(self, tokens: int, seconds: float) -> None:
         """Show the model's speed on the last hint next to the engine and model names."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from tutor.engines.base import Engine, EngineError
-from tutor.engines.native import NativeEngine
+from tutor.engines.process import ProcessEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
 from tutor.models.default_model import DefaultModelError, ensure_default_model
@@ -69,8 +70,9 @@ class ModelWorker(QObject):
 
     def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
-        self.engine: Engine = engine or NativeEngine()
+        self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
         self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
+        self.config = PipelineConfig()
         self._pipeline: HintPipeline | None = None
 
     @Slot(str)
@@ -91,7 +93,7 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        self._pipeline = HintPipeline(self.engine, PipelineConfig(avoid=self.avoid), on_stage=self.stage.emit,
+        self._pipeline = HintPipeline(self.engine, replace(self.config, avoid=self.avoid), on_stage=self.stage.emit,
                                       on_token=self.token.emit)
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))
@@ -137,3 +139,5 @@ class ModelThread(QObject):
         self.worker.cancel()
         self.thread.quit()
         self.thread.wait(10_000)
+        if isinstance(self.worker.engine, ProcessEngine):
+            self.worker.engine.close()  # the engine process ends with the window

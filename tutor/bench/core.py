@@ -1,6 +1,7 @@
 """The core benchmark: ratios measured side by side in one run, printed as figures (never asserted as tests).
 
 1. engine tokens/s ÷ raw llama-cpp-python tokens/s, same model, prompt and settings, runs interleaved (goal ≥ 0.97)
+   and the engine in its own process ÷ in process, and the restart after a crash (tutor/bench/process.py)
 2. hint pipeline wall time ÷ the sum of its model calls (goal ≤ 1.10)
 3. test feedback latency on a 10-test exercise (goal ≤ 150 ms)
 4. every program in shared/datasets checked against its label, with total time and the exceptions listed
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from tutor.bench import process as engine_process
 from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine, default_threads
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
@@ -148,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     _step("engine ÷ raw llama-cpp-python", lambda: results.__setitem__(
         "engine_vs_raw", engine_vs_raw(model, rounds=2 if args.quick else 5, tokens=64 if args.quick else 128)))
+    _step("engine process ÷ in process, restart after a crash", lambda: results.update(
+        process_vs_in_process=engine_process.process_vs_in_process(model, rounds=2 if args.quick else 5,
+                                                                   tokens=64 if args.quick else 128),
+        restart_after_crash=engine_process.restart_after_crash(model, crashes=1 if args.quick else 3)))
     _step("pipeline ÷ model calls", lambda: results.__setitem__(
         "pipeline_overhead", pipeline_overhead(model, ["grade_letter"] if args.quick else
                                                ["grade_letter", "factorial", "sum_of_evens", "count_vowels", "largest"])))
@@ -170,6 +176,7 @@ def _step(name: str, action: Any) -> None:
 def _print_table(results: dict[str, Any]) -> None:
     e = results["engine_vs_raw"]
     print(f"engine tokens/s ÷ raw llama-cpp-python: {e['engine_tok_s']} / {e['raw_tok_s']} = {e['ratio']} (goal {e['goal']})")
+    engine_process.print_figures(results)
     p = results["pipeline_overhead"]
     for row in p["runs"]:
         print(f"  pipeline {row['exercise']:<14} wall {row['wall_s']:>6} s  model {row['model_s']:>6} s  "

@@ -2,6 +2,7 @@
 
 from tutor.engines.base import (
     Engine,
+    EngineCrashed,
     EngineError,
     EngineInfo,
     Generation,
@@ -13,6 +14,7 @@ from tutor.engines.base import (
 
 __all__ = [
     "Engine",
+    "EngineCrashed",
     "EngineError",
     "EngineInfo",
     "Generation",

@@ -120,6 +120,18 @@ class EngineError(RuntimeError):
     """A model could not be loaded or run; the message is meant for the learner."""
 
 
+CRASHED = "The model stopped unexpectedly and is being restarted."
+
+
+class EngineCrashed(EngineError):
+    """The process running the model died (a crash in llama.cpp, an abort, killed for memory, a dead browser
+    renderer). The engine starts afresh on the next request; ``detail`` says how it died, for logs."""
+
+    def __init__(self, message: str = CRASHED, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class Stopwatch:
     """Tiny helper for the timings every stage reports."""
 

@@ -53,9 +53,15 @@ def choose(requested: str = "auto") -> Choice:
                             "and on the CPU native llama.cpp is faster", probe)
 
 
-def make_engine(choice: Choice, threads: int | None = None) -> Engine:
+def make_engine(choice: Choice, threads: int | None = None, in_process: bool = False) -> Engine:
+    """The chosen engine. Native runs llama.cpp in its own process (a crash there cannot take the app down);
+    ``in_process`` keeps it in this one (the benchmark compares the two)."""
     if choice.name == "browser":
         return _browser["factory"]()
-    from tutor.engines.native import NativeEngine
+    if in_process:
+        from tutor.engines.native import NativeEngine
 
-    return NativeEngine(threads=threads)
+        return NativeEngine(threads=threads)
+    from tutor.engines.process import ProcessEngine
+
+    return ProcessEngine(threads=threads)

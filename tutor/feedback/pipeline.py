@@ -4,6 +4,9 @@
     runner ─► passing repair with the least token edit distance ─► hint prompt (+ fix, + where it is) ─► grammar-
     shaped explanation + hint ─► leak guard ─► one regeneration ─► else the analysis hint, which is always true.
 
+When the engine fails mid-request (its process crashed: ``EngineCrashed``), the model is not asked again in this
+request: the learner gets the analysis hint, and the engine's one-sentence message in ``Hint.notice``.
+
 Every stage reports its time and token counts in ``Hint.timings`` / ``Hint.tokens``.
 """
 
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.engines.base import Engine, GenerationParams, GenerationStats
+from tutor.engines.base import Engine, EngineError, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.guard import check_hint
@@ -68,6 +71,7 @@ class Hint:
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    notice: str = ""  # why the model's text is missing (e.g. the engine crashed and is being restarted)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +88,7 @@ class Hint:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "tokens": self.tokens,
             "rejected": self.rejected,
+            "notice": self.notice,
         }
 
 
@@ -104,6 +109,7 @@ class HintPipeline:
         self._cancelled = threading.Event()
         self._timings: dict[str, float] = {}
         self._tokens: dict[str, int] = {}
+        self._engine_error: EngineError | None = None
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -112,8 +118,10 @@ class HintPipeline:
     # -- the workflow ---------------------------------------------------------------------------------------
     def run(self, exercise: Exercise, code: str, report: TestReport | None = None) -> Hint:
         started = time.perf_counter()
-        self._timings, self._tokens = {}, {}
+        self._timings, self._tokens, self._engine_error = {}, {}, None
         hint = self._run(exercise, code, report)
+        if self._engine_error is not None and hint.status == "hint":
+            hint.notice = str(self._engine_error)
         hint.engine = self.engine.info().to_json()
         self._timings["total_s"] = time.perf_counter() - started
         hint.timings, hint.tokens = self._timings, self._tokens
@@ -156,7 +164,10 @@ class HintPipeline:
         )
         with self._timed("repairs_s"):
             search.start()
-            self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
+            try:
+                self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
+            except EngineError as exc:  # the one-token search goes on; the hint falls back to the analysis
+                self._engine_error = exc
             search.join()
         passing = [r for r in found if r.passed]
         self._tokens["repair_candidates"] = len(found)
@@ -216,18 +227,22 @@ class HintPipeline:
         focus = _focus_words(code, fixed, failure)
         task_text = f"{exercise.description}\n{prompts.EXAMPLE}"
         rejected: list[dict[str, Any]] = []
-        for attempt in range(2):
+        for attempt in range(0 if self._engine_error else 2):
             if self._cancelled.is_set():
                 return Hint(status="cancelled")
             params = GenerationParams(max_tokens=self.config.hint_max_tokens, temperature=self.config.hint_temperature,
                                       seed=self.config.seed + 100 + attempt, repeat_penalty=1.3)
             if attempt:
                 self.on_stage("rewriting hint")
-            generation = self.engine.generate(prompt, params, prompts.HINT_GRAMMAR)
             shown = _GuardedStream(self.on_token, fixed, avoid)
-            with self._timed("hint_model_s"):
-                for piece in generation:
-                    shown.feed(piece)
+            try:
+                generation = self.engine.generate(prompt, params, prompts.HINT_GRAMMAR)
+                with self._timed("hint_model_s"):
+                    for piece in generation:
+                        shown.feed(piece)
+            except EngineError as exc:
+                self._engine_error = exc
+                break
             self._count("hint", generation.stats)
             if generation.stats.finish == "cancelled" or self._cancelled.is_set():
                 return Hint(status="cancelled")

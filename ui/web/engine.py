@@ -4,6 +4,9 @@ The page and the engine object live in the GUI thread. ``load``/``generate``/``c
 thread (the app's model worker, the CLI's worker thread): calls into the page are queued to the GUI thread, and
 tokens come back through the bridge into a per-request queue that the caller's iterator reads. Called from the
 GUI thread itself, waits keep the event loop running instead of blocking it.
+
+When the page's renderer process dies (a crash, killed for memory), the request in flight raises
+``EngineCrashed``, a fresh page is made at once, and the next request loads the model into it again.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
 from tutor.engines.base import (
+    EngineCrashed,
     EngineError,
     EngineInfo,
     Generation,
@@ -130,19 +134,45 @@ class BrowserEngine(QObject):
         self._template: str | None = None
         self._info = EngineInfo(name=self.name, threads=self._threads)
         self.console: list[str] = []
+        self.pages_made = 0
+        self._model_path: Path | None = None
+        self._reload = False
+        self._closing = False
         self.server = EngineServer(root, {"qwebchannel.js": qwebchannel_js()})
         self.profile = QWebEngineProfile(self)  # off the record: no cache or storage on disk
         self.interceptor = OriginOnlyInterceptor(self.server.origin)
         self.profile.setUrlRequestInterceptor(self.interceptor)
+        self.bridge = _Bridge(self)
+        self._call_js.connect(self._run_js, Qt.ConnectionType.QueuedConnection)
+        self._make_page()
+
+    def _make_page(self) -> None:
         self.page = _Page(self.profile, self)
         self.page.console.connect(self.console.append)
         self.channel = QWebChannel(self.page)
-        self.bridge = _Bridge(self)
         self.channel.registerObject("bridge", self.bridge)
         self.page.setWebChannel(self.channel)
-        self._call_js.connect(self._run_js, Qt.ConnectionType.QueuedConnection)
         self.page.loadFinished.connect(self._on_load_finished)
+        self.page.renderProcessTerminated.connect(self._on_renderer_gone)
         self.page.load(QUrl(self.server.base_url + "index.html"))
+        self.pages_made += 1
+
+    def _on_renderer_gone(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
+        """The page's renderer died: end what waits on it with ``EngineCrashed`` and make a fresh page."""
+        if self._closing:
+            return
+        detail = f"the page's renderer process ended ({status.name}, exit code {code})"
+        self._reload = self._model_path is not None
+        self._flags["ready"].clear()
+        self._events.pop("ready", None)
+        for name in ("probe", "load"):
+            self._events[name] = {"error": detail, "crashed": True}
+            self._flags[name].set()
+        for target in list(self._queues.values()):
+            target.put((_DONE, {"finish": "crashed", "detail": detail}))
+        old = self.page
+        self._make_page()
+        old.deleteLater()
 
     @Slot(bool)
     def _on_load_finished(self, ok: bool) -> None:
@@ -194,7 +224,7 @@ class BrowserEngine(QObject):
             header = read_header(path)
         except GGUFError as exc:
             raise EngineError(f"Could not load the model {path.name}: {exc}") from None
-        self._progress = progress
+        self._progress, self._model_path = progress, path
         self._wait("ready", 60)
         self.server.model_path = path
         self._template = header.chat_template
@@ -204,6 +234,8 @@ class BrowserEngine(QObject):
         self._js(f"tutor.load({json.dumps(config)})")
         self._wait("load", LOAD_TIMEOUT_S)
         result = self._events["load"]
+        if result.get("crashed"):
+            raise EngineCrashed(f"The model stopped unexpectedly while loading {path.name}.", result["error"])
         if "error" in result:
             raise EngineError(f"The browser engine could not load {path.name}: {result['error'][:300]}")
         webgpu = result.get("webgpu") or {}
@@ -230,6 +262,9 @@ class BrowserEngine(QObject):
         return render_prompt(prompt, self._template)  # wllama adds the BOS token itself
 
     def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+        if self._reload and self._model_path is not None:  # the renderer died: a fresh page, the model again
+            self._reload = False
+            self.load(self._model_path)
         if self._info.load_s == 0:
             raise EngineError("No model is loaded.")
         stats = GenerationStats()
@@ -283,6 +318,8 @@ class BrowserEngine(QObject):
         stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(result.get("finish"), "stop")
         stats.prompt_tokens = int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0))
         stats.prompt_tokens_reused = int(timings.get("cache_n", 0))
+        if result.get("finish") == "crashed":
+            raise EngineCrashed(detail=str(result.get("detail", "")))
         if result.get("finish") == "error":
             raise EngineError(f"the browser engine failed: {timings.get('error', '')[:300]}")
 
@@ -295,6 +332,7 @@ class BrowserEngine(QObject):
         """
         from shiboken6 import Shiboken
 
+        self._closing = True
         for part in (self.page, self.profile, self.interceptor):  # a profile must outlive its pages
             if Shiboken.isValid(part):
                 Shiboken.delete(part)

@@ -1,0 +1,334 @@
+"""``ProcessEngine``: the native engine in its own process (as Thonny runs learner code), so that when llama.cpp
+crashes, aborts or is killed for memory, the app and the CLI keep running.
+
+The child (``tutor/engines/engine_host.py``, command line ``python -m tutor.engines.engine_host`` or
+``<frozen app> --tutor-engine``, so it is recognisable in ``ps``) keeps its ``Llama``: prefix reuse works as in
+process. Pieces stream back one JSON line each; timings are taken here, where the learner sees the tokens. When
+the child dies, the request in flight raises ``EngineCrashed`` and the next request starts a fresh child and
+reloads the model (``restarts`` and ``last_restart_s`` say how often and how long).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import weakref
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import tutor
+from tutor.engines.base import (
+    EngineCrashed,
+    EngineError,
+    EngineInfo,
+    Generation,
+    GenerationParams,
+    GenerationStats,
+    Grammar,
+    ProgressCallback,
+    Prompt,
+    Stopwatch,
+)
+from tutor.engines.native import DEFAULT_CONTEXT
+
+_log = logging.getLogger("tutor.engine_process")
+_DIED = "died"
+
+
+def engine_command() -> list[str]:
+    """How the engine process is started: a frozen app (PyInstaller) runs itself with ``--tutor-engine``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--tutor-engine"]
+    return [sys.executable, "-m", "tutor.engines.engine_host"]
+
+
+def _child_env() -> dict[str, str]:
+    """The parent's environment, with this ``tutor`` package first on the path (a checkout run in place)."""
+    env = dict(os.environ)
+    if not getattr(sys, "frozen", False):
+        root = str(Path(tutor.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}" + (" (perhaps out of memory)" if name == "SIGKILL" else "")
+    return f"exited with status {code}"
+
+
+class _Child:
+    """One engine process: its pipes, a thread routing its answers to per-request queues, its stderr tail."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            engine_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=_child_env(), start_new_session=os.name == "posix",  # Ctrl+C in a terminal reaches the parent only
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        )
+        self.pid = self.proc.pid
+        self.exit_detail: str | None = None
+        self.stderr_tail: deque[str] = deque(maxlen=40)
+        self._queues: dict[int, queue.Queue[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._write = threading.Lock()
+        threading.Thread(target=self._read_answers, name=f"engine-{self.pid}-out", daemon=True).start()
+        threading.Thread(target=self._read_stderr, name=f"engine-{self.pid}-err", daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return self.exit_detail is None and self.proc.poll() is None
+
+    def open(self, request: int) -> queue.Queue[dict[str, Any]]:
+        with self._lock:
+            if self.exit_detail is not None:
+                raise EngineCrashed(detail=self.exit_detail)
+            answers: queue.Queue[dict[str, Any]] = queue.Queue()
+            self._queues[request] = answers
+            return answers
+
+    def close(self, request: int) -> None:
+        with self._lock:
+            self._queues.pop(request, None)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """A write to a dead child fails quietly: the reading thread reports the death to every waiter."""
+        line = (json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8")
+        assert self.proc.stdin is not None
+        with self._write:
+            try:
+                self.proc.stdin.write(line)
+                self.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+
+    def _read_answers(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                answer = json.loads(raw)
+            except ValueError:
+                continue
+            with self._lock:
+                target = self._queues.get(answer.get("id"))
+            if target is not None:
+                target.put(answer)
+        code = self.proc.wait()
+        with self._lock:
+            self.exit_detail = describe_exit(code)
+            waiting = list(self._queues.values())
+        if waiting or code != 0:
+            _log.warning("engine process %s %s; last output: %s", self.pid, self.exit_detail,
+                         " | ".join(self.stderr_tail)[-2000:])
+        for target in waiting:
+            target.put({"event": _DIED, "detail": self.exit_detail})
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                self.stderr_tail.append(line)
+                _log.debug("engine %s: %s", self.pid, line)
+
+    def release(self) -> None:
+        """Close its stdin without waiting: it ends by itself (used when the engine is garbage-collected)."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Close its stdin (it exits by itself), then kill it if it does not."""
+        self.release()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _raise_for(answer: dict[str, Any]) -> None:
+    event = answer.get("event")
+    if event == _DIED:
+        raise EngineCrashed(detail=str(answer.get("detail", "")))
+    if event == "error":
+        message = str(answer.get("message", ""))
+        raise EngineError(message if answer.get("kind") == "engine" else f"The model failed: {message}")
+
+
+class ProcessEngine:
+    """``Engine`` over a ``NativeEngine`` in a child process; options are passed on to ``NativeEngine``."""
+
+    name = "native"
+
+    def __init__(self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT, **options: Any) -> None:
+        self._options: dict[str, Any] = {"threads": threads, "context_length": context_length, **options}
+        self._child: _Child | None = None
+        self._model: Path | None = None
+        self._info = EngineInfo(name=self.name, threads=threads or 0)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()  # one request at a time, as in process
+        self._current: tuple[_Child, int] | None = None
+        self.restarts = 0
+        self.last_restart_s = 0.0
+        self._started: list[_Child] = []
+        weakref.finalize(self, _release_all, self._started)
+
+    # -- the process -----------------------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        """The engine process now running, if any."""
+        child = self._child
+        return child.pid if child is not None and child.alive else None
+
+    def _call(self, child: _Child, op: str, **fields: Any) -> Any:
+        request = next(self._ids)
+        answers = child.open(request)
+        try:
+            child.send({"id": request, "op": op, **fields})
+            answer = answers.get()
+        finally:
+            child.close(request)
+        _raise_for(answer)
+        return answer.get("value")
+
+    def _start(self) -> _Child:
+        """A running child with the model loaded; on a fresh child this is a (re)start, and it is timed."""
+        if self._child is not None and self._child.alive:
+            return self._child
+        if self._model is None:
+            raise EngineError("No model is loaded.")
+        restart = self._child is not None
+        if self._child is not None:
+            self._child.stop(timeout=0.5)
+        clock = Stopwatch()
+        self._child = child = _Child()
+        self._started[:] = [child]
+        self._load_in(child)
+        if restart:
+            self.restarts += 1
+            self.last_restart_s = clock.elapsed()
+        self._info.details["process"].update(start_s=round(clock.elapsed(), 3), restarts=self.restarts,
+                                             last_restart_s=round(self.last_restart_s, 3))
+        return child
+
+    def _load_in(self, child: _Child) -> None:
+        assert self._model is not None
+        try:
+            info = self._call(child, "load", path=str(self._model), options=self._options)
+        except EngineCrashed as exc:
+            raise EngineCrashed(f"The model stopped unexpectedly while loading {self._model.name}: the file may be "
+                                "damaged, or too big for this computer's memory.", exc.detail) from None
+        self._info = EngineInfo(**info)
+        self._info.details["process"] = {"pid": child.pid, "command": " ".join(engine_command()[1:]),
+                                         "restarts": self.restarts, "last_restart_s": round(self.last_restart_s, 3)}
+
+    def close(self) -> None:
+        """Stop the engine process (it also stops by itself when this process ends)."""
+        with self._lock:
+            if self._child is not None:
+                self._child.stop()
+                self._child = None
+
+    def process_stats(self) -> dict[str, Any]:
+        """What the engine process says about itself: pid, requests served, peak memory."""
+        child = self._child
+        if child is None or not child.alive:
+            return {}
+        return dict(self._call(child, "stats"))
+
+    # -- the Engine protocol ---------------------------------------------------------------------------------
+    def load(self, model_path: Path, progress: ProgressCallback | None = None) -> None:
+        path = Path(model_path)
+        if not path.is_file():
+            raise EngineError(f"Model file not found: {path}")
+        if progress:
+            progress(0.0)
+        with self._lock:
+            self._model = path
+            if self._child is not None and self._child.alive:  # another model in the same process
+                self._load_in(self._child)
+            else:
+                self._start()
+        if progress:
+            progress(1.0)
+
+    def info(self) -> EngineInfo:
+        return self._info
+
+    def cancel(self) -> None:
+        current = self._current
+        if current is not None:
+            child, request = current
+            child.send({"id": 0, "op": "cancel", "target": request})
+
+    def render(self, prompt: Prompt) -> str:
+        with self._lock:
+            child = self._start()
+        return str(self._call(child, "render", prompt=prompt))
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            child = self._start()
+        return int(self._call(child, "count_tokens", text=text))
+
+    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+        stats = GenerationStats()
+        return Generation(self._stream(prompt, params, grammar, stats), stats)
+
+    def _stream(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None,
+                stats: GenerationStats) -> Iterator[str]:
+        with self._lock:
+            child = self._start()
+            request = next(self._ids)
+            answers = child.open(request)
+            self._current = (child, request)
+            clock = Stopwatch()
+            ended = False
+            try:
+                child.send({"id": request, "op": "generate", "prompt": prompt, "params": asdict(params),
+                            "grammar": asdict(grammar) if grammar else None})
+                while True:
+                    answer = answers.get()
+                    if answer.get("event") == "piece":
+                        if stats.completion_tokens == 0:
+                            stats.first_token_s = clock.elapsed()
+                        stats.completion_tokens += 1
+                        yield answer["text"]
+                        continue
+                    ended = True
+                    _raise_for(answer)
+                    _fill(stats, answer.get("value") or {})
+                    break
+            finally:
+                stats.total_s = clock.elapsed()
+                self._current = None
+                if not ended:  # the caller stopped reading: stop the child too
+                    child.send({"id": 0, "op": "cancel", "target": request})
+                child.close(request)
+
+
+def _release_all(children: list[_Child]) -> None:
+    for child in children:
+        child.release()
+
+
+def _fill(stats: GenerationStats, value: dict[str, Any]) -> None:
+    stats.prompt_tokens = int(value.get("prompt_tokens", 0))
+    stats.prompt_tokens_reused = int(value.get("prompt_tokens_reused", 0))
+    stats.finish = str(value.get("finish", "stop"))
