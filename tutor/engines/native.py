@@ -4,6 +4,10 @@ One ``Llama`` per engine; calls are serialised by a lock because a ``Llama`` is 
 from one worker thread). llama-cpp-python keeps the KV cache of the previous call and re-evaluates only the part
 of a new prompt after the longest common prefix, so prompts that start with the same exercise text reuse it; the
 number of reused tokens is reported. Cancel is checked between tokens and closes the stream at once.
+
+Unless a thread count is given, each call runs one llama.cpp thread per core that other busy processes leave free
+(``tutor.engines.threads``). A call whose params ask for ``prompt_lookup`` drafts tokens from its prompt
+(``tutor.engines.lookup``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from tutor.engines.base import (
     Prompt,
     Stopwatch,
 )
+from tutor.engines.threads import LoadMeter, choose_threads, usable_cores
 
 DEFAULT_CONTEXT = 4096
 _log = logging.getLogger("tutor.llama_cpp")
@@ -80,6 +85,9 @@ class NativeEngine:
 
     def __init__(self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT) -> None:
         self._threads = threads or default_threads()
+        self._load_aware = threads is None  # a given count is kept; else it follows the machine's load per call
+        self._meter: LoadMeter | None = None
+        self._threads_now = self._threads
         self._context_length = context_length
         self._llama: Any = None
         self._template: str | None = None
@@ -93,6 +101,8 @@ class NativeEngine:
         """Load a GGUF file; raises ``EngineError`` with a plain message when it cannot."""
         import llama_cpp
 
+        from tutor.engines import lookup
+
         path = Path(model_path)
         if not path.is_file():
             raise EngineError(f"Model file not found: {path}")
@@ -101,8 +111,8 @@ class NativeEngine:
         if progress:
             progress(0.0)
         try:
-            llama = llama_cpp.Llama(
-                model_path=str(path),
+            llama = lookup.load(
+                str(path),
                 n_ctx=self._context_length,
                 n_threads=self._threads,
                 n_threads_batch=self._threads,
@@ -114,6 +124,8 @@ class NativeEngine:
         with self._lock:
             self._llama = llama
             self._grammars.clear()
+            self._threads_now = self._threads
+            self._meter = LoadMeter() if self._load_aware else None
             metadata = dict(llama.metadata or {})
             self._template = metadata.get("tokenizer.chat_template") or None
             self._info = EngineInfo(
@@ -167,9 +179,12 @@ class NativeEngine:
         return Generation(self._stream(self.render(prompt), params, grammar, stats), stats)
 
     def _stream(self, text: str, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats) -> Iterator[str]:
+        from tutor.engines.lookup import draft_model
+
         llama = self._require()
         with self._lock:
             self._cancel.clear()
+            stats.threads = self._fit_threads(llama)
             clock = Stopwatch()
             tokens = llama.tokenize(text.encode("utf-8"), add_bos=True, special=True)
             stats.prompt_tokens = len(tokens)
@@ -178,6 +193,7 @@ class NativeEngine:
                 raise EngineError(
                     f"The prompt ({len(tokens)} tokens) leaves no room to answer in the model's context of {llama.n_ctx()}."
                 )
+            llama.draft_model = draft_model(params.prompt_lookup)  # None: ordinary decoding
             stream = llama.create_completion(
                 tokens,
                 max_tokens=params.max_tokens,
@@ -208,6 +224,17 @@ class NativeEngine:
             finally:
                 stream.close()
                 stats.total_s = clock.elapsed()
+
+    def _fit_threads(self, llama: Any) -> int:
+        """One thread per core that other processes leave free (when no count was given); returns the count."""
+        if self._meter is not None:
+            wanted = choose_threads(usable_cores(), self._meter.busy_cores(), cap=self._threads)
+            if wanted != self._threads_now:
+                import llama_cpp
+
+                llama_cpp.llama_set_n_threads(llama.ctx, wanted, wanted)
+                self._threads_now = wanted
+        return self._threads_now
 
     @staticmethod
     def _reusable_prefix(llama: Any, tokens: list[int]) -> int:

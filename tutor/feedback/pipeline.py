@@ -27,6 +27,9 @@ from tutor.runner import Limits, TestReport, TestResult, passes
 from tutor.runner import run as run_tests
 
 VALIDATION_LIMITS = Limits(per_test_s=0.5, total_s=3.0)
+# The one-token search runs beside the model: its children yield the CPU to the model's threads (nice), so on a
+# small machine they use what the model leaves instead of stalling every one of its threads.
+SEARCH_LIMITS = Limits(per_test_s=0.5, total_s=3.0, nice=10)
 
 StageCallback = Callable[[str], None]
 TokenCallback = Callable[[str], None]
@@ -39,6 +42,7 @@ class PipelineConfig:
     hint_temperature: float = 0.2
     hint_max_tokens: int = 90
     mutation_budget_s: float = 4.0
+    repair_prompt_lookup: int = 10  # tokens a repair may copy from the prompt per step (0: off); same output
     seed: int = 7
     avoid: tuple[str, ...] = ()
 
@@ -167,12 +171,10 @@ class HintPipeline:
     ) -> None:
         chat = self.engine.info().chat_template
         prompt = prompts.repair_prompt(context, chat)
-        max_tokens = max(64, int(len(code) / 2.5) + 48)
         for index in range(self.config.repairs):
             if stop.is_set() or self._cancelled.is_set():
                 break  # a one-token repair already passes: no model repair can be closer
-            params = GenerationParams(max_tokens=max_tokens, temperature=self.config.repair_temperature,
-                                      seed=self.config.seed + index, stop=prompts.REPAIR_STOPS)
+            params = repair_params(self.config, code, index)
             generation = self.engine.generate(prompt, params)
             with self._timed("repair_model_s"):
                 for _ in generation:
@@ -198,7 +200,7 @@ class HintPipeline:
                 if time.perf_counter() > deadline or self._cancelled.is_set():
                     break
                 tried += 1
-                if passes(exercise, candidate, failure.call, VALIDATION_LIMITS):
+                if passes(exercise, candidate, failure.call, SEARCH_LIMITS):
                     found.append(Repair(candidate, "one-token edit", True, edit_distance(code, candidate)))
                     done.set()
                     break
@@ -361,6 +363,13 @@ def _question_without_repair(failure: TestResult) -> str:
     if failure.status == "error" and failure.line:
         return f"What are the values of the variables on line {failure.line} for this input? Try it by hand."
     return "Work through this call by hand, line by line: where does your value first differ from what you expect?"
+
+
+def repair_params(config: PipelineConfig, code: str, index: int) -> GenerationParams:
+    """Settings of the ``index``-th model repair of ``code``: room for the whole program, its own seed."""
+    return GenerationParams(max_tokens=max(64, int(len(code) / 2.5) + 48), temperature=config.repair_temperature,
+                            seed=config.seed + index, stop=prompts.REPAIR_STOPS,
+                            prompt_lookup=config.repair_prompt_lookup)
 
 
 def make_hint(exercise: Exercise, code: str, engine: Engine, config: PipelineConfig | None = None) -> Hint:
