@@ -34,7 +34,9 @@ from tutor.runner import run
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10
-STAGES: dict[str, int] = {"today": 0, "prompt lookup": LOOKUP_TOKENS}
+# stage -> (prompt-lookup draft tokens, the k candidates as parallel sequences of one batch)
+STAGES: dict[str, tuple[int, bool]] = {"today": (0, False), "prompt lookup": (LOOKUP_TOKENS, False),
+                                       "batching": (0, True), "both": (LOOKUP_TOKENS, True)}
 
 
 @dataclass
@@ -69,16 +71,19 @@ def buggy_cases(folder: Path, count: int) -> list[Case]:
     return cases
 
 
-def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, lookup: int) -> tuple[float, list[str], int]:
+def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage: tuple[int, bool]
+                 ) -> tuple[float, list[str], int]:
     """The k repair calls of one hint, from a cold prompt: seconds, texts, generated tokens."""
-    engine.generate("\n", GenerationParams(max_tokens=1, temperature=0.0)).collect()  # push the prompt out
+    lookup, batched = stage
+    flush = GenerationParams(max_tokens=1, temperature=0.0)
+    engine.generate("\n", flush).collect()  # push the prompt out of both KV caches
+    engine.generate_many("\n", [flush])
+    params = [replace(repair_params(config, case.code, i), prompt_lookup=lookup) for i in range(config.repairs)]
     started = time.perf_counter()
-    texts, tokens = [], 0
-    for index in range(config.repairs):
-        generation = engine.generate(case.prompt, replace(repair_params(config, case.code, index), prompt_lookup=lookup))
-        texts.append(generation.collect())
-        tokens += generation.stats.completion_tokens
-    return time.perf_counter() - started, texts, tokens
+    generations = engine.generate_many(case.prompt, params) if batched else [
+        engine.generate(case.prompt, p) for p in params]
+    texts = [g.collect() for g in generations]
+    return time.perf_counter() - started, texts, sum(g.stats.completion_tokens for g in generations)
 
 
 def bench_repairs(model: Path, folder: Path, programs: int, rounds: int) -> dict[str, Any]:
@@ -91,21 +96,22 @@ def bench_repairs(model: Path, folder: Path, programs: int, rounds: int) -> dict
         for round_no in range(rounds):
             seconds = {stage: 0.0 for stage in STAGES}
             tokens = {stage: 0 for stage in STAGES}
-            same, different = 0, 0
+            same = {stage: 0 for stage in list(STAGES)[1:]}
+            compared = 0
             for case in cases:
                 outputs = {}
-                for stage, lookup in STAGES.items():
-                    took, outputs[stage], count = repair_stage(engine, case, config, lookup)
+                for stage, settings in STAGES.items():
+                    took, outputs[stage], count = repair_stage(engine, case, config, settings)
                     seconds[stage] += took
                     tokens[stage] += count
-                for stage in list(STAGES)[1:]:
-                    for before, after in zip(outputs["today"], outputs[stage], strict=True):
-                        same, different = same + int(before == after), different + int(before != after)
-            row = {"temperature": temperature, "round": round_no + 1, "same": same, "different": different,
+                compared += len(outputs["today"])
+                for stage in same:
+                    same[stage] += sum(a == b for a, b in zip(outputs["today"], outputs[stage], strict=True))
+            row = {"temperature": temperature, "round": round_no + 1, "identical": same, "compared": compared,
                    "seconds": {k: round(v, 2) for k, v in seconds.items()}, "tokens": tokens,
                    "speedup": {k: round(seconds["today"] / v, 2) for k, v in seconds.items() if v}}
             results["rounds"].append(row)
-            _progress(f"repairs T={temperature} round {round_no + 1}: {row['seconds']} same {same}/{same + different}")
+            _progress(f"repairs T={temperature} round {round_no + 1}: {row['seconds']} identical {same}/{compared}")
     return results
 
 
@@ -190,8 +196,8 @@ def _print_repairs(results: dict[str, Any]) -> None:
     print(f"repair stage, k={results['k']}, {len(results['programs'])} buggy programs: {', '.join(results['programs'])}")
     for row in results["rounds"]:
         times = "  ".join(f"{stage} {row['seconds'][stage]:.2f} s (x{row['speedup'][stage]})" for stage in STAGES)
-        print(f"  T={row['temperature']} round {row['round']}: {times}  "
-              f"outputs identical to today's: {row['same']}/{row['same'] + row['different']}")
+        same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["identical"].items())
+        print(f"  T={row['temperature']} round {row['round']}: {times}\n    outputs identical to today's: {same}")
 
 
 def _print_load(results: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,7 @@ class NativeEngine:
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._grammars: dict[str, Any] = {}
+        self._batched: Any = None  # tutor.engines.batch.BatchedCompletions, made on first use
         self._info = EngineInfo(name=self.name, threads=self._threads)
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -122,7 +123,9 @@ class NativeEngine:
         except (ValueError, RuntimeError, OSError) as exc:
             raise EngineError(f"Could not load the model {path.name}: it may be corrupt or incomplete ({exc}).") from exc
         with self._lock:
-            self._llama = llama
+            if self._batched is not None:
+                self._batched.close()
+            self._llama, self._batched = llama, None
             self._grammars.clear()
             self._threads_now = self._threads
             self._meter = LoadMeter() if self._load_aware else None
@@ -225,6 +228,39 @@ class NativeEngine:
                 stream.close()
                 stats.total_s = clock.elapsed()
 
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
+    ) -> list[Generation]:
+        """Several completions of one prompt decoded together, as parallel sequences of one batch (the k repair
+        candidates). Each is what ``generate`` would return for its params, up to rounding in batched
+        arithmetic; no streaming: the generations are complete. ``stop()`` or ``cancel()`` ends them early."""
+        from tutor.engines.batch import BatchedCompletions
+
+        llama = self._require()
+        with self._lock:
+            self._cancel.clear()
+            clock = Stopwatch()
+            threads = self._fit_threads(llama)
+            tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
+            if len(tokens) + max(p.max_tokens for p in params) * len(params) > llama.n_ctx():
+                raise EngineError(f"The prompt ({len(tokens)} tokens) leaves no room for {len(params)} answers.")
+            if self._batched is None or self._batched.n_seq < len(params):
+                if self._batched is not None:
+                    self._batched.close()
+                self._batched = BatchedCompletions(llama, max(len(params), 3))
+            self._batched.set_threads(threads)
+            reused = self._reusable_prefix_of(self._batched.cached, tokens)
+            done = self._batched.run(tokens, list(params), lambda: self._cancel.is_set() or bool(stop and stop()))
+            generations = []
+            for seq in done:
+                stats = GenerationStats(prompt_tokens=len(tokens), prompt_tokens_reused=reused,
+                                        completion_tokens=len(seq.tokens), total_s=clock.elapsed(),
+                                        finish=seq.finish, threads=threads)
+                generation = Generation(iter(()), stats)
+                generation.text = seq.text.decode("utf-8", "ignore")
+                generations.append(generation)
+            return generations
+
     def _fit_threads(self, llama: Any) -> int:
         """One thread per core that other processes leave free (when no count was given); returns the count."""
         if self._meter is not None:
@@ -238,7 +274,10 @@ class NativeEngine:
 
     @staticmethod
     def _reusable_prefix(llama: Any, tokens: list[int]) -> int:
-        cached = list(llama._input_ids[: llama.n_tokens])
+        return NativeEngine._reusable_prefix_of(list(llama._input_ids[: llama.n_tokens]), tokens)
+
+    @staticmethod
+    def _reusable_prefix_of(cached: list[int], tokens: list[int]) -> int:
         shared = 0
         for old, new in zip(cached, tokens, strict=False):
             if old != new:
