@@ -33,7 +33,7 @@ from tutor.models.default_model import ensure_default_model
 from tutor.runner import run
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
-LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10
+LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10  # the pipeline's setting, or 10 where it is off
 # stage -> (prompt-lookup draft tokens, the k candidates as parallel sequences of one batch)
 STAGES: dict[str, tuple[int, bool]] = {"today": (0, False), "prompt lookup": (LOOKUP_TOKENS, False),
                                        "batching": (0, True), "both": (LOOKUP_TOKENS, True)}
@@ -86,11 +86,12 @@ def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage
     return time.perf_counter() - started, texts, sum(g.stats.completion_tokens for g in generations)
 
 
-def bench_repairs(model: Path, folder: Path, programs: int, rounds: int) -> dict[str, Any]:
-    engine = NativeEngine(threads=default_threads())
+def bench_repairs(model: Path, folder: Path, programs: int, rounds: int, threads: int | None) -> dict[str, Any]:
+    engine = NativeEngine(threads=threads)
     engine.load(model)
     cases = buggy_cases(folder, programs)
-    results: dict[str, Any] = {"programs": [c.name for c in cases], "k": PipelineConfig().repairs, "rounds": []}
+    results: dict[str, Any] = {"programs": [c.name for c in cases], "k": PipelineConfig().repairs, "rounds": [],
+                               "threads": threads or "load-aware"}
     for temperature in (0.0, PipelineConfig().repair_temperature):
         config = PipelineConfig(repair_temperature=temperature)
         for round_no in range(rounds):
@@ -167,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("suite", choices=["repairs", "load"])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
-    parser.add_argument("--programs", type=int, default=4, help="repairs: buggy programs (default 4)")
+    parser.add_argument("--programs", type=int, default=2, help="repairs: buggy programs (default 2)")
+    parser.add_argument("--threads", type=int, default=None, help="repairs: llama.cpp threads (default: load-aware)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved (default 3)")
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
     args = parser.parse_args(argv)
@@ -176,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.datasets.is_dir():
             print(f"tutor bench: no datasets folder at {args.datasets}", file=sys.stderr)
             return 2
-        results = bench_repairs(model, args.datasets, args.programs, args.rounds)
+        results = bench_repairs(model, args.datasets, args.programs, args.rounds, args.threads)
         printer: Callable[[dict[str, Any]], None] = _print_repairs
     else:
         results = bench_load(model, args.rounds, args.tokens)
@@ -193,7 +195,8 @@ def _progress(text: str) -> None:
 
 
 def _print_repairs(results: dict[str, Any]) -> None:
-    print(f"repair stage, k={results['k']}, {len(results['programs'])} buggy programs: {', '.join(results['programs'])}")
+    print(f"repair stage, k={results['k']}, threads {results['threads']}, {len(results['programs'])} buggy programs: "
+          f"{', '.join(results['programs'])}")
     for row in results["rounds"]:
         times = "  ".join(f"{stage} {row['seconds'][stage]:.2f} s (x{row['speedup'][stage]})" for stage in STAGES)
         same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["identical"].items())

@@ -33,7 +33,7 @@ def draft_model(draft_tokens: int) -> LlamaPromptLookupDecoding | None:
     return LlamaPromptLookupDecoding(max_ngram_size=DRAFT_NGRAM, num_pred_tokens=draft_tokens)
 
 
-class LookupLlama(llama_cpp.Llama):  # type: ignore[misc]
+class LookupLlama(llama_cpp.Llama):
     """A ``Llama`` whose ``draft_model`` may be set per call, with logits computed only where they are sampled."""
 
     def eval(self, tokens: Sequence[int]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.engines.base import Engine, GenerationParams, GenerationStats
+from tutor.engines.base import Engine, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.guard import check_hint
@@ -42,7 +42,11 @@ class PipelineConfig:
     hint_temperature: float = 0.2
     hint_max_tokens: int = 90
     mutation_budget_s: float = 4.0
-    repair_prompt_lookup: int = 10  # tokens a repair may copy from the prompt per step (0: off); same output
+    # Speed-ups of the repair stage, off: with the default model on a 2-core CPU they did not make it faster and,
+    # as llama.cpp's batched evaluation of Gemma 3 is not bit-identical to one token at a time, they change the
+    # repairs even at temperature 0 (``tutor bench repairs`` measures both).
+    repair_prompt_lookup: int = 0  # tokens a repair may copy from the prompt per step (0: off)
+    repair_batch: bool = False  # the k repairs as parallel sequences of one batch, where the engine can
     seed: int = 7
     avoid: tuple[str, ...] = ()
 
@@ -169,26 +173,41 @@ class HintPipeline:
     def _model_repairs(
         self, exercise: Exercise, code: str, context: str, first: str, found: list[Repair], stop: threading.Event
     ) -> None:
-        chat = self.engine.info().chat_template
-        prompt = prompts.repair_prompt(context, chat)
+        prompt = prompts.repair_prompt(context, self.engine.info().chat_template)
+
+        def halted() -> bool:
+            return stop.is_set() or self._cancelled.is_set()
+
+        many = getattr(self.engine, "generate_many", None) if self.config.repair_batch else None
+        if many is not None:  # the k candidates as parallel sequences of one batch
+            params = [repair_params(self.config, code, index) for index in range(self.config.repairs)]
+            with self._timed("repair_model_s"):
+                generations: list[Generation] = many(prompt, params, halted)
+            for generation in generations:
+                self._count("repair", generation.stats)
+            for generation in generations if not halted() else []:
+                self._validate(exercise, code, first, generation.text, found)
+            return
         for index in range(self.config.repairs):
-            if stop.is_set() or self._cancelled.is_set():
+            if halted():
                 break  # a one-token repair already passes: no model repair can be closer
-            params = repair_params(self.config, code, index)
-            generation = self.engine.generate(prompt, params)
+            generation = self.engine.generate(prompt, repair_params(self.config, code, index))
             with self._timed("repair_model_s"):
                 for _ in generation:
-                    if stop.is_set() or self._cancelled.is_set():
+                    if halted():
                         break
             self._count("repair", generation.stats)
-            if stop.is_set() or self._cancelled.is_set():
+            if halted():
                 break
-            candidate = prompts.parse_repair(generation.text)
-            if candidate is None or candidate.strip() == code.strip():
-                continue
-            with self._timed("repair_validate_s"):
-                passed = passes(exercise, candidate, first, VALIDATION_LIMITS)
-            found.append(Repair(candidate, "model", passed, edit_distance(code, candidate)))
+            self._validate(exercise, code, first, generation.text, found)
+
+    def _validate(self, exercise: Exercise, code: str, first: str, text: str, found: list[Repair]) -> None:
+        candidate = prompts.parse_repair(text)
+        if candidate is None or candidate.strip() == code.strip():
+            return
+        with self._timed("repair_validate_s"):
+            passed = passes(exercise, candidate, first, VALIDATION_LIMITS)
+        found.append(Repair(candidate, "model", passed, edit_distance(code, candidate)))
 
     def _search_one_token_repairs(
         self, exercise: Exercise, code: str, failure: TestResult, found: list[Repair], done: threading.Event
