@@ -198,7 +198,8 @@ def _print_repairs(results: dict[str, Any]) -> None:
     print(f"repair stage, k={results['k']}, threads {results['threads']}, {len(results['programs'])} buggy programs: "
           f"{', '.join(results['programs'])}")
     for row in results["rounds"]:
-        times = "  ".join(f"{stage} {row['seconds'][stage]:.2f} s (x{row['speedup'][stage]})" for stage in STAGES)
+        times = "  ".join(f"{stage} {row['seconds'][stage]:.2f} s/{row['tokens'][stage]} tok (x{row['speedup'][stage]})"
+                          for stage in STAGES)
         same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["identical"].items())
         print(f"  T={row['temperature']} round {row['round']}: {times}\n    outputs identical to today's: {same}")
 
