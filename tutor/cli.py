@@ -278,6 +278,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tutor.bench.core import main as bench_main
 
+    if args.suite != "core":
+        from tutor.bench.speed import main as speed_main
+
+        return speed_main([args.suite, *args.bench_options] + (["--json"] if args.json else []))
     return bench_main(["--json"] if args.json else [])
 
 
@@ -331,8 +335,11 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
                         help="a read-only shared models folder (repeatable); its models are used in place")
     models.set_defaults(func=cmd_models)
 
-    sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures").set_defaults(
-        func=cmd_bench)
+    bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
+    bench.add_argument("suite", nargs="?", choices=["core", "repairs", "load"], default="core",
+                       help="core (default), repairs (speed-ups of the repair stage), load (tok/s beside a busy process)")
+    bench.add_argument("bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3")
+    bench.set_defaults(func=cmd_bench)
     if extend:
         extend(sub, common)
     return parser

@@ -25,7 +25,9 @@ ProgressCallback = Callable[[float], None]
 
 @dataclass(frozen=True)
 class GenerationParams:
-    """Sampling settings for one call."""
+    """Sampling settings for one call. ``prompt_lookup`` > 0 lets an engine that supports it guess up to that
+    many tokens at a time by copying from the prompt (speculative decoding that keeps the output: for repairs,
+    which mostly copy the learner's code); engines without it ignore it."""
 
     max_tokens: int = 256
     temperature: float = 0.2
@@ -34,6 +36,7 @@ class GenerationParams:
     repeat_penalty: float = 1.1
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    prompt_lookup: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class GenerationStats:
     first_token_s: float = 0.0
     total_s: float = 0.0
     finish: str = "stop"
+    threads: int = 0
 
     @property
     def tokens_per_s(self) -> float:

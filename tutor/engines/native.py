@@ -4,6 +4,10 @@ One ``Llama`` per engine; calls are serialised by a lock because a ``Llama`` is 
 from one worker thread). llama-cpp-python keeps the KV cache of the previous call and re-evaluates only the part
 of a new prompt after the longest common prefix, so prompts that start with the same exercise text reuse it; the
 number of reused tokens is reported. Cancel is checked between tokens and closes the stream at once.
+
+Unless a thread count is given, each call runs one llama.cpp thread per core that other busy processes leave free
+(``tutor.engines.threads``). A call whose params ask for ``prompt_lookup`` drafts tokens from its prompt
+(``tutor.engines.lookup``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from tutor.engines.base import (
     Prompt,
     Stopwatch,
 )
+from tutor.engines.threads import LoadMeter, choose_threads, usable_cores
 
 DEFAULT_CONTEXT = 4096
 _log = logging.getLogger("tutor.llama_cpp")
@@ -81,18 +86,24 @@ class NativeEngine:
 
     def __init__(self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT) -> None:
         self._threads = threads or default_threads()
+        self._load_aware = threads is None  # a given count is kept; else it follows the machine's load per call
+        self._meter: LoadMeter | None = None
+        self._threads_now = self._threads
         self._context_length = context_length
         self._llama: Any = None
         self._template: str | None = None
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._grammars: dict[str, Any] = {}
+        self._batched: Any = None  # tutor.engines.batch.BatchedCompletions, made on first use
         self._info = EngineInfo(name=self.name, threads=self._threads)
 
     # -- loading -------------------------------------------------------------------------------------------
     def load(self, model_path: Path, progress: ProgressCallback | None = None) -> None:
         """Load a GGUF file; raises ``EngineError`` with a plain message when it cannot."""
         import llama_cpp
+
+        from tutor.engines import lookup
 
         path = Path(model_path)
         if not path.is_file():
@@ -106,8 +117,8 @@ class NativeEngine:
         if progress:
             progress(0.0)
         try:
-            llama = llama_cpp.Llama(
-                model_path=str(path),
+            llama = lookup.load(
+                str(path),
                 n_ctx=self._context_length,
                 n_threads=self._threads,
                 n_threads_batch=self._threads,
@@ -117,8 +128,12 @@ class NativeEngine:
         except (ValueError, RuntimeError, OSError) as exc:
             raise EngineError(f"Could not load the model {path.name}: it may be corrupt or incomplete ({exc}).") from exc
         with self._lock:
-            self._llama = llama
+            if self._batched is not None:
+                self._batched.close()
+            self._llama, self._batched = llama, None
             self._grammars.clear()
+            self._threads_now = self._threads
+            self._meter = LoadMeter() if self._load_aware else None
             metadata = dict(llama.metadata or {})
             self._template = metadata.get("tokenizer.chat_template") or None
             self._info = EngineInfo(
@@ -173,9 +188,12 @@ class NativeEngine:
         return Generation(self._stream(self.render(prompt), params, grammar, stats), stats)
 
     def _stream(self, text: str, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats) -> Iterator[str]:
+        from tutor.engines.lookup import draft_model
+
         llama = self._require()
         with self._lock:
             self._cancel.clear()
+            stats.threads = self._fit_threads(llama)
             clock = Stopwatch()
             tokens = llama.tokenize(text.encode("utf-8"), add_bos=True, special=True)
             stats.prompt_tokens = len(tokens)
@@ -184,6 +202,7 @@ class NativeEngine:
                 raise EngineError(
                     f"The prompt ({len(tokens)} tokens) leaves no room to answer in the model's context of {llama.n_ctx()}."
                 )
+            llama.draft_model = draft_model(params.prompt_lookup)  # None: ordinary decoding
             stream = llama.create_completion(
                 tokens,
                 max_tokens=params.max_tokens,
@@ -215,9 +234,56 @@ class NativeEngine:
                 stream.close()
                 stats.total_s = clock.elapsed()
 
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
+    ) -> list[Generation]:
+        """Several completions of one prompt decoded together, as parallel sequences of one batch (the k repair
+        candidates). Each is what ``generate`` would return for its params, up to rounding in batched
+        arithmetic; no streaming: the generations are complete. ``stop()`` or ``cancel()`` ends them early."""
+        from tutor.engines.batch import BatchedCompletions
+
+        llama = self._require()
+        with self._lock:
+            self._cancel.clear()
+            clock = Stopwatch()
+            threads = self._fit_threads(llama)
+            tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
+            if len(tokens) + max(p.max_tokens for p in params) * len(params) > llama.n_ctx():
+                raise EngineError(f"The prompt ({len(tokens)} tokens) leaves no room for {len(params)} answers.")
+            if self._batched is None or self._batched.n_seq < len(params):
+                if self._batched is not None:
+                    self._batched.close()
+                self._batched = BatchedCompletions(llama, max(len(params), 3))
+            self._batched.set_threads(threads)
+            reused = self._reusable_prefix_of(self._batched.cached, tokens)
+            done = self._batched.run(tokens, list(params), lambda: self._cancel.is_set() or bool(stop and stop()))
+            generations = []
+            for seq in done:
+                stats = GenerationStats(prompt_tokens=len(tokens), prompt_tokens_reused=reused,
+                                        completion_tokens=len(seq.tokens), total_s=clock.elapsed(),
+                                        finish=seq.finish, threads=threads)
+                generation = Generation(iter(()), stats)
+                generation.text = seq.text.decode("utf-8", "ignore")
+                generations.append(generation)
+            return generations
+
+    def _fit_threads(self, llama: Any) -> int:
+        """One thread per core that other processes leave free (when no count was given); returns the count."""
+        if self._meter is not None:
+            wanted = choose_threads(usable_cores(), self._meter.busy_cores(), cap=self._threads)
+            if wanted != self._threads_now:
+                import llama_cpp
+
+                llama_cpp.llama_set_n_threads(llama.ctx, wanted, wanted)
+                self._threads_now = wanted
+        return self._threads_now
+
     @staticmethod
     def _reusable_prefix(llama: Any, tokens: list[int]) -> int:
-        cached = list(llama._input_ids[: llama.n_tokens])
+        return NativeEngine._reusable_prefix_of(list(llama._input_ids[: llama.n_tokens]), tokens)
+
+    @staticmethod
+    def _reusable_prefix_of(cached: list[int], tokens: list[int]) -> int:
         shared = 0
         for old, new in zip(cached, tokens, strict=False):
             if old != new:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.engines.base import Engine, EngineError, GenerationParams, GenerationStats
+from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.guard import check_hint
@@ -30,6 +30,9 @@ from tutor.runner import Limits, TestReport, TestResult, passes
 from tutor.runner import run as run_tests
 
 VALIDATION_LIMITS = Limits(per_test_s=0.5, total_s=3.0)
+# The one-token search runs beside the model: its children yield the CPU to the model's threads (nice), so on a
+# small machine they use what the model leaves instead of stalling every one of its threads.
+SEARCH_LIMITS = Limits(per_test_s=0.5, total_s=3.0, nice=10)
 
 StageCallback = Callable[[str], None]
 TokenCallback = Callable[[str], None]
@@ -42,6 +45,11 @@ class PipelineConfig:
     hint_temperature: float = 0.2
     hint_max_tokens: int = 90
     mutation_budget_s: float = 4.0
+    # Speed-ups of the repair stage, off: with the default model on a 2-core CPU they did not make it faster and,
+    # as llama.cpp's batched evaluation of Gemma 3 is not bit-identical to one token at a time, they change the
+    # repairs even at temperature 0 (``tutor bench repairs`` measures both).
+    repair_prompt_lookup: int = 0  # tokens a repair may copy from the prompt per step (0: off)
+    repair_batch: bool = False  # the k repairs as parallel sequences of one batch, where the engine can
     seed: int = 7
     avoid: tuple[str, ...] = ()
 
@@ -176,28 +184,41 @@ class HintPipeline:
     def _model_repairs(
         self, exercise: Exercise, code: str, context: str, first: str, found: list[Repair], stop: threading.Event
     ) -> None:
-        chat = self.engine.info().chat_template
-        prompt = prompts.repair_prompt(context, chat)
-        max_tokens = max(64, int(len(code) / 2.5) + 48)
+        prompt = prompts.repair_prompt(context, self.engine.info().chat_template)
+
+        def halted() -> bool:
+            return stop.is_set() or self._cancelled.is_set()
+
+        many = getattr(self.engine, "generate_many", None) if self.config.repair_batch else None
+        if many is not None:  # the k candidates as parallel sequences of one batch
+            params = [repair_params(self.config, code, index) for index in range(self.config.repairs)]
+            with self._timed("repair_model_s"):
+                generations: list[Generation] = many(prompt, params, halted)
+            for generation in generations:
+                self._count("repair", generation.stats)
+            for generation in generations if not halted() else []:
+                self._validate(exercise, code, first, generation.text, found)
+            return
         for index in range(self.config.repairs):
-            if stop.is_set() or self._cancelled.is_set():
+            if halted():
                 break  # a one-token repair already passes: no model repair can be closer
-            params = GenerationParams(max_tokens=max_tokens, temperature=self.config.repair_temperature,
-                                      seed=self.config.seed + index, stop=prompts.REPAIR_STOPS)
-            generation = self.engine.generate(prompt, params)
+            generation = self.engine.generate(prompt, repair_params(self.config, code, index))
             with self._timed("repair_model_s"):
                 for _ in generation:
-                    if stop.is_set() or self._cancelled.is_set():
+                    if halted():
                         break
             self._count("repair", generation.stats)
-            if stop.is_set() or self._cancelled.is_set():
+            if halted():
                 break
-            candidate = prompts.parse_repair(generation.text)
-            if candidate is None or candidate.strip() == code.strip():
-                continue
-            with self._timed("repair_validate_s"):
-                passed = passes(exercise, candidate, first, VALIDATION_LIMITS)
-            found.append(Repair(candidate, "model", passed, edit_distance(code, candidate)))
+            self._validate(exercise, code, first, generation.text, found)
+
+    def _validate(self, exercise: Exercise, code: str, first: str, text: str, found: list[Repair]) -> None:
+        candidate = prompts.parse_repair(text)
+        if candidate is None or candidate.strip() == code.strip():
+            return
+        with self._timed("repair_validate_s"):
+            passed = passes(exercise, candidate, first, VALIDATION_LIMITS)
+        found.append(Repair(candidate, "model", passed, edit_distance(code, candidate)))
 
     def _search_one_token_repairs(
         self, exercise: Exercise, code: str, failure: TestResult, found: list[Repair], done: threading.Event
@@ -209,7 +230,7 @@ class HintPipeline:
                 if time.perf_counter() > deadline or self._cancelled.is_set():
                     break
                 tried += 1
-                if passes(exercise, candidate, failure.call, VALIDATION_LIMITS):
+                if passes(exercise, candidate, failure.call, SEARCH_LIMITS):
                     found.append(Repair(candidate, "one-token edit", True, edit_distance(code, candidate)))
                     done.set()
                     break
@@ -376,6 +397,13 @@ def _question_without_repair(failure: TestResult) -> str:
     if failure.status == "error" and failure.line:
         return f"What are the values of the variables on line {failure.line} for this input? Try it by hand."
     return "Work through this call by hand, line by line: where does your value first differ from what you expect?"
+
+
+def repair_params(config: PipelineConfig, code: str, index: int) -> GenerationParams:
+    """Settings of the ``index``-th model repair of ``code``: room for the whole program, its own seed."""
+    return GenerationParams(max_tokens=max(64, int(len(code) / 2.5) + 48), temperature=config.repair_temperature,
+                            seed=config.seed + index, stop=prompts.REPAIR_STOPS,
+                            prompt_lookup=config.repair_prompt_lookup)
 
 
 def make_hint(exercise: Exercise, code: str, engine: Engine, config: PipelineConfig | None = None) -> Hint:

@@ -43,6 +43,7 @@ class Limits:
     processes: int = 64
     output_kb: int = 64
     recursion: int = 3000
+    nice: int = 0  # added to the child's scheduling niceness (background work: yields the CPU to the rest)
 
 
 def run(exercise: Exercise, code: str, limits: Limits | None = None) -> TestReport:
