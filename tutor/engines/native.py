@@ -209,6 +209,21 @@ class NativeEngine:
                 stream.close()
                 stats.total_s = clock.elapsed()
 
+    def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
+        """Log-probability of each answer's first token right after ``prompt`` (for yes/no verdicts with a
+        probability); the prompt's shared prefix with the previous call is reused."""
+        import numpy as np
+
+        llama = self._require()
+        with self._lock:
+            tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
+            llama.n_tokens = self._reusable_prefix(llama, tokens)
+            llama.eval(tokens[llama.n_tokens :])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+            first = {a: llama.tokenize(a.encode("utf-8"), add_bos=False, special=False)[0] for a in answers}
+            return {a: float(logprobs[token]) for a, token in first.items()}
+
     @staticmethod
     def _reusable_prefix(llama: Any, tokens: list[int]) -> int:
         cached = list(llama._input_ids[: llama.n_tokens])
