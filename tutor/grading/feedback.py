@@ -128,7 +128,8 @@ def student_feedback(
                "(empty, one item, repeated or negative values) and check each by hand.", "analysis"
     fixed = nearest.code if nearest else None
     failure = _failure_result(first, exercise)
-    observed = analysis.describe_failure(failure)
+    observed = analysis.describe_failure(failure).rstrip()
+    observed += "" if observed.endswith((".", "?", "!", "…")) else "."
     if _leaks(observed, fixed, grade.code, avoid, allow_code=True):
         observed = f"The test {first.number} does not pass yet."
     step, source = _next_step(grade, group, failure, fixed, avoid)

@@ -52,11 +52,12 @@ class GradeRun:
     warnings: list[str]
     files: dict[str, str] = field(default_factory=dict)
     model: str = ""
+    cached: int = 0  # submissions whose run came from the resume cache
 
     def summary(self) -> dict[str, Any]:
         return dict(summary(self.grades), groups=len(self.groups), similar_pairs=len(self.pairs),
                     timings={k: round(v, 3) for k, v in self.timings.items()}, files=self.files,
-                    warnings=self.warnings, model=self.model or None)
+                    warnings=self.warnings, model=self.model or None, cached=self.cached)
 
 
 def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
@@ -117,7 +118,8 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
     pairs = similar_pairs([(g.student, g.code) for g in grades if g.code])
     timings["similarity_s"] = time.perf_counter() - clock
     model = request.engine.info().model_name if request.engine is not None else ""
-    run = GradeRun(grades, groups, pairs, nearest, timings, warnings, model=model)
+    run = GradeRun(grades, groups, pairs, nearest, timings, warnings, model=model,
+                   cached=sum(o.cached for o in outcomes))
     progress("report", 0, 1)
     clock = time.perf_counter()
     run.files = report.write_all(run, exercise, request.out)
