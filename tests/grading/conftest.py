@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from ..conftest import DATASETS as BESIDE
 
 # the datasets beside the project, or where TUTOR_DATASETS says (a worktree that is not beside them)
 DATASETS = Path(os.environ.get("TUTOR_DATASETS") or BESIDE)
+
+
+def programs() -> list[dict[str, str]]:
+    """The Refactory student programs (skips when the datasets are not here)."""
+    path = DATASETS / "refactory.programs.jsonl"
+    if not path.is_file():
+        pytest.skip("the shared datasets are not beside the project")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="session")

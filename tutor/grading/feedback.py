@@ -21,6 +21,7 @@ from tutor.exercises import Exercise
 from tutor.feedback import analysis
 from tutor.feedback.guard import check_hint
 from tutor.feedback.pipeline import HintPipeline, PipelineConfig
+from tutor.feedback.tokens import tokens
 from tutor.grading.nearest import Nearest
 from tutor.grading.score import Grade
 from tutor.runner.report import TestReport, TestResult
@@ -132,31 +133,24 @@ def student_feedback(
     observed += "" if observed.endswith((".", "?", "!", "…")) else "."
     if _leaks(observed, fixed, grade.code, avoid, allow_code=True):
         observed = f"The test {first.number} does not pass yet."
-    step, source = _next_step(grade, group, failure, fixed, avoid)
+    near = fixed if nearest and nearest.distance <= _NEAR_ENOUGH * max(len(tokens(grade.code)), 1) else None
+    step, source = _next_step(grade, group, failure, fixed, near, avoid)
     lead = "Start here: " if grade.percent < 50 else "Next step: "
     return f"{passed} {observed} {lead}{step}", source
 
 
-def _next_step(grade: Grade, group: Group | None, failure: TestResult, fixed: str | None,
+def _next_step(grade: Grade, group: Group | None, failure: TestResult, fixed: str | None, near: str | None,
                avoid: tuple[str, ...]) -> tuple[str, str]:
     if group and group.source == "model" and group.hint:
         verdict = check_hint(group.hint, fixed, grade.code, avoid, facts=f"{failure.call} {failure.got or ''}")
         if verdict.ok:
             return group.hint, "model"
-    near = fixed if fixed and _close(grade.code, fixed) else None
     change = analysis.describe_change(grade.code, near) if near else ""
     hint = HintPipeline._analysis_hint(failure, change, near, grade.code, avoid)
     question = change or hint.hint
     if _leaks(question, fixed, grade.code, avoid):
         question = "Work through the failing test by hand, line by line, and compare each value with what you expect."
     return question, "analysis"
-
-
-def _close(code: str, fixed: str) -> bool:
-    from tutor.feedback.tokens import edit_distance, tokens
-
-    size = max(len(tokens(code)), 1)
-    return edit_distance(code, fixed) / size <= _NEAR_ENOUGH
 
 
 def _leaks(text: str, fixed: str | None, code: str, avoid: tuple[str, ...], allow_code: bool = False) -> bool:
