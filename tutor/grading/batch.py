@@ -26,7 +26,7 @@ from tutor.runner.report import SyntaxProblem, TestResult
 
 CACHE_NAME = ".grade-cache.sqlite"
 RUNNER_VERSION = 1
-GRADING_LIMITS = Limits(per_test_s=2.0, total_s=10.0)
+GRADING_LIMITS = Limits(per_test_s=1.0, total_s=6.0)  # a hang costs 2 tests x 1 s of a core, not 4 s
 _CRASH_SIGNS = ("crashed", "stopped by signal", "ended the process itself", "could not start",
                 "more processor time")
 

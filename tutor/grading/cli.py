@@ -30,6 +30,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
     grade.add_argument("--model", help="a GGUF file for feedback and judged items instead of the default model")
     grade.add_argument("--no-model", action="store_true", help="feedback from program analysis only (fast)")
     grade.add_argument("--workers", type=int, default=None, help="submissions run at once (default: CPU cores)")
+    grade.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                       help="per test (default 1; a program stops after two tests run out of time)")
     grade.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
     grade.add_argument("--repairs", type=int, default=1, help="model repair candidates per group (default 1)")
     grade.add_argument("--engine", default="native", choices=["native"], help=argparse.SUPPRESS)
@@ -38,15 +40,19 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from tutor.cli import CliError, _exercise, load_engine
+    from tutor.grading.batch import GRADING_LIMITS
     from tutor.grading.calibrate import ReferenceError, calibrate, read_reference
     from tutor.grading.grader import GradeRequest, grade
     from tutor.grading.rubric import RubricError, load_rubric
     from tutor.grading.score import OverrideError
     from tutor.policy import load_policy
+    from tutor.runner import Limits
 
     policy = load_policy()
     if not policy.grading_allowed:
         raise CliError("grading is turned off by the site policy (grading.allowed)")
+    if args.time_limit is not None and not 0 < args.time_limit <= 60:
+        raise CliError("--time-limit must be more than 0 and at most 60 seconds")
     if args.workers is not None and args.workers < 1:
         raise CliError("--workers must be 1 or more")
     exercise = _exercise(args)
@@ -60,8 +66,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not source.exists():
         raise CliError(f"{source} does not exist")
     engine = None if args.no_model else load_engine(args, policy)
-    request = GradeRequest(source, exercise, out, rubric, engine, args.workers, avoid=tuple(policy.avoid),
-                           repairs=args.repairs)
+    limits = GRADING_LIMITS if args.time_limit is None else Limits(
+        per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
+    request = GradeRequest(source, exercise, out, rubric, engine, args.workers, limits, tuple(policy.avoid),
+                           args.repairs)
     bar = _ProgressBar(enabled=not args.json)
     try:
         run = grade(request, bar.update)

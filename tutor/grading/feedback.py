@@ -83,6 +83,19 @@ def make_groups(grades: list[Grade]) -> list[Group]:
     return groups
 
 
+def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dict[str, Nearest]) -> None:
+    """Say in each group's label what kind of edit the nearest passing repair makes, when it is a small one."""
+    for group in groups:
+        close = [(nearest[s].distance, s) for s in group.students if s in nearest
+                 and nearest[s].distance <= _NEAR_ENOUGH * max(len(tokens(grades[s].code)), 1)]
+        if not close:
+            continue
+        student = min(close)[1]
+        kinds = sorted({c.kind for c in analysis.changes(grades[student].code, nearest[student].code)})
+        if kinds:
+            group.label += f"; the nearest passing repair changes: {', '.join(kinds)}"
+
+
 def _label(grade: Grade) -> str:
     if grade.status not in ("ok", "timeout", "crash"):
         return f"{grade.status}: {grade.message}"

@@ -55,7 +55,11 @@ class GradeRun:
     cached: int = 0  # submissions whose run came from the resume cache
 
     def summary(self) -> dict[str, Any]:
+        timed = [g.seconds for g in self.groups if g.seconds > 0]
+        per_group = {"groups": len(timed), "mean_s": round(sum(timed) / len(timed), 2), "max_s": round(max(timed), 2),
+                     "model_text_groups": sum(g.source == "model" for g in self.groups)} if timed else None
         return dict(summary(self.grades), groups=len(self.groups), similar_pairs=len(self.pairs),
+                    model_feedback=per_group,
                     timings={k: round(v, 3) for k, v in self.timings.items()}, files=self.files,
                     warnings=self.warnings, model=self.model or None, cached=self.cached)
 
@@ -98,6 +102,7 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
     timings["nearest_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     groups = feedback.make_groups(grades)
+    feedback.add_repair_kinds(groups, {g.student: g for g in grades}, nearest)
     if request.engine is not None:
         reports = {g.student: _visible_report(g, len(exercise.tests)) for g in grades if g.failing}
         config = PipelineConfig(repairs=request.repairs, avoid=request.avoid + rubric.avoid)

@@ -145,7 +145,7 @@ def literal(node):
     if isinstance(node, _ast.Set):
         return {literal(item) for item in node.elts}
     if isinstance(node, _ast.Dict) and None not in node.keys:
-        return {literal(k): literal(v) for k, v in zip(node.keys, node.values)}
+        return {literal(k): literal(v) for k, v in zip(node.keys, node.values, strict=True)}
     if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "set" \
             and not node.args and not node.keywords:
         return set()
@@ -161,7 +161,7 @@ def literal(node):
 
 
 def literal_eval(text):
-    return literal(compile(text.lstrip(" \t"), "<expected>", "eval", _ast.PyCF_ONLY_AST).body)
+    return literal(compile(text.lstrip(" \t"), "<expected>", "eval", _ast.PyCF_ONLY_AST).body)  # type: ignore[attr-defined]
 
 
 def same(got, expected_text):
