@@ -22,7 +22,7 @@ from tutor.feedback import analysis
 from tutor.feedback.guard import check_hint
 from tutor.feedback.pipeline import HintPipeline, PipelineConfig
 from tutor.feedback.tokens import tokens
-from tutor.grading.nearest import Nearest
+from tutor.grading.nearest import Nearest, with_names_of
 from tutor.grading.score import Grade
 from tutor.runner.report import TestReport, TestResult
 
@@ -91,18 +91,34 @@ def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dic
         if not close:
             continue
         student = min(close)[1]
-        kinds = sorted({c.kind for c in analysis.changes(grades[student].code, nearest[student].code)})
+        repair = with_names_of(grades[student].code, nearest[student].code)
+        kinds = sorted({c.kind for c in analysis.changes(grades[student].code, repair)})
         if kinds:
             group.label += f"; the nearest passing repair changes: {', '.join(kinds)}"
+
+
+_SHAPES = {"for": "a for loop", "while": "a while loop", "recursion": "recursion", "comprehension": "a comprehension"}
 
 
 def _label(grade: Grade) -> str:
     if grade.status not in ("ok", "timeout", "crash"):
         return f"{grade.status}: {grade.message}"
     first = grade.failing[0]
-    names = ", ".join(str(t.number) for t in grade.failing[:6]) + ("…" if len(grade.failing) > 6 else "")
-    what = first.output if first.status != "fail" else "wrong value"
-    return f"tests {names} fail ({what}); shape: {code_shape(grade.code)}"
+    numbers = ", ".join(str(t.number) for t in grade.failing[:6]) + ("…" if len(grade.failing) > 6 else "")
+    raw = first.raw
+    if first.status == "fail" and raw.get("got") is not None:
+        what = f"{_short(first.name)} gives {_short(raw['got'])}, expected {_short(raw.get('expected') or '')}"
+    else:
+        what = f"{_short(first.name)}: {_short(first.output, 70)}"
+    shape = code_shape(grade.code)
+    uses = " and ".join(_SHAPES.get(part, part) for part in shape.split("+")) if shape != "straight" else "no loop"
+    plural = "s" if len(grade.failing) > 1 else ""
+    return f"test{plural} {numbers} fail (first: {what}); the program uses {uses}"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def write_group_hints(
@@ -146,7 +162,8 @@ def student_feedback(
     observed += "" if observed.endswith((".", "?", "!", "…")) else "."
     if _leaks(observed, fixed, grade.code, avoid, allow_code=True):
         observed = f"The test {first.number} does not pass yet."
-    near = fixed if nearest and nearest.distance <= _NEAR_ENOUGH * max(len(tokens(grade.code)), 1) else None
+    close = nearest is not None and nearest.distance <= _NEAR_ENOUGH * max(len(tokens(grade.code)), 1)
+    near = with_names_of(grade.code, nearest.code) if nearest is not None and close else None
     step, source = _next_step(grade, group, failure, fixed, near, avoid)
     lead = "Start here: " if grade.percent < 50 else "Next step: "
     return f"{passed} {observed} {lead}{step}", source
@@ -160,8 +177,8 @@ def _next_step(grade: Grade, group: Group | None, failure: TestResult, fixed: st
             return group.hint, "model"
     change = analysis.describe_change(grade.code, near) if near else ""
     hint = HintPipeline._analysis_hint(failure, change, near, grade.code, avoid)
-    question = change or hint.hint
-    if _leaks(question, fixed, grade.code, avoid):
+    question = change or hint.hint.replace(analysis.describe_failure(failure), "").strip()  # said just before
+    if not question or _leaks(question, fixed, grade.code, avoid):
         question = "Work through the failing test by hand, line by line, and compare each value with what you expect."
     return question, "analysis"
 

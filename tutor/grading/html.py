@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from tutor.exercises import Exercise
-from tutor.grading.nearest import unified_diff
+from tutor.grading.nearest import unified_diff, with_names_of
 from tutor.grading.score import Grade
 
 if TYPE_CHECKING:
     from tutor.grading.grader import GradeRun
+
+_SHOWN_GROUPS = 15
+_SHOWN_PAIRS = 10
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
@@ -47,6 +51,7 @@ def _histogram(grades: list[Grade]) -> str:
     axes = figure.subplots()
     axes.hist([g.percent for g in grades], bins=[i * 10 for i in range(11)], color="#2563eb", edgecolor="white")
     axes.set(title="Scores", xlabel="percent", ylabel="students")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _png(figure)
 
 
@@ -67,6 +72,7 @@ def _groups_plot(run: GradeRun) -> str:
     top = run.groups[:12]
     axes.barh([f"group {g.number}" for g in top][::-1], [len(g.students) for g in top][::-1], color="#d97706")
     axes.set(title="Largest failure groups", xlabel="students")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _png(figure)
 
 
@@ -83,8 +89,11 @@ def write_html(run: GradeRun, exercise: Exercise, path: Path) -> str:
                   f"<img alt='pass rate per test' src='{_pass_rates(grades)}'>"]
     if run.groups:
         parts.append(f"<img alt='failure groups' src='{_groups_plot(run)}'>")
-    parts += ["</div>", _groups_table(run), _pairs_table(run), "<h2>Students</h2>"]
-    parts += [_student(g, run) for g in grades]
+    parts += ["</div>", _groups_table(run), _pairs_table(run),
+              "<h2>Students</h2><p class='muted'>Click a name to open the tests, the feedback the student gets, and "
+              "(teacher only) the diff to the nearest passing repair.</p>"]
+    first_failing = next((g.student for g in grades if g.failing and g.code), None)
+    parts += [_student(g, run, opened=g.student == first_failing) for g in grades]
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return str(path)
@@ -94,7 +103,8 @@ def _cards(summary: dict[str, object]) -> str:
     statuses = summary.get("statuses") or {}
     broken = sum(v for k, v in statuses.items() if k != "ok") if isinstance(statuses, dict) else 0
     cards = [("students", summary["students"]), ("mean score", f"{summary['mean_percent']}%"),
-             ("full marks", summary["full_marks"]), ("not ok", broken), ("groups", summary["groups"]),
+             ("full marks", summary["full_marks"]), ("broken, hung or crashed", broken),
+             ("failure groups", summary["groups"]),
              ("similar pairs", summary["similar_pairs"])]
     return "<div class='cards'>" + "".join(
         f"<div class='card'><div class='muted'>{escape(str(k))}</div><div class='big'>{escape(str(v))}</div></div>"
@@ -105,14 +115,15 @@ def _groups_table(run: GradeRun) -> str:
     if not run.groups:
         return "<h2>Failure groups</h2><p>Every submission passes every test.</p>"
     rows = []
-    for group in run.groups[:40]:
+    for group in run.groups[:_SHOWN_GROUPS]:
         said = group.explanation or group.hint
         what = escape(group.label) + (f"<br><i>{escape(said)}</i> <span class='muted'>({group.source})</span>"
                                       if said and group.source == "model" else "")
         names = ", ".join(group.students[:8]) + (" …" if len(group.students) > 8 else "")
         rows.append(f"<tr><td>{group.number}</td><td>{len(group.students)} students</td><td>{what}</td>"
                     f"<td class='muted'>{escape(names)}</td></tr>")
-    more = f"<p class='muted'>… and {len(run.groups) - 40} smaller groups.</p>" if len(run.groups) > 40 else ""
+    more = f"<p class='muted'>… and {len(run.groups) - _SHOWN_GROUPS} smaller groups (each student's section " \
+           "names their group).</p>" if len(run.groups) > _SHOWN_GROUPS else ""
     return ("<h2>Failure groups</h2><p class='muted'>Same failing tests, same first error, same program shape."
             "</p><table><tr><th>#</th><th>size</th><th>what fails</th><th>students</th></tr>"
             + "".join(rows) + "</table>" + more)
@@ -123,12 +134,13 @@ def _pairs_table(run: GradeRun) -> str:
             "ignored). Short exercises have few natural solutions: a pair is a reason to look, never a verdict.</p>")
     if not run.pairs:
         return head + "<p>No pair above the threshold.</p>"
-    rows = "".join(f"<tr><td>{escape(p.first)}</td><td>{escape(p.second)}</td><td>{p.similarity:.0%}</td></tr>"
-                   for p in run.pairs)
-    return head + f"<table><tr><th>first</th><th>second</th><th>similarity</th></tr>{rows}</table>"
+    rows = "".join(f"<tr><td><a href='#{escape(p.first)}'>{escape(p.first)}</a></td><td><a href='#{escape(p.second)}'>"
+                   f"{escape(p.second)}</a></td><td>{p.similarity:.0%}</td></tr>" for p in run.pairs[:_SHOWN_PAIRS])
+    more = f"<p class='muted'>All {len(run.pairs)} pairs are in similar.csv.</p>" if len(run.pairs) > _SHOWN_PAIRS else ""
+    return head + f"<table><tr><th>first</th><th>second</th><th>similarity</th></tr>{rows}</table>{more}"
 
 
-def _student(grade: Grade, run: GradeRun) -> str:
+def _student(grade: Grade, run: GradeRun, opened: bool = False) -> str:
     mark = "pass" if not grade.failing else "fail"
     head = (f"<summary><b>{escape(grade.student)}</b> — <span class='{mark}'>{grade.total:g} / {grade.max_points:g}"
             f" ({grade.percent:.0f}%)</span> · {escape(grade.status)}"
@@ -150,12 +162,15 @@ def _student(grade: Grade, run: GradeRun) -> str:
                                                               for k, v in grade.overridden.items())) + "</p>")
     nearest = run.nearest.get(grade.student)
     if nearest is not None and grade.code:
+        repair = with_names_of(grade.code, nearest.code)
+        renamed = " with this student's variable names" if repair != nearest.code else ""
         body.append(f"<div class='teacher'><b>Teacher only</b> — diff to the nearest passing repair (the correct "
-                    f"submission of {escape(nearest.student)}, {nearest.distance} tokens away):"
-                    f"<pre>{escape(unified_diff(grade.code, nearest.code))}</pre></div>")
+                    f"submission of {escape(nearest.student)}{renamed}; {nearest.distance} "
+                    f"token{'' if nearest.distance == 1 else 's'} apart, names aside):<pre>{escape(unified_diff(grade.code, repair))}</pre></div>")
     elif grade.code:
         body.append(f"<details><summary>code</summary><pre>{escape(grade.code)}</pre></details>")
-    return f"<details id='{escape(grade.student)}'>{head}{''.join(body)}</details>"
+    state = " open" if opened else ""  # one example is shown opened
+    return f"<details id='{escape(grade.student)}'{state}>{head}{''.join(body)}</details>"
 
 
 def _verdict(passed: bool | None) -> str:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from pygments.token import Name, _TokenType
 from rapidfuzz.distance import Levenshtein
 
-from tutor.feedback.tokens import tokens
+from tutor.feedback.tokens import lex, tokens
 
 SHORTLIST = 8
 
@@ -48,7 +49,35 @@ def nearest_repairs(failing: Sequence[tuple[str, str]], passing: Sequence[tuple[
 
 
 def _ids(code: str, vocabulary: dict[tuple[str, str], int]) -> list[int]:
-    return [vocabulary.setdefault((str(t.kind), t.value), len(vocabulary)) for t in tokens(code)]
+    """Token ids with names folded together, so a renamed variable costs nothing and the nearest repair is the
+    one with the closest structure."""
+    return [vocabulary.setdefault(_key(t.kind, t.value), len(vocabulary)) for t in tokens(code)]
+
+
+def _key(kind: _TokenType, value: str) -> tuple[str, str]:
+    return ("name", "") if _renamable(kind) else (str(kind), value)
+
+
+def _renamable(kind: _TokenType) -> bool:
+    return kind in Name and kind not in Name.Builtin and kind not in Name.Function
+
+
+def with_names_of(code: str, repair: str) -> str:
+    """``repair`` with its variable names replaced by the ones ``code`` uses in the same places (a consistent
+    one-to-one mapping only), so that what is left of the difference is the real change."""
+    ours, theirs = tokens(code), tokens(repair)
+    matcher = difflib.SequenceMatcher(a=[_key(t.kind, t.value) for t in theirs], b=[_key(t.kind, t.value) for t in ours],
+                                      autojunk=False)
+    mapping: dict[str, str] = {}
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            old, new = theirs[block.a + offset], ours[block.b + offset]
+            if _renamable(old.kind) and mapping.setdefault(old.value, new.value) != new.value:
+                return repair  # not a consistent renaming: leave the repair as it is
+    others = {t.value for t in theirs if _renamable(t.kind)} - set(mapping)
+    if len(set(mapping.values())) != len(mapping) or others & set(mapping.values()):
+        return repair  # two names would become one
+    return "".join(mapping.get(value, value) if _renamable(kind) else value for _, kind, value in lex(repair))
 
 
 def _bags(sequences: list[list[int]], size: int) -> np.ndarray:
@@ -60,5 +89,9 @@ def _bags(sequences: list[list[int]], size: int) -> np.ndarray:
 
 
 def unified_diff(code: str, repair: str) -> str:
-    return "".join(difflib.unified_diff(code.splitlines(keepends=True), repair.splitlines(keepends=True),
-                                        fromfile="submission", tofile="nearest passing repair"))
+    """Line diff, blank lines and trailing spaces left out (they change nothing)."""
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() + "\n" for line in text.splitlines() if line.strip()]
+
+    return "".join(difflib.unified_diff(lines(code), lines(repair), fromfile="submission",
+                                        tofile="nearest passing repair"))
