@@ -127,7 +127,8 @@ def grade_batch(
             continue
         if on_result:
             on_result(outcomes[index])
-    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers or default_workers())
+    try:
         futures = {pool.submit(_run_one, submissions[i], exercise, tests, limits): i for i in todo}
         for future in as_completed(futures):
             index = futures[future]
@@ -138,10 +139,15 @@ def grade_batch(
             if on_result:
                 on_result(outcome)
             if cancelled():
-                for other in futures:
-                    other.cancel()
-                break
+                raise GradingCancelled(f"stopped after {len(outcomes)} of {len(submissions)} submissions; grading "
+                                       "the same submissions again into the same folder resumes from there")
+    finally:  # Ctrl+C or cancel: what is queued never starts; the runs under way finish and are stored
+        pool.shutdown(wait=True, cancel_futures=True)
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+class GradingCancelled(Exception):
+    """The teacher stopped the batch; everything that finished is in the cache."""
 
 
 def _run_one(submission: Submission, exercise: Exercise, tests: Sequence[TestCase], limits: Limits) -> Outcome:

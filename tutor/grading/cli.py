@@ -40,7 +40,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from tutor.cli import CliError, _exercise, load_engine
-    from tutor.grading.batch import GRADING_LIMITS
+    from tutor.grading.batch import GRADING_LIMITS, GradingCancelled
     from tutor.grading.calibrate import ReferenceError, calibrate, read_reference
     from tutor.grading.grader import GradeRequest, grade
     from tutor.grading.rubric import RubricError, load_rubric
@@ -73,7 +73,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     bar = _ProgressBar(enabled=not args.json)
     try:
         run = grade(request, bar.update)
-    except (SubmissionsError, OverrideError) as exc:
+    except (SubmissionsError, OverrideError, GradingCancelled) as exc:
         raise CliError(str(exc)) from None
     finally:
         bar.close()

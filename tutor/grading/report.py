@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.exercises import Exercise
+from tutor.grading.report_html import write_html
 from tutor.grading.score import Grade
 
 if TYPE_CHECKING:
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 
 def write_all(run: GradeRun, exercise: Exercise, out: Path) -> dict[str, str]:
-    from tutor.grading.html import write_html
-
     files = {
         "grades_csv": write_csv(run.grades, out / "grades.csv"),
         "results_dir": write_results(run.grades, out / "results"),
