@@ -175,9 +175,10 @@ def _next_step(grade: Grade, group: Group | None, failure: TestResult, fixed: st
         verdict = check_hint(group.hint, fixed, grade.code, avoid, facts=f"{failure.call} {failure.got or ''}")
         if verdict.ok:
             return group.hint, "model"
-    change = analysis.describe_change(grade.code, near) if near else ""
-    hint = HintPipeline._analysis_hint(failure, change, near, grade.code, avoid)
-    question = change or hint.hint.replace(analysis.describe_failure(failure), "").strip()  # said just before
+    question = analysis.describe_change(grade.code, near) if near else ""
+    if not question:  # the pipeline's analysis hint; its first sentence (the failure) was said just before
+        hint = HintPipeline._analysis_hint(failure, "", None, grade.code, avoid)
+        question = hint.hint.replace(analysis.describe_failure(failure), "").strip()
     if not question or _leaks(question, fixed, grade.code, avoid):
         question = "Work through the failing test by hand, line by line, and compare each value with what you expect."
     return question, "analysis"

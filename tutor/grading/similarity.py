@@ -64,10 +64,13 @@ def similar_pairs(
 ) -> list[SimilarPair]:
     """Pairs of (student, code) at or above ``threshold``; programs too short to tell apart are skipped.
     An inverted index over fingerprints compares only pairs that share at least one."""
-    prints = {}
+    prints: dict[str, set[int]] = {}
+    by_code: dict[str, set[int]] = {}
     for student, code in programs:
-        if len(normalised_tokens(code)) >= MIN_TOKENS:
-            prints[student] = fingerprints(code)
+        if len(tokens(code)) >= MIN_TOKENS:
+            if code not in by_code:
+                by_code[code] = fingerprints(code)
+            prints[student] = by_code[code]
     index: dict[int, list[str]] = defaultdict(list)
     for student, found in prints.items():
         for value in found:
