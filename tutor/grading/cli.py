@@ -34,6 +34,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
                        help="per test (default 1; a program stops after two tests run out of time)")
     grade.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
     grade.add_argument("--repairs", type=int, default=1, help="model repair candidates per group (default 1)")
+    grade.add_argument("--model-groups", type=int, default=None, metavar="N",
+                       help="the model writes feedback for the N largest failure groups only (default: all)")
     grade.add_argument("--engine", default="native", choices=["native"], help=argparse.SUPPRESS)
     grade.set_defaults(func=cmd_grade)
 
@@ -69,7 +71,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     limits = GRADING_LIMITS if args.time_limit is None else Limits(
         per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
     request = GradeRequest(source, exercise, out, rubric, engine, args.workers, limits, tuple(policy.avoid),
-                           args.repairs)
+                           args.repairs, args.model_groups)
     bar = _ProgressBar(enabled=not args.json)
     try:
         run = grade(request, bar.update)

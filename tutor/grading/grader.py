@@ -40,6 +40,7 @@ class GradeRequest:
     limits: Limits = GRADING_LIMITS
     avoid: tuple[str, ...] = ()
     repairs: int = 1
+    model_groups: int | None = None  # the model writes for the N largest groups only (None: all)
 
 
 @dataclass
@@ -110,9 +111,10 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
 
         def group_done(group: feedback.Group) -> None:
             count[0] += 1
-            progress("feedback", count[0], len(groups))
+            progress("feedback", count[0], len(chosen))
 
-        feedback.write_group_hints(groups, {g.student: g for g in grades}, exercise, reports, request.engine,
+        chosen = groups if request.model_groups is None else groups[: request.model_groups]
+        feedback.write_group_hints(chosen, {g.student: g for g in grades}, exercise, reports, request.engine,
                                    config, group_done)
     by_number = {g.number: g for g in groups}
     for item in grades:
