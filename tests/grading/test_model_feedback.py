@@ -18,14 +18,14 @@ from .conftest import CORRECT, OFF_BY_ONE
 @pytest.mark.slow
 def test_model_writes_once_per_group_and_every_text_passes_the_guard(tmp_path: Path, search: Exercise,
                                                                      engine) -> None:  # type: ignore[no-untyped-def]
-    rows = [{"student": "a1", "code": CORRECT}, {"student": "a2", "code": CORRECT.replace("item", "value")},
+    rows = [{"student": "a1", "code": CORRECT},
             {"student": "b1", "code": OFF_BY_ONE}, {"student": "b2", "code": OFF_BY_ONE.replace("item", "v")},
             {"student": "c1", "code": "def search(x, seq):\n    return seq.index(x)\n"}]
     source = tmp_path / "class.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     rubric = tmp_path / "rubric.toml"
     rubric.write_text('[[judge]]\nid = "loop"\nquestion = "Does the program use a loop?"\npoints = 1\n')
-    run = grade(GradeRequest(source, search, tmp_path / "out", load_rubric(rubric), engine=engine, repairs=1))
+    run = grade(GradeRequest(source, search, tmp_path / "out", load_rubric(rubric), engine=engine, repairs=0))
     by = {g.student: g for g in run.grades}
     assert by["b1"].group == by["b2"].group != by["c1"].group  # same failure signature, one group
     assert len(run.groups) == 2 and all(g.seconds > 0 for g in run.groups)  # the model ran once per group
