@@ -68,7 +68,7 @@ def test_precedence_env_then_beside_the_executable_then_site(monkeypatch: pytest
         ("[hints]\nper_exercise = -1\n", 2, "0 (no limit) or more"),
         ("[hints]\navoid = [1, 2]\n", 2, "list of text"),
         ("[hints\nexam_mode = true\n", 1, "not valid TOML"),
-        ("[grading]\nstrict = true\n", 1, "unknown section [grading]"),
+        ("[marks]\nstrict = true\n", 1, "unknown section [marks]"),
     ],
 )
 def test_broken_policies_name_file_and_line_and_turn_hints_and_downloads_off(

@@ -340,6 +340,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
                        help="core (default), repairs (speed-ups of the repair stage), load (tok/s beside a busy process)")
     bench.add_argument("bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3")
     bench.set_defaults(func=cmd_bench)
+    from tutor.grading.cli import add_parser as add_grade_parser
+
+    add_grade_parser(sub, common)
     if extend:
         extend(sub, common)
     return parser

@@ -41,6 +41,9 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "data": {
         "progress_dir": (str, ""),
     },
+    "grading": {
+        "allowed": (bool, False),  # a school's policy file must turn the teacher's grading on
+    },
 }
 
 
@@ -64,6 +67,7 @@ class Policy:
     exam_mode: bool = False
     avoid: list[str] = field(default_factory=list)
     progress_dir: str = ""
+    grading_allowed: bool = True  # no policy file: a personal install; a policy file hides it unless it says true
     path: Path | None = None
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -88,6 +92,7 @@ class Policy:
                 "models.shared_folders": [str(p) for p in self.shared_folders], "models.downloads": self.downloads,
                 "models.hf_endpoint": self.hf_endpoint, "hints.per_exercise": self.hints_per_exercise,
                 "hints.exam_mode": self.exam_mode, "hints.avoid": self.avoid, "data.progress_dir": self.progress_dir,
+                "grading.allowed": self.grading_allowed,
             },
             "sources": self.sources,
         }
@@ -119,7 +124,7 @@ def load_policy() -> Policy:
 
 def safe_policy(path: Path, error: str) -> Policy:
     """What a broken policy leaves in force: hints and downloads off until the file is fixed."""
-    policy = Policy(downloads=False, exam_mode=False, path=path, error=error)
+    policy = Policy(downloads=False, exam_mode=False, grading_allowed=False, path=path, error=error)
     policy.sources = {key: "safe default (the policy file has an error)" for key in _flat_keys()}
     return policy
 
@@ -161,7 +166,7 @@ def parse_policy(path: Path) -> Policy:
         shared_folders=[Path(p) for p in get("models.shared_folders")], downloads=get("models.downloads"),
         hf_endpoint=get("models.hf_endpoint"), hints_per_exercise=get("hints.per_exercise"),
         exam_mode=get("hints.exam_mode"), avoid=list(get("hints.avoid")), progress_dir=get("data.progress_dir"),
-        path=path, sources=sources,
+        grading_allowed=get("grading.allowed"), path=path, sources=sources,
     )
 
 

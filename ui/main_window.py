@@ -46,6 +46,7 @@ from tutor.runner import TestReport
 from tutor.settings import Settings
 from tutor.workspace import Workspace
 from ui.editor import CodeEditor
+from ui.grade_dialog import install_grade_action
 from ui.workers import ModelThread, TestRunner
 
 MARKS = {"solved": "✓", "attempted": "•", "new": " "}
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_notice(self.progress_store.recovered_message))
         self.model.prepare(self._model_to_load(model_path))
         self._apply_policy()
+        install_grade_action(self, self.exercises, self.policy)  # teachers: "Grade a folder…" (site policy)
 
     def _engine_from_settings(self) -> Engine | None:
         """The browser engine when the learner chose it in the status bar; otherwise the native one. ``auto`` is

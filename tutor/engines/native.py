@@ -277,6 +277,20 @@ class NativeEngine:
                 llama_cpp.llama_set_n_threads(llama.ctx, wanted, wanted)
                 self._threads_now = wanted
         return self._threads_now
+    def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
+        """Log-probability of each answer's first token right after ``prompt`` (for yes/no verdicts with a
+        probability); the prompt's shared prefix with the previous call is reused."""
+        import numpy as np
+
+        llama = self._require()
+        with self._lock:
+            tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
+            llama.n_tokens = self._reusable_prefix(llama, tokens)
+            llama.eval(tokens[llama.n_tokens :])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+            first = {a: llama.tokenize(a.encode("utf-8"), add_bos=False, special=False)[0] for a in answers}
+            return {a: float(logprobs[token]) for a, token in first.items()}
 
     @staticmethod
     def _reusable_prefix(llama: Any, tokens: list[int]) -> int:

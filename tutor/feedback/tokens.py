@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pygments.lexers.python import PythonLexer
 from pygments.token import Comment, Operator, Text, Token, _TokenType
@@ -44,14 +45,20 @@ def lex(source: str) -> Iterator[tuple[int, _TokenType, str]]:
 
 
 def tokens(source: str) -> list[SourceToken]:
-    """Meaningful tokens of ``source`` with their 1-based line numbers."""
+    """Meaningful tokens of ``source`` with their 1-based line numbers (a fresh list; lexing is cached, since
+    the guard, the analysis and the grader read the same programs many times)."""
+    return list(_tokens(source))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(source: str) -> tuple[SourceToken, ...]:
     result: list[SourceToken] = []
     line = 1
     for _, kind, value in lex(source):
         if not (kind in Comment or kind in Text or kind is Token.Text.Whitespace or not value.strip()):
             result.append(SourceToken(kind, value, line))
         line += value.count("\n")
-    return result
+    return tuple(result)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -1,17 +1,27 @@
 """The test harness that runs inside the child process (``python -I -S child.py JOB RESULT_FD``).
 
-Stdlib only: it is started as a script, not imported. It sets resource limits on itself, installs an audit hook
+Stdlib only: it is started as a script, not imported, and imports as little as it can (startup is most of a
+short run's cost: the job comes as ``marshal`` from the parent, events are written with ``_json``'s encoder and
+expected values read with a small ``literal_eval`` over ``_ast`` nodes). It sets resource limits on itself, installs an audit hook
 that refuses sockets, forks, subprocesses, native code loading and writes outside its temp folder, runs the
 learner's module once, then each test with a per-test alarm, and writes one JSON line per event to the result
 pipe. The parent enforces the total time limit and kills the process group, so nothing here must be trusted.
 """
 
-import ast
-import json
+import marshal
 import os
-import signal
 import sys
-import traceback
+
+try:  # the C modules behind signal and json: importing the Python wrappers (enum, re) costs more than a test run
+    import _signal as signal
+except ImportError:  # pragma: no cover - every CPython has it
+    import signal
+try:
+    from _json import encode_basestring_ascii as _json_string
+except ImportError:  # pragma: no cover
+    from json import dumps as _json_string
+
+import _ast  # the parser's node types: ``ast.literal_eval`` without importing ``ast`` (contextlib, enum, re)
 
 LEARNER_FILE = "solution.py"
 VALUE_LIMIT = 300
@@ -133,9 +143,43 @@ def normalise(value):
     return value
 
 
+_UNARY = (_ast.UAdd, _ast.USub)
+
+
+def literal(node):
+    """``ast.literal_eval`` on a parsed node: constants, tuples, lists, sets, dicts, ``set()``, signed numbers
+    and complex literals; anything else is a ValueError."""
+    if isinstance(node, _ast.Constant):
+        return node.value
+    if isinstance(node, _ast.Tuple):
+        return tuple(literal(item) for item in node.elts)
+    if isinstance(node, _ast.List):
+        return [literal(item) for item in node.elts]
+    if isinstance(node, _ast.Set):
+        return {literal(item) for item in node.elts}
+    if isinstance(node, _ast.Dict) and None not in node.keys:
+        return {literal(k): literal(v) for k, v in zip(node.keys, node.values, strict=True)}
+    if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "set" \
+            and not node.args and not node.keywords:
+        return set()
+    if isinstance(node, _ast.UnaryOp) and isinstance(node.op, _UNARY):
+        operand = literal(node.operand)
+        if type(operand) in (int, float, complex):
+            return +operand if isinstance(node.op, _ast.UAdd) else -operand
+    if isinstance(node, _ast.BinOp) and isinstance(node.op, (_ast.Add, _ast.Sub)):
+        left, right = literal(node.left), literal(node.right)
+        if type(left) in (int, float) and type(right) is complex:
+            return left + right if isinstance(node.op, _ast.Add) else left - right
+    raise ValueError("malformed node or string")
+
+
+def literal_eval(text):
+    return literal(compile(text.lstrip(" \t"), "<expected>", "eval", _ast.PyCF_ONLY_AST).body)  # type: ignore[attr-defined]
+
+
 def same(got, expected_text):
     try:
-        expected = ast.literal_eval(expected_text)
+        expected = literal_eval(expected_text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return short_repr(got) == expected_text.strip()
     if isinstance(got, float) and isinstance(expected, (int, float)) and not isinstance(expected, bool):
@@ -148,9 +192,10 @@ def same(got, expected_text):
 
 def learner_line(tb):
     line = None
-    for frame, lineno in traceback.walk_tb(tb):
-        if frame.f_code.co_filename == LEARNER_FILE:
-            line = lineno
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == LEARNER_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
     return line
 
 
@@ -170,12 +215,24 @@ def describe(exc):
     return name, f"{name}: {text}" if text else name
 
 
+def encode(value):
+    """One JSON value (events hold only text, whole numbers, true/false and null)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    return _json_string(value if type(value) is str else str(value))
+
+
 class Reporter:
     def __init__(self, fd):
         self.fd = fd
 
     def send(self, **event):
-        data = (json.dumps(event) + "\n").encode("utf-8", "replace")
+        data = ("{" + ", ".join(f"{_json_string(k)}: {encode(v)}" for k, v in event.items()) + "}\n").encode(
+            "utf-8", "replace")
         while data:
             written = os.write(self.fd, data)
             data = data[written:]
@@ -217,8 +274,8 @@ def run_test(index, test, namespace, per_test_s, reporter):
 
 def main():
     job_path, result_fd = sys.argv[1], int(sys.argv[2])
-    with open(job_path, encoding="utf-8") as handle:
-        job = json.load(handle)
+    with open(job_path, "rb") as handle:
+        job = marshal.load(handle)  # written by the parent, the same interpreter, before any learner code runs
     workdir = os.path.dirname(os.path.abspath(job_path))
     os.chdir(workdir)
     os.remove(job_path)  # the learner's code has no business reading the tests' expected values

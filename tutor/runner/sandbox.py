@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import signal
 import subprocess
@@ -163,11 +164,11 @@ def _run_child(
     code: str, tests: Sequence[TestCase], entry: str, prelude: str, limits: Limits, stop_on_failure: bool
 ) -> TestReport:
     with tempfile.TemporaryDirectory(prefix="tutor-run-") as workdir:
-        job_path = os.path.join(workdir, "job.json")
+        job_path = os.path.join(workdir, "job.bin")
         job = {"source": code, "prelude": prelude, "entry": entry, "limits": asdict(limits),
                "stop_on_failure": stop_on_failure, "tests": [t.to_json() for t in tests]}
-        with open(job_path, "w", encoding="utf-8") as handle:
-            json.dump(job, handle)
+        with open(job_path, "wb") as handle:
+            marshal.dump(job, handle)  # the child reads it without importing json
         read_fd, write_fd = os.pipe()
         try:
             proc = subprocess.Popen(

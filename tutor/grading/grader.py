@@ -1,0 +1,179 @@
+"""One grading run from submissions to reports, shared by ``tutor grade`` and the app's "Grade a folder..." dialog.
+
+Stages (each reported through ``on_progress(stage, done, total)``): read, run (sandbox, in parallel, cached),
+judge (model-judged rubric items, cached), feedback (groups, once per group with a model), report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor.engines.base import Engine
+from tutor.exercises import Exercise
+from tutor.feedback.pipeline import PipelineConfig
+from tutor.grading import feedback, judge, report
+from tutor.grading.batch import CACHE_NAME, GRADING_LIMITS, Cache, Outcome, grade_batch
+from tutor.grading.nearest import Nearest, nearest_repairs
+from tutor.grading.rubric import ItemResult, Rubric, run_checks
+from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score, summary
+from tutor.grading.similarity import SimilarPair, similar_pairs
+from tutor.grading.submissions import Submission, read_submissions
+from tutor.runner import Limits
+from tutor.runner.report import TestReport, TestResult
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class GradeRequest:
+    submissions: Path
+    exercise: Exercise
+    out: Path
+    rubric: Rubric = field(default_factory=Rubric)
+    engine: Engine | None = None
+    workers: int | None = None
+    limits: Limits = GRADING_LIMITS
+    avoid: tuple[str, ...] = ()
+    repairs: int = 1
+    model_groups: int | None = None  # the model writes for the N largest groups only (None: all)
+
+
+@dataclass
+class GradeRun:
+    grades: list[Grade]
+    groups: list[feedback.Group]
+    pairs: list[SimilarPair]
+    nearest: dict[str, Nearest]
+    timings: dict[str, float]
+    warnings: list[str]
+    files: dict[str, str] = field(default_factory=dict)
+    model: str = ""
+    cached: int = 0  # submissions whose run came from the resume cache
+
+    def summary(self) -> dict[str, Any]:
+        timed = [g.seconds for g in self.groups if g.seconds > 0]
+        per_group = {"groups": len(timed), "mean_s": round(sum(timed) / len(timed), 2), "max_s": round(max(timed), 2),
+                     "model_text_groups": sum(g.source == "model" for g in self.groups)} if timed else None
+        return dict(summary(self.grades), groups=len(self.groups), similar_pairs=len(self.pairs),
+                    model_feedback=per_group,
+                    timings={k: round(v, 3) for k, v in self.timings.items()}, files=self.files,
+                    warnings=self.warnings, model=self.model or None, cached=self.cached)
+
+
+def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+          ) -> GradeRun:
+    progress = on_progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+    exercise, rubric = request.exercise, request.rubric
+    request.out.mkdir(parents=True, exist_ok=True)
+    overrides = read_overrides(ensure_overrides_file(request.out))  # read first: a bad file stops before any work
+
+    clock = time.perf_counter()
+    submissions = read_submissions(request.submissions, exercise.id, exercise.entry)
+    timings["read_s"] = time.perf_counter() - clock
+    tests = list(exercise.tests) + [test for test, _ in rubric.extra]
+    cache = Cache(request.out / CACHE_NAME)
+    try:
+        clock = time.perf_counter()
+        done = [0]
+
+        def arrived(outcome: Outcome) -> None:
+            done[0] += 1
+            progress("run", done[0], len(submissions))
+
+        outcomes = grade_batch(submissions, exercise, tests, cache, request.limits, request.workers, arrived, cancelled)
+        timings["run_s"] = time.perf_counter() - clock
+        by_student = {s.student: s for s in submissions}
+        grades = _score_all(outcomes, by_student, rubric, len(exercise.tests))
+        clock = time.perf_counter()
+        _judge_all(grades, request, cache, progress)
+        timings["judge_s"] = time.perf_counter() - clock
+    finally:
+        cache.close()
+    warnings = apply_overrides(grades, overrides)
+
+    clock = time.perf_counter()
+    passing = [(g.student, g.code) for g in grades if not g.failing and g.status == "ok"]
+    nearest = nearest_repairs([(g.student, g.code) for g in grades if g.failing and g.code], passing)
+    timings["nearest_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    groups = feedback.make_groups(grades)
+    feedback.add_repair_kinds(groups, {g.student: g for g in grades}, nearest)
+    if request.engine is not None:
+        reports = {g.student: _visible_report(g, len(exercise.tests)) for g in grades if g.failing}
+        config = PipelineConfig(repairs=request.repairs, avoid=request.avoid + rubric.avoid)
+        count = [0]
+
+        def group_done(group: feedback.Group) -> None:
+            count[0] += 1
+            progress("feedback", count[0], len(chosen))
+
+        chosen = groups if request.model_groups is None else groups[: request.model_groups]
+        feedback.write_group_hints(chosen, {g.student: g for g in grades}, exercise, reports, request.engine,
+                                   config, group_done)
+    by_number = {g.number: g for g in groups}
+    for item in grades:
+        item.feedback, item.feedback_source = feedback.student_feedback(
+            item, exercise, by_number.get(item.group), nearest.get(item.student), request.avoid + rubric.avoid)
+    timings["feedback_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    pairs = similar_pairs([(g.student, g.code) for g in grades if g.code])
+    timings["similarity_s"] = time.perf_counter() - clock
+    model = request.engine.info().model_name if request.engine is not None else ""
+    run = GradeRun(grades, groups, pairs, nearest, timings, warnings, model=model,
+                   cached=sum(o.cached for o in outcomes))
+    progress("report", 0, 1)
+    clock = time.perf_counter()
+    run.files = report.write_all(run, exercise, request.out)
+    timings["report_s"] = time.perf_counter() - clock
+    progress("report", 1, 1)
+    return run
+
+
+def _score_all(outcomes: list[Outcome], submissions: dict[str, Submission], rubric: Rubric, visible: int
+               ) -> list[Grade]:
+    grades = []
+    for outcome in outcomes:
+        code = submissions[outcome.student].code
+        items: list[ItemResult] = run_checks(rubric, code) if code else []
+        if not code:
+            for item in items:
+                item.note = "no readable code"
+        grade = score(outcome, rubric, visible, items)
+        grade.code = code
+        grades.append(grade)
+    return grades
+
+
+def _judge_all(grades: list[Grade], request: GradeRequest, cache: Cache, progress: Progress) -> None:
+    judges = request.rubric.judges
+    if not judges:
+        return
+    if request.engine is None:
+        for grade in grades:
+            grade.items += judge.unjudged(judges, "not judged: no model (--no-model)")
+        return
+    model = request.engine.info().model_name or request.engine.info().model_path
+    for done, grade in enumerate(grades, start=1):
+        if grade.status not in ("ok", "timeout", "crash"):
+            grade.items += judge.unjudged(judges, f"not judged: {grade.status}")
+            continue
+        for item in judges:
+            key = "judge:" + hashlib.sha256(f"{model}\n{item.question}\n{grade.code}".encode()).hexdigest()
+            stored = cache.get_extra(key)
+            if stored is None:
+                result = judge.judge_one(request.engine, request.exercise, grade.code, item)
+                stored = {"passed": result.passed, "probability": result.probability, "note": result.note}
+                cache.put_extra(key, stored)
+            grade.items.append(ItemResult(item.id, "judge", item.question, item.points if stored["passed"] else 0.0,
+                                          item.points, stored["passed"], stored["probability"], stored["note"]))
+        progress("judge", done, len(grades))
+
+
+def _visible_report(grade: Grade, visible: int) -> TestReport:
+    return TestReport(tests=[TestResult(**t.raw) for t in grade.tests[:visible] if t.raw])
