@@ -34,6 +34,7 @@ class GenerationParams:
     repeat_penalty: float = 1.1
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    logprobs: int = 0  # keep this many likeliest next tokens per step in ``stats.top_logprobs`` (0: none)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class GenerationStats:
     first_token_s: float = 0.0
     total_s: float = 0.0
     finish: str = "stop"
+    # per generated token: {piece: log-probability} of the likeliest pieces under the model's own distribution
+    # (before the grammar and the sampling settings); filled only when ``params.logprobs`` asks and the engine can
+    top_logprobs: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def tokens_per_s(self) -> float:
