@@ -64,6 +64,8 @@ class BattleRecord:
     decided_by: str  # "guard" | "judge"
     judge: str = ""
     orders: list[dict[str, Any]] = field(default_factory=list)  # [{"first": system, **Verdict.to_json()}] x 2
+    task: str = ""
+    code_sha: str = ""  # matches teachers' votes on the same program (``votes.code_sha``)
 
     @property
     def outcome(self) -> float:
@@ -71,21 +73,26 @@ class BattleRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "item": self.item, "a": self.a.system, "b": self.b.system, "winner": self.winner,
+            "item": self.item, "task": self.task, "code_sha": self.code_sha, "a": self.a.system, "b": self.b.system, "winner": self.winner,
             "outcome": self.outcome, "decided_by": self.decided_by, "judge": self.judge,
             "hint_a": self.a.hint, "hint_b": self.b.hint, "words_a": self.a.words, "words_b": self.b.words,
             "guard_a": list(self.a.guard_reasons), "guard_b": list(self.b.guard_reasons), "orders": self.orders,
         }
 
 
-def battle(item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall, judge_name: str) -> BattleRecord:
+def battle(item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall, judge_name: str,
+           task: str = "") -> BattleRecord:
     """Decide one pair: guard rule first, else the judge in both orders and the swap rule."""
+    from tutor.arena.votes import code_sha
+
     a, b = sorted((x, y), key=lambda c: c.system)
+    record = BattleRecord(item, a, b, "tie", "judge", judge_name, task=task, code_sha=code_sha(case.code))
     decided = guard_rule(a, b)
     if decided is not None:
-        return BattleRecord(item, a, b, decided, "guard", judge_name)
+        record.winner, record.decided_by = decided, "guard"
+        return record
     first = judge(case, a.hint, b.hint)
     second = judge(case, b.hint, a.hint)
-    orders = [dict(first=a.system, **first.to_json()), dict(first=b.system, **second.to_json())]
-    return BattleRecord(item, a, b, swap_rule(first.label, second.label, a.system, b.system), "judge",
-                        judge_name, orders)
+    record.orders = [dict(first=a.system, **first.to_json()), dict(first=b.system, **second.to_json())]
+    record.winner = swap_rule(first.label, second.label, a.system, b.system)
+    return record
