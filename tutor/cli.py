@@ -318,6 +318,8 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
     sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures").set_defaults(
         func=cmd_bench)
+    from tutor.arena.cli import add_parser as add_arena
+    add_arena(sub, common)
     if extend:
         extend(sub, common)
     return parser

@@ -50,8 +50,13 @@ def read_battles(path: Path) -> list[dict[str, Any]]:
 
 def from_judge(records: Iterable[dict[str, Any]]) -> list[Decided]:
     return [Decided(Battle(r["a"], r["b"], float(r["outcome"]), int(r.get("words_a", 0)), int(r.get("words_b", 0))),
-                    "judge", (r.get("task", ""), r.get("code_sha", ""), *sorted((r["a"], r["b"]))))  # type: ignore[arg-type]
+                    "judge", _key(r.get("task", ""), r.get("code_sha", ""), r["a"], r["b"]))
             for r in records]
+
+
+def _key(exercise: str, sha: str, x: str, y: str) -> tuple[str, str, str, str]:
+    first, second = sorted((x, y))
+    return exercise, sha, first, second
 
 
 def from_votes(votes: Iterable[Vote]) -> list[Decided]:
@@ -59,7 +64,7 @@ def from_votes(votes: Iterable[Vote]) -> list[Decided]:
     for v in votes:
         outcome = 1.0 if v.vote == "A" else 0.0 if v.vote == "B" else 0.5
         battle = Battle(v.system_a, v.system_b, outcome, len(v.hint_a.split()), len(v.hint_b.split()))
-        decided.append(Decided(battle, "teacher", (v.exercise, v.code_sha, *sorted((v.system_a, v.system_b)))))  # type: ignore[arg-type]
+        decided.append(Decided(battle, "teacher", _key(v.exercise, v.code_sha, v.system_a, v.system_b)))
     return decided
 
 

@@ -54,9 +54,10 @@ def read_votes(path: Path) -> list[Vote]:
             data = json.loads(text)
         except ValueError as exc:
             raise VoteFileError(f"{path} is not valid JSON ({exc})") from None
-        rows = data.get("votes") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
+        found = data.get("votes") if isinstance(data, dict) else None
+        if not isinstance(found, list):
             raise VoteFileError(f"{path}: expected an object with a \"votes\" list")
+        rows = found
     return [_vote(row, path, number) for number, row in enumerate(rows, start=1)]
 
 
@@ -81,4 +82,4 @@ def _vote(row: Any, path: Path, number: int) -> Vote:
     except ValueError:
         raise VoteFileError(f"{where}: 'at' must be a time in seconds, not {row.get('at')!r}") from None
     text = {f: str(row.get(f) or "") for f in FIELDS if f != "at"}
-    return Vote(**text, at=at)  # type: ignore[arg-type]
+    return Vote(**text, at=at)
