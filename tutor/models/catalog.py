@@ -29,6 +29,8 @@ class CatalogEntry:
     prompt_format: str
     sha256: str = ""
     source: str = "hub"
+    size_bytes: int = 0
+    carrier: tuple[str, ...] = ()  # PyPI packages whose joined data parts are this file (see tutor.models.carrier)
 
     @property
     def reference(self) -> Reference:
@@ -48,7 +50,7 @@ class CatalogEntry:
 
 def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
     data = tomllib.loads((path or resources_dir() / "models" / "catalog.toml").read_text(encoding="utf-8"))
-    return [CatalogEntry(**entry) for entry in data.get("model", [])]
+    return [CatalogEntry(**dict(entry, carrier=tuple(entry.get("carrier", ())))) for entry in data.get("model", [])]
 
 
 def find_entry(model_id: str, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:

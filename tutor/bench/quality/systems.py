@@ -18,6 +18,7 @@ Stable API (used by the arena): ``System``, ``parse_system``, ``parse_systems``,
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -211,12 +212,24 @@ class HintSource:
         self.system, self.engine = system, engine
         self.config = PipelineConfig(repairs=system.repairs)
         self.last_repair: str | None = None
+        self.last_first_token_s = 0.0
 
     def hint(self, exercise: Exercise, code: str) -> Hint:
+        """Run the pipeline; afterwards ``last_repair`` is the chosen repair's code (or None) and
+        ``last_first_token_s`` the seconds until the first hint text streamed (the total for a fallback hint)."""
         pipeline_class = _RecordingAnalysis if self.system.is_analysis else _RecordingPipeline
-        pipeline = pipeline_class(self.engine, self.config)
+        started = time.perf_counter()
+        first: list[float] = []
+
+        def on_token(piece: str) -> None:
+            if not first and piece.strip():
+                first.append(time.perf_counter() - started)
+
+        pipeline = pipeline_class(self.engine, self.config, on_token=on_token)
         hint = pipeline.run(exercise, code)
         self.last_repair = getattr(pipeline, "best_code", None)
+        total = hint.timings.get("total_s", time.perf_counter() - started)
+        self.last_first_token_s = first[0] if first and hint.source == "model" else total
         return hint
 
     def info(self) -> dict[str, Any]:

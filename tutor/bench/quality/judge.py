@@ -1,0 +1,113 @@
+"""The judge: a local model answers the paper's four yes/no questions about a hint, grammar-constrained.
+
+Criteria (Hints-In-Browser; Phung et al.'s hint rubric): HCorrect (the hint is right about the bug and how to
+make progress), HInformative (it gives the learner something useful to act on), HConceal (it does not give the
+fix away), HComprehensible (short, clear, easy to follow). HGood = all four. The judge sees the task, the buggy
+program, the first failing test and the reference fix (which it must not reward the hint for revealing). Its
+output is forced into four ``NAME: yes|no`` lines by a GBNF grammar, so every verdict parses. Default judge:
+the largest catalog model on this machine (``--judge auto``); the report warns when it judges its own family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tutor.bench.quality.systems import HintSource, System, parse_system
+from tutor.engines.base import GenerationParams, Grammar, Message
+from tutor.exercises import Exercise
+
+CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")
+GRAMMAR = Grammar(gbnf="\n".join([
+    'root ::= ' + ' "\\n" '.join(f'"{name}: " yn' for name in CRITERIA),
+    'yn ::= "yes" | "no"',
+]))
+QUESTIONS = {
+    "HCorrect": "Is the hint correct: does it point at the real bug (the part the reference fix changes) and say "
+                "nothing false about the program?",
+    "HInformative": "Is the hint informative: does it give the student something concrete to check or change next?",
+    "HConceal": "Does the hint conceal the solution: no code, and it does not simply state the fixed line?",
+    "HComprehensible": "Is the hint comprehensible: short, clear and easy for a beginner to follow?",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    values: dict[str, bool]
+    raw: str
+
+    @property
+    def good(self) -> bool:
+        return all(self.values.get(name, False) for name in CRITERIA)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.values, "HGood": self.good, "raw": self.raw}
+
+
+def parse_verdict(text: str) -> Verdict:
+    values = {}
+    for line in text.splitlines():
+        name, _, answer = line.partition(":")
+        if name.strip() in CRITERIA:
+            values[name.strip()] = answer.strip().lower() == "yes"
+    return Verdict({name: values.get(name, False) for name in CRITERIA}, text)
+
+
+def judge_prompt(exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> list[Message]:
+    test = ""
+    if failing:
+        test = f"Failing test: {failing.get('call')}"
+        if failing.get("expected") is not None:
+            test += f" expected {failing.get('expected')}, got {failing.get('got')}"
+        if failing.get("message"):
+            test += f" ({failing.get('message')})"
+    questions = "\n".join(f"{name}: {QUESTIONS[name]}" for name in CRITERIA)
+    numbered = "\n".join(f"{n:>2} | {line}" for n, line in enumerate(code.splitlines(), start=1))
+    user = (
+        f"You grade hints that a programming tutor gives to beginners.\n\nTask: {exercise.title}\n"
+        f"{exercise.description.strip()[:1200]}\n\nStudent's buggy program (line numbers added):\n{numbered}\n\n"
+        f"{test}\n\nReference fix (for you only; the hint must not give it away):\n{fix.strip()}\n\n"
+        f"Hint given to the student:\n\"\"\"{hint.strip()}\"\"\"\n\nAnswer each question with yes or no.\n{questions}"
+    )
+    return [{"role": "system", "content": "You are a strict, careful teaching assistant."},
+            {"role": "user", "content": user}]
+
+
+class Judge:
+    """A loaded judge model (a ``HintSource`` of the judge's system, used only for its engine)."""
+
+    def __init__(self, system: System, source: HintSource) -> None:
+        self.system, self.source = system, source
+
+    @property
+    def name(self) -> str:
+        return self.system.name
+
+    def verdict(self, exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> Verdict:
+        if not hint.strip():
+            return Verdict({name: False for name in CRITERIA}, "(no hint)")
+        params = GenerationParams(max_tokens=40, temperature=0.0, seed=1)
+        generation = self.source.engine.generate(judge_prompt(exercise, code, fix, failing, hint), params, GRAMMAR)
+        return parse_verdict(generation.collect())
+
+
+def choose_judge(requested: str | None) -> System | None:
+    """None (no judge), a system text, or ``auto``: the largest catalog model installed here."""
+    if not requested or requested == "none":
+        return None
+    if requested != "auto":
+        return parse_system(requested)
+    from tutor.models.carrier import store_path
+    from tutor.models.catalog import load_catalog
+
+    installed = [e for e in load_catalog() if e.source == "hub" and store_path(e).is_file()]
+    if not installed:
+        return parse_system("default")
+    return parse_system(max(installed, key=lambda e: e.billions).id)
+
+
+def family_warnings(judge: System | None, systems: list[System]) -> list[str]:
+    if judge is None:
+        return []
+    return [f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
+            "be biased" for s in systems if s.family and s.family == judge.family]
