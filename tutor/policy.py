@@ -1,5 +1,5 @@
 """The school's site policy (TOML): which models, downloads on or off, a mirror, hint quotas, exam mode, words
-hints must never contain, and where progress is stored.
+hints must never contain, where progress is stored, and whether teachers may compare hints (the hint arena).
 
 Where it is read from, the first that exists wins:
   1. the file named by the environment variable ``TUTOR_POLICY``
@@ -41,7 +41,12 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "data": {
         "progress_dir": (str, ""),
     },
+    "arena": {
+        "compare_hints": (bool, False),
+        "systems": (list, []),
+    },
 }
+DEFAULT_COMPARE_SYSTEMS = ("analysis", "default")
 
 
 class PolicyError(ValueError):
@@ -64,6 +69,8 @@ class Policy:
     exam_mode: bool = False
     avoid: list[str] = field(default_factory=list)
     progress_dir: str = ""
+    compare_hints: bool = False  # the app's "Compare hints" mode (teacher votes); off unless the school turns it on
+    compare_systems: list[str] = field(default_factory=list)  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
     path: Path | None = None
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -71,6 +78,12 @@ class Policy:
     @property
     def hints_allowed(self) -> bool:
         return not self.exam_mode and not self.error
+
+    @property
+    def compare_allowed(self) -> bool:
+        """The app's "Compare hints" mode: on only when the school turns it on, never in exam mode or with an
+        error in the policy (it shows hints, and they do not count against the quota)."""
+        return self.compare_hints and self.hints_allowed
 
     def allows_model(self, *names: str) -> bool:
         return not self.allowed_models or any(name in self.allowed_models for name in names if name)
@@ -88,6 +101,7 @@ class Policy:
                 "models.shared_folders": [str(p) for p in self.shared_folders], "models.downloads": self.downloads,
                 "models.hf_endpoint": self.hf_endpoint, "hints.per_exercise": self.hints_per_exercise,
                 "hints.exam_mode": self.exam_mode, "hints.avoid": self.avoid, "data.progress_dir": self.progress_dir,
+                "arena.compare_hints": self.compare_hints, "arena.systems": self.compare_systems,
             },
             "sources": self.sources,
         }
@@ -161,6 +175,7 @@ def parse_policy(path: Path) -> Policy:
         shared_folders=[Path(p) for p in get("models.shared_folders")], downloads=get("models.downloads"),
         hf_endpoint=get("models.hf_endpoint"), hints_per_exercise=get("hints.per_exercise"),
         exam_mode=get("hints.exam_mode"), avoid=list(get("hints.avoid")), progress_dir=get("data.progress_dir"),
+        compare_hints=get("arena.compare_hints"), compare_systems=list(get("arena.systems")),
         path=path, sources=sources,
     )
 

@@ -75,3 +75,20 @@ def test_a_bad_row_is_named_and_nothing_is_stored(tmp_path: Path) -> None:
     path.write_text("not json", encoding="utf-8")
     with pytest.raises(VoteFileError, match="not valid JSON"):
         read_votes(path)
+
+
+def test_compare_hints_is_off_by_default_and_off_in_exam_mode(tmp_path: Path) -> None:
+    from tutor.policy import Policy, parse_policy, safe_policy
+
+    assert not Policy().compare_allowed
+    path = tmp_path / "policy.toml"
+    path.write_text('[arena]\ncompare_hints = true\nsystems = ["analysis", "default"]\n', encoding="utf-8")
+    policy = parse_policy(path)
+    assert policy.compare_allowed and policy.compare_systems == ["analysis", "default"]
+    assert policy.sources["arena.compare_hints"].endswith("line 2")
+    path.write_text("[arena]\ncompare_hints = true\n[hints]\nexam_mode = true\n", encoding="utf-8")
+    assert not parse_policy(path).compare_allowed
+    assert not safe_policy(path, "broken").compare_allowed
+    path.write_text('[arena]\ncompare_hints = "yes"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="arena.compare_hints must be true or false"):
+        parse_policy(path)
