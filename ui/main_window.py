@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_notice(self.progress_store.recovered_message))
         self.model.prepare(self._model_to_load(model_path))
         self._apply_policy()
+        from ui.compare_view import install_compare_hints
+        install_compare_hints(self)  # "Compare hints" for teachers, when the school's policy allows it
 
     def _engine_from_settings(self) -> Engine | None:
         """The browser engine when the learner chose it in the status bar; otherwise the native one. ``auto`` is
