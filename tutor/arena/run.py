@@ -20,6 +20,7 @@ from typing import Any
 from tutor.arena.battles import Contestant, battle
 from tutor.arena.board import judge_stats, read_battles
 from tutor.arena.judge import Case, Judge
+from tutor.bench.quality.bench import _one as bench_row
 from tutor.bench.quality.cache import GenerationCache
 from tutor.bench.quality.sets import Item
 from tutor.bench.quality.systems import System, open_source
@@ -63,8 +64,8 @@ def generate_missing(systems: list[System], items: list[Item], exercises: dict[s
         source = open_source(system, threads)
         try:
             for done, item in enumerate(missing, start=1):
-                hint = source.hint(exercises[item.task], item.code)
-                cache.put(system.name, item.key, dict(hint.to_json(), task=item.task, name=item.name))
+                # the benchmark's own row, so `tutor bench quality` can reuse what the arena generated
+                cache.put(system.name, item.key, bench_row(source, system, item, exercises[item.task]))
                 generated += 1
                 if progress:
                     progress(f"hints from {system.name}", done, len(missing))
@@ -86,10 +87,12 @@ def case_for(item: Item, exercise: Exercise) -> Case:
 
 
 def contestant(system: str, record: dict[str, Any], item: Item, exercise: Exercise) -> Contestant:
-    """A system's hint on an item, with the leak guard's verdict on it (fix, code, avoid-list, task text)."""
+    """A system's hint on an item, with the leak guard's verdict on it: what counts is a leak (code, a line of the
+    reference fix, a word of the avoid-list), as in the benchmark's ``conceal``; a hint that is merely vague is
+    left to the judge."""
     text = hint_text(record)
     verdict = check_hint(text, item.fix, item.code, avoid=tuple(exercise.avoid), task_text=exercise.description)
-    return Contestant(system, text, tuple(verdict.reasons))
+    return Contestant(system, text, tuple(r for r in verdict.reasons if r.startswith("contains")))
 
 
 def run_battles(systems: list[System], items: list[Item], exercises: dict[str, Exercise], cache: GenerationCache,
