@@ -200,7 +200,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from tutor.doctor import memory_gib
-    from tutor.models.catalog import find_entry, load_catalog, recommend
+    from tutor.models.catalog import find_entry
     from tutor.models.choice import model_names, store_for
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import StoreError
@@ -210,13 +210,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     policy = load_policy()
     store = store_for(policy, [Path(p) for p in args.shared])
     if args.action == "recommend":
-        available = memory_gib()[1]
-        entry = recommend(available)
-        data = {"available_ram_gib": available, "recommended": entry.to_json(),
-                "catalog": [dict(e.to_json(), fits=e.fits(available)) for e in load_catalog()]}
-        _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
-                          f"{entry.ram_gb} GB of {available} GB free): tutor models download {entry.id}")
-        return 0
+        return _recommend(args, memory_gib()[1])
     if args.action != "list" and not args.target:
         raise CliError(f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)")
     try:
@@ -263,6 +257,33 @@ def cmd_models(args: argparse.Namespace) -> int:
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
+    return 0
+
+
+def _recommend(args: argparse.Namespace, available: float) -> int:
+    """By the hint time this machine would give (a quick measured rate of the default model, scaled by file
+    size) as well as by memory."""
+    from tutor.engines.base import EngineError
+    from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
+    from tutor.models.default_model import DefaultModelError
+    from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+
+    catalog = load_catalog()
+    try:
+        reference = measure_reference()
+    except (EngineError, DefaultModelError, ImportError) as exc:
+        print(f"warning: could not measure this machine's speed ({exc}); recommending by memory only", file=sys.stderr)
+        reference = None
+    timed = (lambda e: hint_seconds(e, reference)) if reference else None
+    entry = recommend(available, catalog, timed, HINT_BUDGET_S)
+    rows = [dict(e.to_json(), fits=e.fits(available),
+                 est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
+                 est_hint_s=round(hint_seconds(e, reference), 1) if reference else None) for e in catalog]
+    data = {"available_ram_gib": available, "measured": reference.__dict__ if reference else None,
+            "hint_tokens": HINT_TOKENS, "budget_s": HINT_BUDGET_S, "recommended": entry.to_json(), "catalog": rows}
+    why = f", about {hint_seconds(entry, reference):.0f} s per hint here" if reference else ""
+    _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
+                      f"{entry.ram_gb} GB of {available} GB free{why}): tutor models download {entry.id}")
     return 0
 
 
