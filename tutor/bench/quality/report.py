@@ -123,6 +123,11 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
         lines.append(f"{name:<38} {s['n']:>4} {f(s['rpass']):>6} {f(s['redit']):>6} {f(s['localization']):>6} "
                      f"{f(s['conceal']):>7} {f(s['model_share']):>6} {f(s['hgood']):>6} {f(s['time_p50_s']):>7} "
                      f"{f(s['time_p90_s']):>7}")
+    for name, e in extra.get("systems", {}).items():
+        share = e.get("bench_share_of_model_time")
+        if share is not None:
+            lines.append(f"{name}: the benchmark's own work (full test runs, scoring) = {share:.1%} of model time "
+                         f"(goal < 10%)")
     lines += [f"warning: {w}" for w in extra.get("warnings", [])]
     return "\n".join(lines)
 
