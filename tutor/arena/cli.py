@@ -13,8 +13,6 @@ from typing import Any
 
 from tutor.paths import user_data_dir
 
-JUDGE_PREFERENCE = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "default")
-
 
 class ArenaError(Exception):
     """A problem to report in one line (exit 2)."""
@@ -34,8 +32,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     where.add_argument("--set", help="a bundled evaluation set (basics, quixbugs, refactory, all)")
     where.add_argument("--items", help='a JSONL file of {"task", "name", "code", "fix"}')
     run.add_argument("--limit", type=int, default=None, help="at most N items per set (a seeded sample)")
-    run.add_argument("--judge", default="", help="the judge model (default: the largest of "
-                     + ", ".join(JUDGE_PREFERENCE) + " on this machine)")
+    run.add_argument("--judge", default="", help="the judge model: a catalog id, default or a GGUF path "
+                     "(default: the largest catalog model installed here)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default="", help=f"output folder (default {default_out()})")
     run.add_argument("--cache", default="", help="generation cache folder to share, e.g. a `tutor bench quality "
@@ -87,7 +85,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache = GenerationCache(Path(args.cache) if args.cache else out)
         progress = None if args.json else _progress()
         generated, cached = generate_missing(systems, items, exercises, cache, progress, args.threads)
-        judge = load_judge(args.judge, args.threads)
+        judge, family = load_judge(args.judge, args.threads)
+        kin = [s.name for s in systems if family and s.family == family]
+        if kin:
+            print(f"warning: the judge {judge.name} is of the same family as {', '.join(kin)}; "
+                  "its verdicts on them may favour its own kind", file=sys.stderr)
         summary = run_battles(systems, items, exercises, cache, judge, out, progress)
     except (SystemError, SetError) as exc:
         raise ArenaError(str(exc)) from None
@@ -105,29 +107,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def load_judge(text: str, threads: int | None) -> Any:
+    """The judge model: ``--judge`` (a system text: catalog id, ``default`` or a GGUF path), else the largest
+    catalog model installed here (the benchmark's own choice), else the default model."""
     from tutor.arena.judge import Judge
-    from tutor.bench.quality.systems import SystemError, parse_system
+    from tutor.bench.quality.judge import choose_judge
     from tutor.engines.base import EngineError
     from tutor.engines.native import NativeEngine
 
-    candidates = [text] if text else list(JUDGE_PREFERENCE)
-    for candidate in candidates:
-        system = parse_system(candidate)
-        if system.is_analysis:
-            raise ArenaError("the judge must be a model, not analysis")
-        try:
-            path = system.model_path()
-        except SystemError:
-            if text:
-                raise
-            continue
-        engine = NativeEngine(threads=threads)
-        try:
-            engine.load(path)
-        except EngineError as exc:
-            raise ArenaError(str(exc)) from None
-        return Judge(engine, system.name)
-    raise ArenaError("no judge model on this machine")
+    system = choose_judge(text or "auto")
+    if system is None or system.is_analysis:
+        raise ArenaError("the judge must be a model, not analysis")
+    engine = NativeEngine(threads=threads)
+    try:
+        engine.load(system.model_path())
+    except EngineError as exc:
+        raise ArenaError(str(exc)) from None
+    return Judge(engine, system.name), system.family
 
 
 def _progress() -> Any:
