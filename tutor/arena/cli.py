@@ -36,8 +36,9 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
                      "(default: the largest catalog model installed here)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default="", help=f"output folder (default {default_out()})")
-    run.add_argument("--cache", default="", help="generation cache folder to share, e.g. a `tutor bench quality "
-                     "--out` folder (default: the output folder)")
+    run.add_argument("--cache", action="append", default=[], metavar="DIR",
+                     help="also reuse the hints cached in this folder, e.g. a `tutor bench quality --out` folder "
+                     "(repeatable); new hints go to the output folder's cache")
     run.add_argument("--threads", type=int, default=None)
     run.set_defaults(func=_guarded(cmd_run))
 
@@ -68,7 +69,7 @@ def _guarded(command: Any) -> Any:
 
 # -- run ----------------------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from tutor.arena.run import generate_missing, run_battles
+    from tutor.arena.run import SharedCaches, generate_missing, run_battles
     from tutor.bench.quality.cache import GenerationCache
     from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
     from tutor.bench.quality.systems import SystemError, parse_systems
@@ -82,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         items, exercises = load_set(args.set) if args.set else load_items_file(Path(args.items), [Path(t) for t in args.tasks])
         items = sample(items, args.limit, args.seed)
         out = Path(args.out) if args.out else default_out()
-        cache = GenerationCache(Path(args.cache) if args.cache else out)
+        cache = SharedCaches([GenerationCache(out)] + [GenerationCache(Path(c)) for c in args.cache])
         progress = None if args.json else _progress()
         generated, cached = generate_missing(systems, items, exercises, cache, progress, args.threads)
         judge, family = load_judge(args.judge, args.threads)

@@ -46,13 +46,27 @@ class RunSummary:
                 "from_cache": self.from_cache, "judge": self.judge, "seconds": round(self.seconds, 1)}
 
 
+class SharedCaches:
+    """Several generation caches read as one (the first that has a pair wins); new generations go to the first.
+    Lets an arena reuse the hints of one or more `tutor bench quality` runs."""
+
+    def __init__(self, caches: list[GenerationCache]) -> None:
+        self.caches = caches
+
+    def get(self, system: str, key: str) -> dict[str, Any] | None:
+        return next((r for c in self.caches if (r := c.get(system, key)) is not None), None)
+
+    def put(self, system: str, key: str, record: dict[str, Any]) -> None:
+        self.caches[0].put(system, key, record)
+
+
 def hint_text(record: dict[str, Any]) -> str:
     """The hint in a cached generation (the benchmark's row, or the arena's own record)."""
     return str(record.get("hint") or record.get("text") or "")
 
 
 def generate_missing(systems: list[System], items: list[Item], exercises: dict[str, Exercise],
-                     cache: GenerationCache, progress: Progress | None = None,
+                     cache: SharedCaches, progress: Progress | None = None,
                      threads: int | None = None) -> tuple[int, int]:
     """Make every (system, item) hint not yet cached. Returns (generated, found in the cache)."""
     generated = cached = 0
@@ -95,7 +109,7 @@ def contestant(system: str, record: dict[str, Any], item: Item, exercise: Exerci
     return Contestant(system, text, tuple(r for r in verdict.reasons if r.startswith("contains")))
 
 
-def run_battles(systems: list[System], items: list[Item], exercises: dict[str, Exercise], cache: GenerationCache,
+def run_battles(systems: list[System], items: list[Item], exercises: dict[str, Exercise], cache: SharedCaches,
                 judge: Judge, out: Path, progress: Progress | None = None) -> RunSummary:
     """Judge every pair on every item (both orders), appending to ``out/battles.jsonl``."""
     started = time.perf_counter()
@@ -128,7 +142,7 @@ def run_battles(systems: list[System], items: list[Item], exercises: dict[str, E
     return summary
 
 
-def _cached(cache: GenerationCache, system: str, item: Item) -> dict[str, Any]:
+def _cached(cache: SharedCaches, system: str, item: Item) -> dict[str, Any]:
     record = cache.get(system, item.key)
     if record is None:
         raise KeyError(f"no cached hint from {system} for {item.key}")
