@@ -118,7 +118,7 @@ def run_battles(systems: list[System], items: list[Item], exercises: dict[str, E
     done = {(r.get("judge"), r["a"], r["b"], r["item"]) for r in read_battles(path)}
     pairs = list(itertools.combinations(sorted(s.name for s in systems), 2))
     summary = RunSummary()
-    total = len(pairs) * len(items)
+    total = sum((judge.name, a, b, item.key) not in done for item in items for a, b in pairs)
     with path.open("a", encoding="utf-8") as handle:
         for item in items:
             exercise = exercises[item.task]
