@@ -39,6 +39,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument("--cache", action="append", default=[], metavar="DIR",
                      help="also reuse the hints cached in this folder, e.g. a `tutor bench quality --out` folder "
                      "(repeatable); new hints go to the output folder's cache")
+    run.add_argument("--no-generate", action="store_true",
+                     help="write no hints: judge only the items every system already has in the caches")
     run.add_argument("--threads", type=int, default=None)
     run.set_defaults(func=_guarded(cmd_run))
 
@@ -85,7 +87,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else default_out()
         cache = SharedCaches([GenerationCache(out)] + [GenerationCache(Path(c)) for c in args.cache])
         progress = None if args.json else _progress()
-        generated, cached = generate_missing(systems, items, exercises, cache, progress, args.threads)
+        if args.no_generate:
+            items = [i for i in items if all(cache.get(s.name, i.key) is not None for s in systems)]
+            generated, cached = 0, len(items) * len(systems)
+            if not items:
+                raise ArenaError("no item has a cached hint from every system yet (drop --no-generate to write them)")
+        else:
+            generated, cached = generate_missing(systems, items, exercises, cache, progress, args.threads)
         judge, family = load_judge(args.judge, args.threads)
         kin = [s.name for s in systems if family and s.family == family]
         if kin:
