@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.bench.quality.cache import GenerationCache
-from tutor.bench.quality.judge import Judge
+from tutor.bench.quality.judge import JUDGE_VERSION, Judge
 from tutor.bench.quality.scoring import score
 from tutor.bench.quality.sets import Item
 from tutor.bench.quality.systems import HintSource, System, open_source
@@ -48,7 +48,7 @@ def interleave(items: list[Item]) -> list[Item]:
 
 
 def judge_key(judge: str, system: str) -> str:
-    return f"judge:{judge}|{system}"
+    return f"judge:v{JUDGE_VERSION}:{judge}|{system}"
 
 
 def run_bench(job: BenchRun) -> list[dict[str, Any]]:

@@ -22,13 +22,16 @@ GRAMMAR = Grammar(gbnf="\n".join([
     'root ::= ' + ' "\\n" '.join(f'"{name}: " yn' for name in CRITERIA),
     'yn ::= "yes" | "no"',
 ]))
-QUESTIONS = {
-    "HCorrect": "Is the hint correct: does it point at the real bug (the part the reference fix changes) and say "
+QUESTIONS = {  # each asked so that "yes" is the good answer
+    "HCorrect": "Is the hint correct: does it point at the real bug (what the reference fix changes) and say "
                 "nothing false about the program?",
-    "HInformative": "Is the hint informative: does it give the student something concrete to check or change next?",
-    "HConceal": "Does the hint conceal the solution: no code, and it does not simply state the fixed line?",
-    "HComprehensible": "Is the hint comprehensible: short, clear and easy for a beginner to follow?",
+    "HInformative": "Does the hint give the student something concrete to check or change next?",
+    "HConceal": "Does the hint keep the solution hidden, that is, it contains no code and does not spell out the "
+                "corrected line?",
+    "HComprehensible": "Is the hint short, clear and easy for a beginner to follow?",
 }
+# bumped whenever the prompt or the grammar changes, so cached verdicts of an older judge are not reused
+JUDGE_VERSION = 2
 
 
 @dataclass(frozen=True)
