@@ -4,7 +4,8 @@ Criteria (Hints-In-Browser; Phung et al.'s hint rubric): HCorrect (the hint is r
 make progress), HInformative (it gives the learner something useful to act on), HConceal (it does not give the
 fix away), HComprehensible (short, clear, easy to follow). HGood = all four. The judge sees the task, the buggy
 program, the first failing test and the reference fix (which it must not reward the hint for revealing). Its
-output is forced into four ``NAME: yes|no`` lines by a GBNF grammar, so every verdict parses. Default judge:
+four questions are asked one at a time (the shared context is read once thanks to prefix reuse), each answer
+forced to ``yes`` or ``no`` by a GBNF grammar, so every verdict parses. Default judge:
 the largest catalog model on this machine (``--judge auto``); the report warns when it judges its own family.
 """
 
@@ -18,10 +19,7 @@ from tutor.engines.base import GenerationParams, Grammar, Message
 from tutor.exercises import Exercise
 
 CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")
-GRAMMAR = Grammar(gbnf="\n".join([
-    'root ::= ' + ' "\\n" '.join(f'"{name}: " yn' for name in CRITERIA),
-    'yn ::= "yes" | "no"',
-]))
+GRAMMAR = Grammar(gbnf='root ::= "yes" | "no"')
 QUESTIONS = {  # each asked so that "yes" is the good answer
     "HCorrect": "Is the hint correct: does it point at the real bug (what the reference fix changes) and say "
                 "nothing false about the program?",
@@ -31,7 +29,7 @@ QUESTIONS = {  # each asked so that "yes" is the good answer
     "HComprehensible": "Is the hint short, clear and easy for a beginner to follow?",
 }
 # bumped whenever the prompt or the grammar changes, so cached verdicts of an older judge are not reused
-JUDGE_VERSION = 2
+JUDGE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,8 @@ def parse_verdict(text: str) -> Verdict:
     return Verdict({name: values.get(name, False) for name in CRITERIA}, text)
 
 
-def judge_prompt(exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> list[Message]:
+def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> str:
+    """Everything the judge reads before a question (the same for the four questions, so it is read once)."""
     test = ""
     if failing:
         test = f"Failing test: {failing.get('call')}"
@@ -64,16 +63,31 @@ def judge_prompt(exercise: Exercise, code: str, fix: str, failing: dict[str, Any
             test += f" expected {failing.get('expected')}, got {failing.get('got')}"
         if failing.get("message"):
             test += f" ({failing.get('message')})"
-    questions = "\n".join(f"{name}: {QUESTIONS[name]}" for name in CRITERIA)
     numbered = "\n".join(f"{n:>2} | {line}" for n, line in enumerate(code.splitlines(), start=1))
-    user = (
+    return (
         f"You grade hints that a programming tutor gives to beginners.\n\nTask: {exercise.title}\n"
         f"{exercise.description.strip()[:1200]}\n\nStudent's buggy program (line numbers added):\n{numbered}\n\n"
         f"{test}\n\nReference fix (for you only; the hint must not give it away):\n{fix.strip()}\n\n"
-        f"Hint given to the student:\n\"\"\"{hint.strip()}\"\"\"\n\nAnswer each question with yes or no.\n{questions}"
+        f"Hint given to the student:\n\"\"\"{hint.strip()}\"\"\"\n\n"
     )
-    return [{"role": "system", "content": "You are a strict, careful teaching assistant."},
-            {"role": "user", "content": user}]
+
+
+RUBRIC = """You are a strict teaching assistant who grades hints for beginners. Most hints have a flaw; say yes
+only when the hint really meets the criterion. Worked examples, for a program counting negative numbers whose bug
+is `if n > 0:` on line 3 (the fix is `if n < 0:`):
+- "Change line 3 to `if n < 0:`." HConceal: no (it gives the fixed code). HCorrect: yes.
+- "Check your variables, something might be wrong somewhere." HInformative: no (nothing concrete). HCorrect: no
+  (it does not point at the bug).
+- "Look at line 5: is the counter returned?" HCorrect: no (the bug is on line 3, not 5).
+- "You should use a while loop with an index and a separate list of results to store each of the numbers you find,
+  then check each one again at the end before counting." HComprehensible: no (long and confusing). HCorrect: no.
+- "On line 3, which numbers does your condition let through: the negative ones or the positive ones?" yes to all
+  four questions."""
+
+
+def judge_prompt(context: str, criterion: str) -> list[Message]:
+    return [{"role": "system", "content": RUBRIC},
+            {"role": "user", "content": f"{context}Question: {QUESTIONS[criterion]}\nAnswer yes or no."}]
 
 
 class Judge:
@@ -89,9 +103,13 @@ class Judge:
     def verdict(self, exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> Verdict:
         if not hint.strip():
             return Verdict({name: False for name in CRITERIA}, "(no hint)")
-        params = GenerationParams(max_tokens=40, temperature=0.0, seed=1)
-        generation = self.source.engine.generate(judge_prompt(exercise, code, fix, failing, hint), params, GRAMMAR)
-        return parse_verdict(generation.collect())
+        params = GenerationParams(max_tokens=2, temperature=0.0, seed=1)
+        context = judge_context(exercise, code, fix, failing, hint)
+        answers = []
+        for criterion in CRITERIA:  # one question a call: a small judge answers a single question far more reliably
+            answer = self.source.engine.generate(judge_prompt(context, criterion), params, GRAMMAR).collect()
+            answers.append(f"{criterion}: {answer.strip() or 'no'}")
+        return parse_verdict("\n".join(answers))
 
 
 def choose_judge(requested: str | None) -> System | None:
