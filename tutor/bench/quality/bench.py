@@ -33,6 +33,7 @@ class BenchRun:
     judge: System | None = None
     threads: int | None = None
     progress: bool = True
+    generate: bool = True  # False: report what the cache holds, generate and judge nothing new
     log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
 
 
@@ -67,6 +68,9 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
             exercise = job.exercises[item.task]
             for system in job.systems:
                 row = cache.get(system.name, item.key)
+                if row is None and not job.generate:
+                    bar.update(1)
+                    continue
                 if row is None:
                     if system.name not in sources:
                         job.log(f"loading {system.name}")
@@ -75,7 +79,7 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
                     cache.put(system.name, item.key, row)
                 if job.judge is not None:
                     verdict = cache.get(judge_key(job.judge.name, system.name), item.key)
-                    if verdict is None:
+                    if verdict is None and job.generate:
                         if judge is None:
                             job.log(f"loading the judge {job.judge.name}")
                             judge = Judge(job.judge, open_source(job.judge, job.threads))
@@ -83,7 +87,7 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
                         found = judge.verdict(exercise, item.code, item.fix, row.get("failing_test"), row["hint"])
                         verdict = dict(found.to_json(), judge_s=round(time.perf_counter() - started, 3))
                         cache.put(judge_key(job.judge.name, system.name), item.key, verdict)
-                    row = dict(row, judge=verdict)
+                    row = dict(row, judge=verdict) if verdict else row
                 rows.append(row)
                 bar.update(1)
     finally:

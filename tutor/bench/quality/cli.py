@@ -39,6 +39,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--watts", type=float, default=DEFAULT_WATTS, help="power draw used for the energy cost")
     parser.add_argument("--kwh-price", type=float, default=DEFAULT_KWH_PRICE, help="electricity price (USD per kWh)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--from-cache", action="store_true",
+                        help="report only what the output folder's cache holds (a stopped run); generate nothing")
     parser.set_defaults(func=command)
 
 
@@ -63,7 +65,7 @@ def _command(args: argparse.Namespace) -> int:
         systems = parse_systems(args.systems)
         judge = choose_judge(args.judge)
         for system in [*systems, *([judge] if judge else [])]:
-            if not system.is_analysis:
+            if not system.is_analysis and not args.from_cache:
                 system.model_path()  # refuse a missing model before any work
         if args.items:
             items, exercises = load_items_file(args.items, [Path(t) for t in args.tasks])
@@ -78,7 +80,8 @@ def _command(args: argparse.Namespace) -> int:
     warnings = family_warnings(judge, systems)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    job = BenchRun(systems, chosen, exercises, out, judge, args.threads, progress=not (args.no_progress or args.json))
+    job = BenchRun(systems, chosen, exercises, out, judge, args.threads, progress=not (args.no_progress or args.json),
+                   generate=not args.from_cache)
     try:
         rows = run_bench(job)
     except SystemError as exc:
