@@ -77,10 +77,23 @@ def summarize(rows: list[dict[str, Any]], systems: list[str], judge: str | None,
             "judge": judge, "set": set_name, "seed": seed}
 
 
+def paired(rows: list[dict[str, Any]], systems: list[str]) -> list[dict[str, Any]]:
+    """Only the items every system has answered (a stopped run compares like with like)."""
+    common: set[str] | None = None
+    for name in systems:
+        keys = {r["item"] for r in rows if r["system"] == name}
+        common = keys if common is None else common & keys
+    return [r for r in rows if r["item"] in (common or set())]
+
+
 def details(rows: list[dict[str, Any]], systems: list[str], judge: str | None, warnings: list[str],
             watts: float, kwh_price: float) -> dict[str, Any]:
     grouped = by_system(rows)
-    out: dict[str, Any] = {"warnings": warnings, "judge": judge, "systems": {}}
+    both = paired(rows, systems)
+    out: dict[str, Any] = {"warnings": warnings, "judge": judge, "systems": {},
+                           "paired": {"items": len({r["item"] for r in both}),
+                                      "systems": {n: system_summary(r, judge is not None) for n, r in by_system(both).items()},
+                                      "intervals_95": {n: intervals(r, judge is not None) for n, r in by_system(both).items()}}}
     for name in systems:
         mine = grouped.get(name, [])
         sets: dict[str, list[dict[str, Any]]] = {}
@@ -90,6 +103,7 @@ def details(rows: list[dict[str, Any]], systems: list[str], judge: str | None, w
         bench_s = sum(r["bench_s"] for r in mine)
         judged = [r["judge"] for r in mine if r.get("judge")]
         out["systems"][name] = {
+            "n_judged": len(judged),
             "intervals_95": intervals(mine, judge is not None),
             "criteria": {c: _round(float(np.mean([j[c] for j in judged]))) if judged else None for c in (*CRITERIA, "HGood")},
             "by_set": {s: dict(system_summary(r, judge is not None), intervals_95=intervals(r, judge is not None))
@@ -116,13 +130,14 @@ def write_outputs(out: Path, rows: list[dict[str, Any]], summary: dict[str, Any]
 def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     """The plain-text table the command prints."""
     head = f"{'system':<38} {'n':>4} {'RPass':>6} {'REdit':>6} {'Loc':>6} {'Conceal':>7} {'Model':>6} {'HGood':>6} {'p50 s':>7} {'p90 s':>7}"
-    lines = [head]
-    for name, s in summary["systems"].items():
-        def f(v: Any) -> str:
-            return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
-        lines.append(f"{name:<38} {s['n']:>4} {f(s['rpass']):>6} {f(s['redit']):>6} {f(s['localization']):>6} "
-                     f"{f(s['conceal']):>7} {f(s['model_share']):>6} {f(s['hgood']):>6} {f(s['time_p50_s']):>7} "
-                     f"{f(s['time_p90_s']):>7}")
+    lines = [head] + [_line(name, s) for name, s in summary["systems"].items()]
+    pairs = extra.get("paired", {})
+    if pairs.get("systems") and any(s["n"] != pairs["items"] for s in summary["systems"].values()):
+        lines.append(f"paired: the {pairs['items']} items every system answered")
+        lines += [_line(name, s) for name, s in pairs["systems"].items()]
+    judged = {n: e.get("n_judged") for n, e in extra.get("systems", {}).items()}
+    if summary.get("judge"):
+        lines.append("judged hints: " + ", ".join(f"{n} {c}" for n, c in judged.items()))
     for name, e in extra.get("systems", {}).items():
         share = e.get("bench_share_of_model_time")
         if share is not None:
@@ -130,6 +145,15 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
                          f"(goal < 10%)")
     lines += [f"warning: {w}" for w in extra.get("warnings", [])]
     return "\n".join(lines)
+
+
+def _line(name: str, s: dict[str, Any]) -> str:
+    def f(v: Any) -> str:
+        return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    return (f"{name:<38} {s['n']:>4} {f(s['rpass']):>6} {f(s['redit']):>6} {f(s['localization']):>6} "
+            f"{f(s['conceal']):>7} {f(s['model_share']):>6} {f(s['hgood']):>6} {f(s['time_p50_s']):>7} "
+            f"{f(s['time_p90_s']):>7}")
 
 
 def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> str:
