@@ -190,7 +190,7 @@ class CompareHintsDialog(QDialog):
         self.views[1].setText(pair.hint_b or "(no hint)")
         self._set_voting(True)
         self.again_button.setEnabled(True)
-        self.status.setText("Vote: A, B, tie or both bad.")
+        self.status.setText(f"{pair.exercise.title}: vote A, B, tie or both bad.")
         self.pair_shown.emit(pair)
 
     def _show_failure(self, message: str) -> None:

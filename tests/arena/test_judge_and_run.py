@@ -60,15 +60,18 @@ def test_arena_run_end_to_end_with_the_default_model_and_analysis(default_model:
     assert len(records) == 2 and len((out / "cache.jsonl").read_text().splitlines()) == 4
     for record in records:
         assert {record["a"], record["b"]} == {"analysis", str(default_model) + ",k=1"}
-        assert record["decided_by"] in ("guard", "judge") and record["judge"] == str(default_model)
+        assert record["decided_by"] in ("guard", "identical", "judge") and record["judge"] == str(default_model)
         if record["decided_by"] == "judge":
             assert [o["first"] for o in record["orders"]] == [record["a"], record["b"]]
             assert all(o["verdict"] in VERDICTS for o in record["orders"])
-        else:
+        elif record["decided_by"] == "guard":
             assert bool(record["guard_a"]) != bool(record["guard_b"]) and record["orders"] == []
+        else:
+            assert record["hint_a"] == record["hint_b"] and record["winner"] == "tie"
     stats = summary["judge"]
     judged = [r for r in records if r["decided_by"] == "judge"]
-    assert stats["pairs_judged"] == len(judged) and stats["decided_by_guard"] == 2 - len(judged)
+    assert stats["pairs_judged"] == len(judged)
+    assert stats["decided_by_guard"] + stats["identical_hints"] == 2 - len(judged)
     assert main(args) == 0  # resumes: nothing generated or judged again
     again = json.loads(capsys.readouterr().out)
     assert (again["new_battles"], again["generated"], again["from_cache"]) == (0, 0, 4)

@@ -62,6 +62,12 @@ def test_a_hint_that_fails_the_guard_loses_without_asking_the_judge() -> None:
     assert (record.winner, record.decided_by, record.outcome) == ("clean", "guard", 1.0)  # "clean" < "leaky"
 
 
+def test_identical_hints_tie_without_asking_the_judge() -> None:
+    judge = ScriptedJudge()
+    record = battle("item1", CASE, Contestant("x", GOOD), Contestant("y", "  " + GOOD.replace(" ", "  ")), judge, "j")
+    assert judge.calls == [] and (record.winner, record.decided_by, record.outcome) == ("tie", "identical", 0.5)
+
+
 def test_consistency_and_position_bias_by_hand() -> None:
     judge = ScriptedJudge("A", "A", "A", "B", "B", "A", "tie", "A")
     pairs = [("p", "q"), ("p", "r"), ("q", "r"), ("p", "s")]

@@ -3,6 +3,8 @@
 Rules (issue 13):
 - guard rule: a hint that fails the leak guard loses to one that passes, without asking the judge (when both
   pass or both fail, the judge decides);
+- identical hints (the same text once spaces are normalised, e.g. both systems fell back to the analysis hint)
+  tie without asking the judge;
 - swap rule: every pair is judged twice, once in each order; the two verdicts, turned into winners, must agree,
   and two verdicts that disagree count as a tie.
 A battle is stored with the two systems in name order (``a`` < ``b``) and ``outcome`` for ``a``: 1, 0.5 or 0.
@@ -61,7 +63,7 @@ class BattleRecord:
     a: Contestant
     b: Contestant
     winner: str
-    decided_by: str  # "guard" | "judge"
+    decided_by: str  # "guard" | "identical" | "judge"
     judge: str = ""
     orders: list[dict[str, Any]] = field(default_factory=list)  # [{"first": system, **Verdict.to_json()}] x 2
     task: str = ""
@@ -90,6 +92,9 @@ def battle(item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall
     decided = guard_rule(a, b)
     if decided is not None:
         record.winner, record.decided_by = decided, "guard"
+        return record
+    if " ".join(a.hint.split()) == " ".join(b.hint.split()):
+        record.decided_by = "identical"
         return record
     first = judge(case, a.hint, b.hint)
     second = judge(case, b.hint, a.hint)

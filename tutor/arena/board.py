@@ -88,6 +88,7 @@ def judge_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "position_bias": (first - second) / len(orders) if orders else None,
         "pairs_judged": len(judged),
         "decided_by_guard": sum(r.get("decided_by") == "guard" for r in records),
+        "identical_hints": sum(r.get("decided_by") == "identical" for r in records),
         "seconds_per_battle": 2 * sum(seconds) / len(orders) if orders else None,
     }
 

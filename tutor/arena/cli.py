@@ -108,6 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     text = (f"{summary.battles} battles ({summary.new_battles} new) over {len(items)} items in {out}\n"
             f"judge {stats['name']}: consistency {_pct(stats['consistency'])}, position bias "
             f"{_signed(stats['position_bias'])}, {stats['decided_by_guard']} decided by the leak guard, "
+            f"{stats['identical_hints']} identical-hint ties, "
             f"{_num(stats['seconds_per_battle'])} s per judged battle\n"
             f"hints: {generated} generated, {cached} from the cache\n"
             f"next: tutor arena leaderboard --out {out}")

@@ -65,7 +65,8 @@ shared where 95% intervals overlap &middot; length coefficient {fmt(controlled.l
 <h2>Judge</h2><ul><li>model: {html.escape(str(stats.get('name') or 'none'))}</li>
 <li>consistency (same winner in both orders): {fmt(stats.get('consistency'), '.0%')}</li>
 <li>position bias (win rate shown first minus shown second): {fmt(stats.get('position_bias'), '+.2f')}</li>
-<li>pairs judged: {stats.get('pairs_judged', 0)}; decided by the leak guard: {stats.get('decided_by_guard', 0)}</li>
+<li>pairs judged: {stats.get('pairs_judged', 0)}; decided by the leak guard: {stats.get('decided_by_guard', 0)};
+identical hints (a tie, not judged): {stats.get('identical_hints', 0)}</li>
 <li>time per judged battle (two verdicts): {fmt(stats.get('seconds_per_battle'), '.1f')} s</li>
 <li>agreement with teachers (Cohen's kappa): {fmt(kappa, '.2f')} on {shared} pairs both judged</li></ul>
 </body></html>
