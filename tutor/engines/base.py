@@ -37,6 +37,7 @@ class GenerationParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     prompt_lookup: int = 0
+    logprobs: int = 0  # keep this many likeliest next tokens per step in ``stats.top_logprobs`` (0: none)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class GenerationStats:
     total_s: float = 0.0
     finish: str = "stop"
     threads: int = 0
+    # per generated token: {piece: log-probability} of the likeliest pieces under the model's own distribution
+    # (before the grammar and the sampling settings); filled only when ``params.logprobs`` asks and the engine can
+    top_logprobs: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def tokens_per_s(self) -> float:

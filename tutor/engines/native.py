@@ -213,6 +213,7 @@ class NativeEngine:
                 seed=params.seed,
                 stop=list(params.stop) or None,
                 grammar=self._grammar(grammar),
+                logits_processor=_logprob_recorder(llama, params.logprobs, stats.top_logprobs),
                 stream=True,
             )
             stats.finish = "stop"
@@ -322,3 +323,25 @@ class NativeEngine:
         if self._llama is None:
             raise EngineError("No model is loaded.")
         return self._llama
+
+
+def _logprob_recorder(llama: Any, count: int, out: list[dict[str, float]]) -> Any:
+    """A logits processor that keeps, at each step, the ``count`` likeliest pieces and their log-probabilities.
+    (``create_completion(logprobs=...)`` would need ``logits_all``: n_ctx x vocabulary floats, gigabytes here.)"""
+    if count <= 0:
+        return None
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    def record(_input_ids: Any, scores: Any) -> Any:
+        logits = np.asarray(scores, dtype=np.float64)
+        log_total = np.logaddexp.reduce(logits)
+        step: dict[str, float] = {}
+        for token in np.argpartition(logits, -count)[-count:]:
+            piece = llama.detokenize([int(token)]).decode("utf-8", "replace")
+            value = float(logits[token] - log_total)
+            step[piece] = float(np.logaddexp(step[piece], value)) if piece in step else value
+        out.append(step)
+        return scores
+
+    return LogitsProcessorList([record])

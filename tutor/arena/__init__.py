@@ -1,0 +1,1 @@
+"""``tutor arena``: pairwise battles between hint sources, a local judge, teacher votes, a Bradley-Terry board."""

@@ -1,0 +1,100 @@
+"""The local judge: one model call per ordered pair, its verdict grammar-constrained to ``A``, ``B`` or ``tie``.
+
+The judge sees the task, the buggy program, the first failing test, the reference fix (the contestants never see
+it) and the two hints. Decoding is greedy under a three-way GBNF grammar, so the verdict is always one of the
+three; the probabilities of the three answers under the model's own distribution (read from the first token's
+log-probabilities, renormalised over the three) are kept with it, where the engine reports them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tutor.engines.base import Engine, GenerationParams, Grammar, Message, Prompt
+
+VERDICTS = ("A", "B", "tie")
+VERDICT_GRAMMAR = Grammar(gbnf='root ::= "A" | "B" | "tie"')
+_PARAMS = GenerationParams(max_tokens=4, temperature=0.0, repeat_penalty=1.0, logprobs=20)
+
+_INSTRUCTIONS = (
+    "You compare two hints written for a beginner whose Python program fails a test. A good hint is true about "
+    "the bug, points at where it is, gives away no code and no answer, and is easy to understand. The reference "
+    "fix is for you only: use it to see what the real bug is."
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the judge sees about one item, besides the two hints."""
+
+    task: str
+    code: str
+    failing_test: str
+    fix: str
+
+
+@dataclass
+class Verdict:
+    label: str  # "A", "B" or "tie"
+    probabilities: dict[str, float] | None
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        probabilities = {k: round(v, 4) for k, v in self.probabilities.items()} if self.probabilities else None
+        return {"verdict": self.label, "probabilities": probabilities, "seconds": round(self.seconds, 3)}
+
+
+def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
+    body = (
+        f"Task:\n{case.task.strip()}\n\nStudent program:\n```python\n{case.code.rstrip()}\n```\n\n"
+        f"First failing test:\n{case.failing_test.strip()}\n\n"
+        f"Reference fix (never shown to the student):\n```python\n{case.fix.rstrip()}\n```\n\n"
+        f"Hint A: {_one_line(hint_a)}\n\nHint B: {_one_line(hint_b)}\n\n"
+        "Which hint is better for the student? Answer A, B or tie."
+    )
+    messages: list[Message] = [{"role": "system", "content": _INSTRUCTIONS}, {"role": "user", "content": body}]
+    return messages
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "(empty)"
+
+
+class Judge:
+    """A loaded judge model. ``name`` is what reports call it."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine, self.name = engine, name
+
+    def verdict(self, case: Case, hint_a: str, hint_b: str) -> Verdict:
+        started = time.perf_counter()
+        prompt = judge_prompt(case, hint_a, hint_b)
+        if not self.engine.info().chat_template and isinstance(prompt, list):
+            prompt = _base_model_prompt(prompt)
+        generation = self.engine.generate(prompt, _PARAMS, VERDICT_GRAMMAR)
+        text = generation.collect().strip()
+        label = text if text in VERDICTS else "tie"
+        probabilities = verdict_probabilities(generation.stats.top_logprobs[0]) if generation.stats.top_logprobs else None
+        return Verdict(label, probabilities, time.perf_counter() - started)
+
+
+def _base_model_prompt(messages: list[Message]) -> str:
+    """A base model with no chat template gets the same text, ending where its answer starts."""
+    return "\n\n".join(m["content"] for m in messages) + "\n\nAnswer:"
+
+
+def verdict_probabilities(first_token: dict[str, float]) -> dict[str, float] | None:
+    """P(A), P(B), P(tie) from the first answer token's log-probabilities, renormalised over the three answers
+    (a piece counts for the answer it can start: ``A``, ``B``, or a prefix of ``tie``). None if none is there."""
+    mass = dict.fromkeys(VERDICTS, 0.0)
+    for piece, logprob in first_token.items():
+        word = piece.strip()
+        if word in ("A", "B"):
+            mass[word] += math.exp(logprob)
+        elif word and "tie".startswith(word.lower()) and word[0] in "tT":
+            mass["tie"] += math.exp(logprob)
+    total = sum(mass.values())
+    return {k: v / total for k, v in mass.items()} if total > 0 else None

