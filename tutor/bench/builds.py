@@ -23,14 +23,13 @@ import json, sys, time
 import llama_cpp
 from tutor.engines import cpu_backend
 from tutor.engines.native import default_threads
-from tutor.bench.core import PROMPT
 path = cpu_backend.ensure_loaded().summary()
 threads = default_threads()
 llama = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False)
-llama.create_completion(PROMPT, max_tokens=4, temperature=0.0)  # warm: page the weights in
+llama.create_completion(sys.argv[3], max_tokens=4, temperature=0.0)  # warm: page the weights in
 start, count = time.perf_counter(), 0
 first = None
-for chunk in llama.create_completion(PROMPT, max_tokens=int(sys.argv[2]), temperature=0.0, stream=True):
+for chunk in llama.create_completion(sys.argv[3], max_tokens=int(sys.argv[2]), temperature=0.0, stream=True):
     count += 1
     first = first or time.perf_counter()
 decode = time.perf_counter() - first
@@ -40,7 +39,9 @@ print(json.dumps({"tokens_per_s": (count - 1) / decode, "code_path": path, "vers
 
 def measure(python: str, model: Path, tokens: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([python, "-c", PROBE, str(model), str(tokens)], capture_output=True, text=True,
+    from tutor.bench.core import PROMPT
+
+    result = subprocess.run([python, "-c", PROBE, str(model), str(tokens), PROMPT], capture_output=True, text=True,
                             env=env, timeout=600, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise SystemExit(f"{python}: exit {result.returncode}: {result.stderr[-1000:]}")
