@@ -116,7 +116,6 @@ def _report_text(report: Any) -> str:
 def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
     """The engine with a model loaded: --model, else the user's choice, else the policy's default, else the
     embedded model; a model the school's policy does not allow is refused."""
-    from tutor.doctor import memory_gib
     from tutor.engines.base import EngineError
     from tutor.engines.select import choose, make_engine
     from tutor.models.catalog import ram_warning
@@ -125,6 +124,7 @@ def load_engine(args: argparse.Namespace, policy: Any = None) -> Any:
     from tutor.models.store import StoreError
     from tutor.policy import load_policy
     from tutor.settings import Settings
+    from tutor.system import memory_gib
 
     policy = policy or load_policy()
     try:
@@ -199,13 +199,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from tutor.doctor import memory_gib
     from tutor.models.catalog import find_entry, load_catalog, recommend
     from tutor.models.choice import model_names, store_for
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import StoreError
     from tutor.policy import load_policy
     from tutor.settings import Settings
+    from tutor.system import memory_gib
 
     policy = load_policy()
     store = store_for(policy, [Path(p) for p in args.shared])

@@ -9,24 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor import __version__, paths
-from tutor.engines.native import default_threads
 from tutor.exercises import load_bundled
-
-
-def memory_gib() -> tuple[float, float]:
-    """Total and available RAM in GiB (0 where the platform does not say)."""
-    try:
-        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
-        total = int(info["MemTotal"].split()[0]) / 2**20
-        available = int(info.get("MemAvailable", info["MemFree"]).split()[0]) / 2**20
-        return round(total, 1), round(available, 1)
-    except (OSError, KeyError, ValueError):
-        pass
-    try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        return round(pages * size / 2**30, 1), 0.0
-    except (ValueError, OSError, AttributeError):
-        return 0.0, 0.0
+from tutor.system import default_threads, memory_gib
 
 
 def _llama_cpp() -> dict[str, Any]:

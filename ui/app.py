@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from tutor.exercises import load_exercises
 from tutor.feedback import Hint
 from tutor.progress import ProgressStore
+from tutor.system import memory_mb
 from tutor.workspace import Workspace
 from ui.main_window import MainWindow
 
@@ -44,17 +45,6 @@ def process_started() -> float:
         return time.perf_counter() - max(0.0, age)
     except (OSError, ValueError, IndexError):
         return time.perf_counter()
-
-
-def memory_mb(field: str) -> float:
-    """A memory figure of this process from /proc/self/status (0 where there is none)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return 0.0
 
 
 def run_app(args: argparse.Namespace) -> int:

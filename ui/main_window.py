@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.doctor import memory_gib
 from tutor.engines.base import Engine, EngineError, EngineInfo
 from tutor.exercises import Exercise, LoadResult
 from tutor.feedback import Hint
@@ -44,6 +43,7 @@ from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
 from tutor.runner import TestReport
 from tutor.settings import Settings
+from tutor.system import memory_gib
 from tutor.workspace import Workspace
 from ui.editor import CodeEditor
 from ui.workers import ModelThread, TestRunner

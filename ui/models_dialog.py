@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.doctor import memory_gib
 from tutor.models.catalog import CatalogEntry, load_catalog, recommend
 from tutor.models.download import DownloadCancelled, DownloadError, Progress, download
 from tutor.models.store import LocalModel, ModelStore, StoreError
 from tutor.settings import Settings
+from tutor.system import memory_gib
 
 COLUMNS = ["Model", "Size", "Quant", "RAM", "License", "Status"]
 

@@ -31,9 +31,10 @@ from tutor.engines.base import (
     ProgressCallback,
     Prompt,
 )
-from tutor.engines.native import default_threads, render_prompt
+from tutor.engines.prompting import render_prompt
 from tutor.models.gguf_header import GGUFError, read_header
 from tutor.paths import resources_dir
+from tutor.system import default_threads
 from ui.web.interceptor import OriginOnlyInterceptor
 from ui.web.server import EngineServer
 
