@@ -85,24 +85,24 @@ def _policy() -> dict[str, Any]:
 
 def _engines() -> dict[str, Any]:
     from tutor.engines.base import EngineError
-    from tutor.engines.select import browser_registered, choose
+    from tutor.engines.select import browser_registered, choose, probe_browser
 
-    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)"}
+    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)",
+                              "auto_choice": f"native ({choose('auto').reason})"}
     if not browser_registered():
         report["browser"] = "not available in this process (it needs the desktop app's Qt WebEngine)"
-        report["auto_choice"] = "native"
         return report
     try:
-        choice = choose("auto")
+        probe = probe_browser()
     except EngineError as exc:
-        return {**report, "browser": f"unavailable: {exc}", "auto_choice": "native"}
-    probe = choice.probe or {}
+        return {**report, "browser": f"unavailable: {exc}"}
     adapter = probe.get("webgpu") or {}
     report["browser"] = "wllama in Qt WebEngine " + (probe.get("userAgent", "").split("QtWebEngine/")[-1].split(" ")[0])
     report["webgpu_adapter"] = adapter.get("description") or adapter.get("vendor") if adapter.get("available") \
         else f"none: {adapter.get('reason', 'unknown')}"
     report["cross_origin_isolated"] = probe.get("isolated")
-    report["auto_choice"] = f"{choice.name} ({choice.reason})"
+    if adapter.get("available"):
+        report["note"] = "the browser engine has a WebGPU adapter here: try --engine browser (or Engine: browser)"
     return report
 
 
