@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -28,10 +28,10 @@ SELF_TEST_LIMIT_S = 300
 
 
 def _application() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Offline Python Tutor")
     app.setDesktopFileName("offline-tutor")
-    return app  # type: ignore[return-value]
+    return app
 
 
 def process_started() -> float:
@@ -141,7 +141,7 @@ class SelfTest:
             return
         self.result["ok"] = True
         if self.screenshots:
-            self.window.explain_button.click()
+            self.window.hint_panel.explain_button.click()
             QTimer.singleShot(300, self._shoot_hint_and_models)
             return
         self.app.exit(0)

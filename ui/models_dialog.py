@@ -106,10 +106,10 @@ class ModelsDialog(QDialog):
         local = {m.path.name: m for m in self.store.list()}
         active = Settings.load().model_path
         self.rows: list[tuple[CatalogEntry | None, LocalModel | None]] = []
-        for entry in self.catalog:
-            installed = local.pop(entry.file, None) if entry.source == "hub" else local.pop(
+        for listed in self.catalog:
+            installed = local.pop(listed.file, None) if listed.source == "hub" else local.pop(
                 next((k for k, m in local.items() if m.source == "embedded"), ""), None)
-            self.rows.append((entry, installed))
+            self.rows.append((listed, installed))
         self.rows += [(None, model) for model in local.values()]
         self.table.setRowCount(len(self.rows))
         for row, (entry, model) in enumerate(self.rows):

@@ -3,6 +3,8 @@ paragraph format for base models that have none (the default Gemma 270M base has
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from tutor.engines.base import Message, Prompt
 
 
@@ -20,5 +22,5 @@ def render_prompt(prompt: Prompt, template: str | None, bos: str = "", eos: str 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-        return str(formatter(messages=list(prompt)).prompt)  # type: ignore[arg-type]
+        return str(formatter(messages=cast(Any, list(prompt))).prompt)
     return plain_prompt(list(prompt))

@@ -6,12 +6,19 @@ learner's module once, then each test with a per-test alarm, and writes one JSON
 pipe. The parent enforces the total time limit and kills the process group, so nothing here must be trusted.
 """
 
+from __future__ import annotations
+
 import ast
 import json
 import os
 import signal
 import sys
 import traceback
+
+TYPE_CHECKING = False  # typing is not imported at run time: this child starts for every test run
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+    from typing import Any
 
 LEARNER_FILE = "solution.py"
 VALUE_LIMIT = 300
@@ -48,7 +55,7 @@ class TestTimeout(BaseException):
     """Raised by the per-test alarm; a BaseException so ``except Exception`` in learner code cannot swallow it."""
 
 
-def set_limits(limits):
+def set_limits(limits: dict[str, Any]) -> None:
     try:
         import resource
     except ImportError:  # not POSIX: the parent's time limits and process-tree kill still apply
@@ -73,17 +80,17 @@ def set_limits(limits):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big file raises OSError instead of killing us
 
 
-def install_audit_hook(workdir):
+def install_audit_hook(workdir: str) -> None:
     workdir = os.path.realpath(workdir)
 
-    def inside(path):
+    def inside(path: Any) -> bool:
         try:
             target = os.path.realpath(os.fsdecode(path))
         except (TypeError, ValueError):
             return False
         return target == workdir or target.startswith(workdir + os.sep)
 
-    def hook(event, args):
+    def hook(event: str, args: tuple[Any, ...]) -> None:
         if event in BLOCKED_EVENTS:
             raise PermissionError(f"Exercises may not use {BLOCKED_EVENTS[event]} ({event}).")
         if event == "import" and args and args[0] in BLOCKED_MODULES:
@@ -101,7 +108,7 @@ def install_audit_hook(workdir):
     sys.addaudithook(hook)
 
 
-def short_repr(value):
+def short_repr(value: object) -> str:
     try:
         text = repr(value)
     except Exception as exc:  # a learner's broken __repr__
@@ -109,7 +116,7 @@ def short_repr(value):
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 3] + "..."
 
 
-def normalise(value):
+def normalise(value: Any) -> Any:
     if hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
         items = []
         for item in value:
@@ -120,7 +127,7 @@ def normalise(value):
     return value
 
 
-def same(got, expected_text):
+def same(got: Any, expected_text: str) -> bool:
     try:
         expected = ast.literal_eval(expected_text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -133,7 +140,7 @@ def same(got, expected_text):
         return False
 
 
-def learner_line(tb):
+def learner_line(tb: TracebackType | None) -> int | None:
     line = None
     for frame, lineno in traceback.walk_tb(tb):
         if frame.f_code.co_filename == LEARNER_FILE:
@@ -141,7 +148,7 @@ def learner_line(tb):
     return line
 
 
-def describe(exc):
+def describe(exc: BaseException) -> tuple[str, str]:
     name = type(exc).__name__
     if isinstance(exc, SystemExit):
         return "SystemExit", f"The program called sys.exit({exc.code!r}); a function should return a value instead."
@@ -158,23 +165,24 @@ def describe(exc):
 
 
 class Reporter:
-    def __init__(self, fd):
+    def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def send(self, **event):
+    def send(self, **event: Any) -> None:
         data = (json.dumps(event) + "\n").encode("utf-8", "replace")
         while data:
             written = os.write(self.fd, data)
             data = data[written:]
 
 
-def on_alarm(signum, frame):
+def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TestTimeout()
 
 
-def run_test(index, test, namespace, per_test_s, reporter):
+def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], per_test_s: float,
+             reporter: Reporter) -> str:
     reporter.send(event="start", index=index)
-    result = {"event": "result", "index": index, "status": "pass", "got": None, "message": "",
+    result: dict[str, Any] = {"event": "result", "index": index, "status": "pass", "got": None, "message": "",
               "exception": None, "line": None}
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
@@ -199,10 +207,10 @@ def run_test(index, test, namespace, per_test_s, reporter):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     reporter.send(**result)
-    return result["status"]
+    return str(result["status"])
 
 
-def main():
+def main() -> None:
     job_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)

@@ -281,7 +281,7 @@ class BrowserEngine(QObject):
     @staticmethod
     def _finish(stats: GenerationStats, result: dict[str, Any]) -> None:
         timings = result.get("timings") or {}
-        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(result.get("finish"), "stop")
+        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(str(result.get("finish")), "stop")
         stats.prompt_tokens = int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0))
         stats.prompt_tokens_reused = int(timings.get("cache_n", 0))
         if result.get("finish") == "error":
