@@ -17,6 +17,12 @@ APT_PACKAGES=(
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libxshmfence1 libdrm2 libgbm1 libasound2
 )
 
+# llama.cpp is compiled once, portable: no -march=native (a wheel or a bundle built on one CPU must run on every
+# x86-64 CPU a school has), and every CPU code path from x86-64 to AVX-512 as a loadable variant; the tutor picks
+# the best one at run time and never the AMX one that crashes (tutor/engines/cpu_backend.py).
+LLAMA_CPP_VERSION=0.3.36
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR=llama_cpp/lib -DLLAVA_BUILD=OFF"
+
 say() { printf '==> %s\n' "$*" >&2; }
 
 install_system_packages() {
@@ -47,11 +53,46 @@ install_python_env() {
   "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python 3.11 or newer is needed"; exit 1; }
   [ -x .venv/bin/python ] || { say "creating .venv"; "$python" -m venv .venv; }
   .venv/bin/python -m pip install -q --upgrade pip wheel 2>&1 | grep -v -i warning || true
-  say "installing the project (llama-cpp-python compiles once, ~10 minutes on 2 cores; pip caches the wheel)"
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" \
-    .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -i -E "warning|^\s*$" || true
+  install_llama_cpp
+  say "installing the project"
+  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -i -E "warning|^\s*$" || true
   .venv/bin/python -c "import llama_cpp, PySide6, huggingface_hub, platformdirs, pygments" \
     || { say "the Python packages did not install; see the pip output above"; exit 1; }
+}
+
+wheel_cache_dir() {
+  # a cache of our own, keyed by version and build flags: pip's wheel cache ignores CMAKE_ARGS, so a wheel built
+  # natively by an earlier install would be reused silently
+  local key base
+  key=$(printf '%s %s' "$LLAMA_CPP_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+  base="${TUTOR_WHEEL_CACHE:-}"
+  if [ -z "$base" ]; then
+    if mkdir -p /var/cache/offline-tutor/wheels 2>/dev/null && [ -w /var/cache/offline-tutor/wheels ]; then
+      base=/var/cache/offline-tutor/wheels
+    else
+      base="${XDG_CACHE_HOME:-$HOME/.cache}/offline-tutor/wheels"
+    fi
+  fi
+  echo "$base/llama-cpp-python-$LLAMA_CPP_VERSION-$key"
+}
+
+install_llama_cpp() {
+  local cache; cache=$(wheel_cache_dir)
+  if [ "$(cat .venv/.llama-cpp-build 2>/dev/null)" = "$cache" ] && .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+    say "llama-cpp-python $LLAMA_CPP_VERSION (portable build) already installed"; return 0
+  fi
+  if ! ls "$cache"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    say "compiling llama-cpp-python $LLAMA_CPP_VERSION, portable, every CPU variant (~20 minutes on 2 cores, once)"
+    rm -rf "$cache.partial"; mkdir -p "$cache.partial"
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" \
+      .venv/bin/python -m pip wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python \
+      -w "$cache.partial" "llama-cpp-python==$LLAMA_CPP_VERSION" 2>&1 | grep -v -i -E "warning|^\s*$" || true
+    ls "$cache.partial"/llama_cpp_python-*.whl >/dev/null 2>&1 || { say "llama-cpp-python did not compile"; exit 1; }
+    rm -rf "$cache"; mv "$cache.partial" "$cache"
+  fi
+  .venv/bin/python -m pip install -q --no-deps --force-reinstall "$cache"/llama_cpp_python-*.whl 2>&1 \
+    | grep -v -i warning || true
+  echo "$cache" > .venv/.llama-cpp-build
 }
 
 build_web_engine() {

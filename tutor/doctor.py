@@ -13,6 +13,27 @@ from tutor.exercises import load_bundled
 from tutor.system import default_threads, memory_gib
 
 
+def _cpu() -> dict[str, Any]:
+    """The CPU's notable features and the llama.cpp code path chosen for it (``tutor.engines.cpu_backend``)."""
+    from tutor.engines import cpu_backend
+
+    model, flags = cpu_backend.cpu_description()
+    report: dict[str, Any] = {"model": model, "features": " ".join(flags) or "none of note"}
+    try:  # before anything asks llama.cpp about its devices: that would load a CPU path of its own choosing
+        backend = cpu_backend.ensure_loaded()
+    except ImportError as exc:
+        return {**report, "code_path": f"unavailable: {exc}"}
+    except (RuntimeError, OSError) as exc:
+        return {**report, "code_path": f"none: {exc}"}
+    report["code_path"] = backend.variant if backend.portable else "built in"
+    report["why"] = backend.reason
+    if backend.scores:
+        report["variants"] = ", ".join(f"{v} {s}" for v, s in sorted(backend.scores.items(), key=lambda i: -i[1]))
+    if backend.features:
+        report["compiled_for"] = " ".join(k for k, v in backend.features.items() if v == "1")
+    return report
+
+
 def _llama_cpp() -> dict[str, Any]:
     try:
         import llama_cpp
@@ -55,6 +76,7 @@ def diagnose(model_path: str | None = None) -> dict[str, Any]:
         "model_threads": default_threads(),
         "ram_gib": f"{total} total, {available} available",
         "engines": _engines(),
+        "cpu": _cpu(),
         "llama_cpp": _llama_cpp(),
         "model": _model(model_path),
         "folders": {

@@ -21,6 +21,7 @@ from tutor.feedback import Hint
 from tutor.progress import ProgressStore
 from tutor.system import memory_mb
 from tutor.workspace import Workspace
+from ui import gc_guard
 from ui.main_window import MainWindow
 
 SELF_TEST_EXERCISE = "grade_letter"
@@ -31,6 +32,7 @@ def _application() -> QApplication:
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Offline Python Tutor")
     app.setDesktopFileName("offline-tutor")
+    gc_guard.install()  # Qt objects must die in the GUI thread (ui/gc_guard.py)
     return app
 
 

@@ -42,7 +42,7 @@ def engine_vs_raw(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
 
     threads = default_threads()
     engine = NativeEngine(threads=threads)
-    engine.load(model)
+    engine.load(model)  # also loads llama.cpp's CPU code path (tutor.engines.cpu_backend) for the bare Llama
     raw = llama_cpp.Llama(model_path=str(model), n_ctx=4096, n_threads=threads, n_threads_batch=threads,
                           n_batch=512, verbose=False)
     params = GenerationParams(max_tokens=tokens, temperature=0.0, top_k=40, top_p=0.95, repeat_penalty=1.1, seed=1)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tutor.engines import cpu_backend
 from tutor.engines.base import (
     EngineError,
     EngineInfo,
@@ -73,6 +74,10 @@ class NativeEngine:
         if not path.is_file():
             raise EngineError(f"Model file not found: {path}")
         _route_llama_logs()
+        try:
+            cpu = cpu_backend.ensure_loaded()
+        except (RuntimeError, OSError) as exc:
+            raise EngineError(f"llama.cpp has no CPU code path for this computer: {exc}") from exc
         clock = Stopwatch()
         if progress:
             progress(0.0)
@@ -105,6 +110,7 @@ class NativeEngine:
                     "architecture": metadata.get("general.architecture", ""),
                     "llama_cpp_python": llama_cpp.__version__,
                     "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
+                    "cpu_code_path": cpu.summary(),
                 },
             )
         if progress:

@@ -288,11 +288,17 @@ class BrowserEngine(QObject):
             raise EngineError(f"the browser engine failed: {timings.get('error', '')[:300]}")
 
     def close(self) -> None:
-        """Delete the page before its profile (Qt WebEngine warns otherwise) and stop the server."""
+        """Destroy the page, then its profile, now and in this (the GUI) thread, and stop the server.
+
+        Chromium CHECKs that its objects die on the UI thread and traps (SIGTRAP) otherwise. This engine sits in
+        reference cycles (bridge, signal slots), so if its profile were left to Python's cyclic garbage collector
+        it would die in whichever thread the collector happens to run: a model worker, the test runner's pool.
+        """
         from shiboken6 import Shiboken
 
-        if Shiboken.isValid(self.page):
-            Shiboken.delete(self.page)
+        for part in (self.page, self.profile, self.interceptor):  # a profile must outlive its pages
+            if Shiboken.isValid(part):
+                Shiboken.delete(part)
         self.server.close()
 
 

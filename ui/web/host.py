@@ -69,6 +69,9 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
     from tutor.engines.select import register_browser
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui import gc_guard
+
+    gc_guard.install()  # Qt WebEngine's objects must die in the GUI thread (ui/gc_guard.py)
     in_gui, post = _gui_caller()
     shared: dict[str, Any] = {}
 
