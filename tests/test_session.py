@@ -124,3 +124,19 @@ def test_the_pipeline_gets_the_schools_avoid_list(tmp_path: Path) -> None:
 
 def test_model_file_is_the_path_or_the_embedded_model(tmp_path: Path) -> None:
     assert model_file(str(tmp_path / "x.gguf")) == tmp_path / "x.gguf"
+
+
+def test_using_a_model_saves_it_unless_the_policy_forbids_it(tmp_path: Path, default_model: Path) -> None:
+    from tutor.models.choice import ModelNotAllowed
+
+    s = session(tmp_path, settings=Settings.load())
+    s.use_model(str(default_model))
+    assert Settings.load().model_path == str(default_model) and s.choose_model().path == str(default_model)
+    s.settings.zoom = 3
+    s.settings.save()  # a later save of other settings keeps the model (one settings object per session)
+    assert Settings.load().model_path == str(default_model)
+    lab = session(tmp_path, Policy(allowed_models=["lab.gguf"]), settings=Settings.load())
+    with pytest.raises(ModelNotAllowed, match="not among the models"):
+        lab.use_model(str(default_model))
+    lab.use_model("")
+    assert Settings.load().model_path == ""

@@ -185,7 +185,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from tutor.models.catalog import find_entry, load_catalog, recommend
-    from tutor.models.choice import model_names
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import StoreError
     from tutor.session import Session
@@ -238,10 +237,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
         elif args.action == "use":
             chosen = None if args.target == "default" else store.find(args.target).path
-            if chosen is not None and not policy.allows_model(*model_names(chosen)):
-                raise CliError(f"{chosen.name} is not among the models your school allows")
-            settings.model_path = str(chosen) if chosen else ""
-            settings.save()
+            session.use_model(str(chosen) if chosen else "")
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from tutor.engines.base import Engine
 from tutor.engines.select import Choice, choose, make_engine
 from tutor.models.catalog import ram_warning
-from tutor.models.choice import choose_model, store_for
+from tutor.models.choice import ModelNotAllowed, choose_model, model_names, store_for
 from tutor.models.store import ModelStore, StoreError
 from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
@@ -124,6 +124,14 @@ class Session:
             refused = str(exc)
             path, note = choose_model(self.policy, "", self.store())
         return ModelChoice(path=path, note=note, refused=refused, warning=self.ram_warning(path))
+
+    def use_model(self, path: str) -> None:
+        """Make ``path`` the learner's model ("" for the embedded one), saved at once; ``ModelNotAllowed`` when
+        the school's policy does not allow it."""
+        if path and not self.policy.allows_model(*model_names(Path(path))):
+            raise ModelNotAllowed(f"{Path(path).name} is not among the models your school allows")
+        self.settings.model_path = path
+        self.settings.save()
 
     def ram_warning(self, path: str) -> str:
         """A warning when the model file may not fit in the free memory ("" when it fits or is not a file)."""

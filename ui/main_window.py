@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTextBrowser,
 from tutor.engines.base import Engine, EngineError, EngineInfo
 from tutor.exercises import Exercise, LoadResult
 from tutor.feedback import Hint
+from tutor.models.store import StoreError
 from tutor.policy import Policy
 from tutor.progress import ProgressStore
 from tutor.runner import TestReport
@@ -227,6 +228,11 @@ class MainWindow(QMainWindow):
         self.models_dialog = dialog
 
     def _switch_model(self, path: str) -> None:
+        try:
+            self.session.use_model(path)  # the dialog saved it too; the session's settings must agree
+        except StoreError as exc:
+            self.show_notice(f"{exc}.")
+            return
         warning = self.session.ram_warning(path)
         if warning:
             self.show_notice(warning)
