@@ -8,12 +8,11 @@ panels only show things and report clicks; test runs and model work happen in th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTextBrowser, QToolBar, QWidget
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTextBrowser, QWidget
 
 from tutor.engines.base import Engine, EngineError, EngineInfo
 from tutor.exercises import Exercise, LoadResult
@@ -29,6 +28,7 @@ from ui.panels.exercises import ExercisesPanel
 from ui.panels.hint import HintPanel
 from ui.panels.status import StatusPanel
 from ui.panels.tests import TestsPanel
+from ui.panels.toolbar import Toolbar
 from ui.workers import ModelThread, TestRunner
 
 
@@ -138,41 +138,23 @@ class MainWindow(QMainWindow):
         self._build_actions()
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Main")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(toolbar)
-        self.run_action = self._action("Run tests", QKeySequence(Qt.Key.Key_F5), self.run_tests, toolbar)
-        self.hint_action = self._action("Get hint", QKeySequence("Ctrl+H"), self.request_hint, toolbar)
-        self.cancel_action = self._action("Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint, toolbar)
-        self.reset_action = self._action("Reset code", QKeySequence(), self.reset_code, toolbar)
-        self.models_action = self._action("Models…", QKeySequence("Ctrl+M"), self.open_models, toolbar)
-        zoom_in = QKeySequence(QKeySequence.StandardKey.ZoomIn)
-        self.zoom_in_action = self._action("Zoom in", zoom_in, lambda: self.editor.set_zoom(self.editor.zoom + 1))
-        zoom_out = QKeySequence(QKeySequence.StandardKey.ZoomOut)
-        self.zoom_out_action = self._action("Zoom out", zoom_out, lambda: self.editor.set_zoom(self.editor.zoom - 1))
-        self._action("", QKeySequence("Ctrl+="), lambda: self.editor.set_zoom(self.editor.zoom + 1))
+        bar = Toolbar(self)
+        self.run_action = bar.add("Run tests", QKeySequence(Qt.Key.Key_F5), self.run_tests)
+        self.hint_action = bar.add("Get hint", QKeySequence("Ctrl+H"), self.request_hint)
+        self.cancel_action = bar.add("Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint)
+        self.reset_action = bar.add("Reset code", QKeySequence(), self.reset_code)
+        self.models_action = bar.add("Models…", QKeySequence("Ctrl+M"), self.open_models)
+        editor = self.editor
+        zoom_in, zoom_out = QKeySequence.StandardKey.ZoomIn, QKeySequence.StandardKey.ZoomOut
+        self.zoom_in_action = bar.add("Zoom in", QKeySequence(zoom_in), lambda: editor.set_zoom(editor.zoom + 1), False)
+        self.zoom_out_action = bar.add("Zoom out", QKeySequence(zoom_out), lambda: editor.set_zoom(editor.zoom - 1), False)
+        bar.add("", QKeySequence("Ctrl+="), lambda: editor.set_zoom(editor.zoom + 1), False)
         # keyboard-only use: Tab belongs to the editor, so focus moves with shortcuts
         targets: tuple[tuple[str, QWidget], ...] = (
-            ("Ctrl+L", self.exercises_panel.list), ("Ctrl+F", self.exercises_panel.filter), ("Ctrl+E", self.editor),
+            ("Ctrl+L", self.exercises_panel.list), ("Ctrl+F", self.exercises_panel.filter), ("Ctrl+E", editor),
             ("Ctrl+T", self.tests_panel.table), ("Ctrl+J", self.hint_panel.view))
         for keys, target in targets:
-            self._action("", QKeySequence(keys), lambda _=False, widget=target: widget.setFocus())
-
-    def _action(self, text: str, shortcut: QKeySequence, slot: Callable[..., object],
-                toolbar: QToolBar | None = None) -> QAction:
-        """An action with its shortcut: on the toolbar when given one, else on the window only."""
-        action = QAction(text, self)
-        if not shortcut.isEmpty():
-            action.setShortcut(shortcut)
-            if text:
-                action.setToolTip(f"{text} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
-        action.triggered.connect(slot)
-        if toolbar is not None:
-            toolbar.addAction(action)
-        else:
-            self.addAction(action)
-        return action
+            bar.add("", QKeySequence(keys), lambda _=False, widget=target: widget.setFocus(), False)
 
     # -- model and engine ----------------------------------------------------------------------------------------
     def _make_engine(self) -> Engine:

@@ -121,6 +121,10 @@ class ModelThread(QObject):
         self._prepare.connect(self.worker.prepare)
         self._hint.connect(self.worker.hint)
         self.worker_thread.start()
+        # a window destroyed without being closed must not destroy a running QThread (Qt aborts the process):
+        # stop it when this object goes, through a callable that holds the thread and worker but not ``self``
+        thread, worker = self.worker_thread, self.worker
+        self.destroyed.connect(lambda: _stop(worker, thread))
 
     def prepare(self, model_path: str = "") -> None:
         self._prepare.emit(model_path)
@@ -132,6 +136,10 @@ class ModelThread(QObject):
         self.worker.cancel()
 
     def stop(self) -> None:
-        self.worker.cancel()
-        self.worker_thread.quit()
-        self.worker_thread.wait(10_000)
+        _stop(self.worker, self.worker_thread)
+
+
+def _stop(worker: ModelWorker, thread: QThread) -> None:
+    worker.cancel()
+    thread.quit()
+    thread.wait(10_000)

@@ -277,3 +277,14 @@ def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path
     win.open_models()
     assert "turned off" in win.models_dialog.summary.text()
     win.models_dialog.close()
+
+
+def test_a_window_dropped_without_closing_does_not_abort(tmp_path: Path) -> None:
+    """Its model thread is still running: destroying a running QThread makes Qt abort the process."""
+    code = ("import gc, os, sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+            "from tutor.exercises import load_bundled\nfrom ui.main_window import MainWindow\n"
+            "win = MainWindow(load_bundled(), model_path=sys.argv[1])\nwin.show()\napp.processEvents()\n"
+            "del win\ngc.collect()\napp.processEvents()\nprint('survived', flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "missing.gguf")], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and "survived" in result.stdout, result.stderr[-1500:]
