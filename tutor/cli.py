@@ -11,10 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import __version__
 from tutor.exercises import Exercise, LoadResult, load_exercises
+
+if TYPE_CHECKING:
+    from tutor.session import Session
 
 
 class CliError(Exception):
@@ -113,7 +116,7 @@ def _report_text(report: Any) -> str:
     return "\n".join(lines)
 
 
-def load_engine(args: argparse.Namespace, session: Any = None) -> Any:
+def load_engine(args: argparse.Namespace, session: Session | None = None) -> Any:
     """The engine with a model loaded, both chosen by the session's rules (``tutor.session``); a requested model
     that is missing or not allowed by the school's policy is an error here."""
     from tutor.engines.base import EngineError
