@@ -28,7 +28,6 @@ def browser_registered() -> bool:
 class Choice:
     name: str
     reason: str
-    probe: dict[str, Any] | None = None
 
 
 AUTO_REASON = "auto means native llama.cpp: Qt WebEngine gives the browser engine no WebGPU adapter, and on the CPU native is faster"
