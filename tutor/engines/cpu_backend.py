@@ -117,6 +117,24 @@ def cpu_description() -> tuple[str, list[str]]:
     return model, [f for f in NOTABLE_FLAGS if f in flags]
 
 
+def _ggml_library(lib_dir: Path) -> Path:
+    """The ``libggml`` that llama.cpp itself uses. A wheel turns the ``libggml.so -> .so.0 -> .so.0.25.3`` symlinks
+    into three copies; opening another copy than libllama's gives a second backend registry, and llama.cpp then
+    finds no backend at all. So: the copy this process already mapped (Linux), else the soname, else any."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            mapped = {Path(line.split()[-1]) for line in maps if "/libggml.so" in line}
+        for path in sorted(mapped):
+            if path.parent == lib_dir.resolve():
+                return path
+    except OSError:
+        pass
+    for name in ("libggml.so.0", "libggml.so", "libggml.dylib", "ggml.dll"):
+        if (lib_dir / name).exists():
+            return lib_dir / name
+    return next(lib_dir.glob("libggml.*"))
+
+
 def _backend_features(ggml: ctypes.CDLL, reg: int) -> dict[str, str]:
     """The compiled-in features the loaded CPU backend reports (``ggml_backend_get_features``)."""
 
@@ -142,7 +160,7 @@ def _load(lib_dir: Path) -> CpuBackend:
     if not files:
         return CpuBackend(False, reason="llama-cpp-python was not built portable: no CPU variants to choose from",
                           cpu_flags=flags, cpu_model=model)
-    ggml = ctypes.CDLL(str(next(lib_dir.glob("libggml.*"))))
+    ggml = ctypes.CDLL(str(_ggml_library(lib_dir)))
     ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
     if ggml.ggml_backend_reg_count() > 0:  # something loaded a backend before us: report it, never load twice
         return CpuBackend(True, "unknown", reason="loaded before the tutor chose one", cpu_flags=flags,
