@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.engine_info: EngineInfo | None = None
         self.tests_running = False
         self._hint_exercise = ""
+        self._closed = False  # results that arrive after closing (a cancelled hint, a test run) are dropped
         self.setWindowTitle("Offline Python Tutor")
         self.resize(1280, 800)
         self._build()
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
 
     def _on_tests_finished(self, exercise: Exercise, report: TestReport, seconds: float) -> None:
         self.tests_running = False
-        if self.current is None or exercise.id != self.current.id:
+        if self._closed or self.current is None or exercise.id != self.current.id:
             return
         self.tests_panel.show_report(report)
         self.timings.tests_shown = self._now()
@@ -338,6 +339,8 @@ class MainWindow(QMainWindow):
         self.hint_panel.add_token(piece)
 
     def _on_hint_done(self, hint: Hint) -> None:
+        if self._closed:
+            return
         self.session.record_hint(self._hint_exercise, hint)  # a cancelled or passing request is not counted
         self.hint_panel.show_hint(hint)
         self._update_hint_action()
@@ -362,6 +365,7 @@ class MainWindow(QMainWindow):
         return time.perf_counter() - self.started
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._closed = True
         self.save_code()
         self.model.stop()
         close = getattr(self.model.worker.engine, "close", None)

@@ -288,3 +288,24 @@ def test_a_window_dropped_without_closing_does_not_abort(tmp_path: Path) -> None
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "missing.gguf")], capture_output=True,
                             text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0 and "survived" in result.stdout, result.stderr[-1500:]
+
+
+def test_results_arriving_after_close_are_dropped(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A hint cancelled by closing the window still reports back; the closed progress store must not be used."""
+    from tutor.feedback import Hint
+
+    win = MainWindow(PACK, model_path=str(tmp_path / "missing.gguf"))
+    qtbot.addWidget(win)
+    win.show()
+    open_with_code(qtbot, win, "grade_letter", PACK.find("grade_letter").starter)
+    win.close()
+    win.model.worker.hint_done.emit(Hint(status="hint", hint="Look at the comparison."))  # would raise on close
+    win.tests.finished.emit(PACK.find("grade_letter"), run_report("grade_letter"), 0.1)
+    assert win.hint_panel.view.toPlainText() == ""
+
+
+def run_report(exercise_id: str):  # type: ignore[no-untyped-def]
+    from tutor.runner import run
+
+    exercise = PACK.find(exercise_id)
+    return run(exercise, exercise.starter)
