@@ -8,7 +8,6 @@ panels only show things and report clicks; test runs and model work happen in th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
@@ -29,21 +28,8 @@ from ui.panels.hint import HintPanel
 from ui.panels.status import StatusPanel
 from ui.panels.tests import TestsPanel
 from ui.panels.toolbar import Toolbar
+from ui.timings import Timings
 from ui.workers import ModelThread, TestRunner
-
-
-@dataclass
-class Timings:
-    """Moments of the learner loop, in seconds since the window was created (for the self-test)."""
-
-    created: float = 0.0
-    tests_started: float = 0.0
-    tests_shown: float = 0.0
-    tests_runner_s: float = 0.0
-    hint_started: float = 0.0
-    first_token: float = 0.0
-    hint_done: float = 0.0
-    model_ready: float = 0.0
 
 
 class MainWindow(QMainWindow):
@@ -79,23 +65,15 @@ class MainWindow(QMainWindow):
         self._autosave.setInterval(700)
         self._autosave.timeout.connect(self.save_code)
         self.editor.textChanged.connect(self._autosave.start)
-        self.exercises_panel.fill(self.progress_store.all())
+        self.exercises_panel.fill(self.session.progress.all())
         self._open_initial_exercise()
-        if self.progress_store.recovered_message:
-            self._later(self.progress_store.recovered_message)
+        if self.session.progress.recovered_message:
+            self._later(self.session.progress.recovered_message)
         self.model.prepare(self._model_to_load(model_path))
         self.hint_panel.show_policy(self.session.policy)
         self._update_hint_action()
 
     # -- the session's state, as the window and its tests see it ----------------------------------------------
-    @property
-    def policy(self) -> Policy:
-        return self.session.policy
-
-    @property
-    def progress_store(self) -> ProgressStore:
-        return self.session.progress
-
     @property
     def workspace(self) -> Workspace:
         return self.session.workspace
@@ -289,7 +267,7 @@ class MainWindow(QMainWindow):
         self.timings.tests_shown = self._now()
         self.timings.tests_runner_s = seconds
         self.session.record_run(exercise.id, report)
-        self.exercises_panel.refresh_mark(exercise, self.progress_store.of(exercise.id))
+        self.exercises_panel.refresh_mark(exercise, self.session.progress.of(exercise.id))
         self.tests_shown.emit(report)
 
     # -- hints ---------------------------------------------------------------------------------------------------
