@@ -123,6 +123,7 @@ case "$mode" in
     ;;
   --test)
     say "ruff"; .venv/bin/ruff check tutor ui tests
+    .venv/bin/ruff format --check tutor ui tests
     say "mypy"; .venv/bin/mypy
     say "desktop build and frozen self-test"; bash packaging/build.sh
     say "pytest"; exec .venv/bin/python -m pytest -p no:cacheprovider

@@ -11,10 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import __version__
 from tutor.exercises import Exercise, LoadResult, load_exercises
+
+if TYPE_CHECKING:
+    from tutor.session import Session
 
 
 class CliError(Exception):
@@ -113,37 +116,30 @@ def _report_text(report: Any) -> str:
     return "\n".join(lines)
 
 
-def load_engine(args: argparse.Namespace, policy: Any = None, keep_on_crash: bool = False) -> Any:
-    """The engine with a model loaded: --model, else the user's choice, else the policy's default, else the
-    embedded model; a model the school's policy does not allow is refused. With ``keep_on_crash``, an engine
+def load_engine(args: argparse.Namespace, session: Session | None = None, keep_on_crash: bool = False) -> Any:
+    """The engine with a model loaded, both chosen by the session's rules (``tutor.session``); a requested model
+    that is missing or not allowed by the school's policy is an error here. With ``keep_on_crash``, an engine
     whose process crashed while loading is still returned (a hint then comes from the analysis alone)."""
-    from tutor.doctor import memory_gib
     from tutor.engines.base import EngineCrashed, EngineError
-    from tutor.engines.select import choose, make_engine
-    from tutor.models.catalog import ram_warning
-    from tutor.models.choice import choose_model, store_for
-    from tutor.models.default_model import DefaultModelError, ensure_default_model
+    from tutor.models.default_model import DefaultModelError
     from tutor.models.store import StoreError
-    from tutor.policy import load_policy
-    from tutor.settings import Settings
+    from tutor.session import Session, model_file
 
-    policy = policy or load_policy()
+    session = session or Session()
     try:
-        chosen, note = choose_model(policy, args.model or Settings.load().model_path, store_for(policy))
-        if note:
-            print(f"note: {note}", file=sys.stderr)
-        if chosen:
-            model = Path(chosen)
-            warning = ram_warning(model.stat().st_size, memory_gib()[1]) if model.is_file() else ""
-            if warning:
-                print(f"warning: {warning}", file=sys.stderr)
-        else:
-            quiet = args.json or not sys.stderr.isatty()
-            model = ensure_default_model(None if quiet else _progress_bar("Preparing the default model"))
-        choice = choose(getattr(args, "engine", "native") or "native")
+        chosen = session.choose_model(getattr(args, "model", "") or "")
+        if chosen.refused:
+            raise CliError(chosen.refused)
+        if chosen.note:
+            print(f"note: {chosen.note}", file=sys.stderr)
+        if chosen.warning:
+            print(f"warning: {chosen.warning}", file=sys.stderr)
+        quiet = args.json or not sys.stderr.isatty()
+        model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
+        choice = session.engine_choice(getattr(args, "engine", None))
         if not args.json and choice.reason != "asked for":
             print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
-        engine = make_engine(choice, threads=args.threads)
+        engine = session.make_engine(choice.name, threads=getattr(args, "threads", None))
         engine.load(model)
     except EngineCrashed as exc:
         if not keep_on_crash:
@@ -155,40 +151,33 @@ def load_engine(args: argparse.Namespace, policy: Any = None, keep_on_crash: boo
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
-    from tutor.feedback import HintPipeline, PipelineConfig
-    from tutor.policy import load_policy
-    from tutor.progress import ProgressStore
+    from tutor.feedback import HintPipeline
+    from tutor.session import Session
 
     exercise = _exercise(args)
     code = read_learner_file(args.file)
     if args.repairs < 0:
         raise CliError("--repairs must be 0 or more")
-    policy = load_policy()
-    if policy.error:
-        raise CliError(f"hints are off until the school's policy is fixed: {policy.error}")
-    if policy.exam_mode:
-        raise CliError("hints are off: the school's policy is in exam mode")
-    progress = ProgressStore(Path(policy.progress_dir) / "progress.db" if policy.progress_dir else None)
-    left = policy.hints_left(progress.of(exercise.id).hints)
-    if left == 0:
-        raise CliError(f"no hints left for {exercise.id} (your school allows {policy.hints_per_exercise} per exercise)")
-    engine = load_engine(args, policy, keep_on_crash=True)
+    session = Session()
+    refusal = session.hint_refusal(exercise.id)
+    if refusal:
+        raise CliError(refusal)
+    engine = load_engine(args, session, keep_on_crash=True)
     stream = not args.json and sys.stdout.isatty()
     pipeline = HintPipeline(
         engine,
-        PipelineConfig(repairs=args.repairs, avoid=tuple(policy.avoid)),
+        session.pipeline_config(repairs=args.repairs),
         on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
     )
     hint = pipeline.run(exercise, code)
-    if hint.status == "hint":
-        progress.record_hint(exercise.id)
-        left = policy.hints_left(progress.of(exercise.id).hints)
+    left = session.record_hint(exercise.id, hint)
     text = hint.hint if left is None else f"{hint.hint}\n({left} hints left for this exercise)"
     if args.explain and hint.explanation:
         text += f"\n\nExplanation: {hint.explanation}"
     if hint.notice:
         text += f"\n({hint.notice})"
     _emit(args, dict(hint.to_json(), hints_left=left), text)
+    session.close()
     return 0
 
 
@@ -210,16 +199,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from tutor.doctor import memory_gib
     from tutor.models.catalog import find_entry
-    from tutor.models.choice import model_names, store_for
     from tutor.models.download import DownloadError, download, parse_reference
     from tutor.models.store import StoreError
-    from tutor.policy import load_policy
-    from tutor.settings import Settings
+    from tutor.session import Session
+    from tutor.system import memory_gib
 
-    policy = load_policy()
-    store = store_for(policy, [Path(p) for p in args.shared])
+    session = Session()
+    policy, settings = session.policy, session.settings
+    store = session.store([Path(p) for p in args.shared])
     if args.action == "recommend":
         return _recommend(args, memory_gib()[1])
     if args.action != "list" and not args.target:
@@ -229,7 +217,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             models = store.list()
             lines = [f"{m.id:<40} {m.source:<10} {m.info.parameters_label + ' ' + m.info.quantization if m.info else m.problem}"
                      for m in models]
-            active = Settings.load().model_path
+            active = settings.model_path
             data = {"models": [dict(m.to_json(), active=str(m.path) == active or (not active and m.id == "default"))
                                for m in models]}
             _emit(args, data, "\n".join(lines) or "no models yet")
@@ -259,12 +247,8 @@ def cmd_models(args: argparse.Namespace) -> int:
             model = store.find(str(path))
             _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
         elif args.action == "use":
-            settings = Settings.load()
             chosen = None if args.target == "default" else store.find(args.target).path
-            if chosen is not None and not policy.allows_model(*model_names(chosen)):
-                raise CliError(f"{chosen.name} is not among the models your school allows")
-            settings.model_path = str(chosen) if chosen else ""
-            settings.save()
+            session.use_model(str(chosen) if chosen else "")
             _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
@@ -348,8 +332,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     hint.add_argument("--repairs", type=int, default=3, help="repair candidates from the model (default 3)")
     hint.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
     hint.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
-    hint.add_argument("--engine", choices=["auto", "native", "browser"], default="auto",
-                      help="auto: the browser engine when it has a WebGPU adapter, else native llama.cpp")
+    hint.add_argument("--engine", choices=["auto", "native", "browser"], default=None,
+                      help="native llama.cpp, or the browser engine (wllama in Qt WebEngine); auto (the default "
+                           "unless the app's engine setting says otherwise) means native")
     hint.add_argument("--explain", action="store_true", help="also print the explanation")
     hint.set_defaults(func=cmd_hint)
 

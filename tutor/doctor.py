@@ -9,24 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor import __version__, paths
-from tutor.engines.native import default_threads
 from tutor.exercises import load_bundled
-
-
-def memory_gib() -> tuple[float, float]:
-    """Total and available RAM in GiB (0 where the platform does not say)."""
-    try:
-        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
-        total = int(info["MemTotal"].split()[0]) / 2**20
-        available = int(info.get("MemAvailable", info["MemFree"]).split()[0]) / 2**20
-        return round(total, 1), round(available, 1)
-    except (OSError, KeyError, ValueError):
-        pass
-    try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        return round(pages * size / 2**30, 1), 0.0
-    except (ValueError, OSError, AttributeError):
-        return 0.0, 0.0
+from tutor.system import default_threads, memory_gib
 
 
 def _cpu() -> dict[str, Any]:
@@ -146,24 +130,24 @@ def _policy() -> dict[str, Any]:
 
 def _engines() -> dict[str, Any]:
     from tutor.engines.base import EngineError
-    from tutor.engines.select import browser_registered, choose
+    from tutor.engines.select import browser_registered, choose, probe_browser
 
-    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)"}
+    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)",
+                              "auto_choice": f"native ({choose('auto').reason})"}
     if not browser_registered():
         report["browser"] = "not available in this process (it needs the desktop app's Qt WebEngine)"
-        report["auto_choice"] = "native"
         return report
     try:
-        choice = choose("auto")
+        probe = probe_browser()
     except EngineError as exc:
-        return {**report, "browser": f"unavailable: {exc}", "auto_choice": "native"}
-    probe = choice.probe or {}
+        return {**report, "browser": f"unavailable: {exc}"}
     adapter = probe.get("webgpu") or {}
     report["browser"] = "wllama in Qt WebEngine " + (probe.get("userAgent", "").split("QtWebEngine/")[-1].split(" ")[0])
     report["webgpu_adapter"] = adapter.get("description") or adapter.get("vendor") if adapter.get("available") \
         else f"none: {adapter.get('reason', 'unknown')}"
     report["cross_origin_isolated"] = probe.get("isolated")
-    report["auto_choice"] = f"{choice.name} ({choice.reason})"
+    if adapter.get("available"):
+        report["note"] = "the browser engine has a WebGPU adapter here: try --engine browser (or Engine: browser)"
     return report
 
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from tutor.exercises import load_exercises
 from tutor.feedback import Hint
 from tutor.progress import ProgressStore
+from tutor.system import memory_mb
 from tutor.workspace import Workspace
 from ui import gc_guard
 from ui.main_window import MainWindow
@@ -28,11 +29,11 @@ SELF_TEST_LIMIT_S = 300
 
 
 def _application() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Offline Python Tutor")
     app.setDesktopFileName("offline-tutor")
     gc_guard.install()  # Qt objects must die in the GUI thread (ui/gc_guard.py)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def process_started() -> float:
@@ -46,17 +47,6 @@ def process_started() -> float:
         return time.perf_counter() - max(0.0, age)
     except (OSError, ValueError, IndexError):
         return time.perf_counter()
-
-
-def memory_mb(field: str) -> float:
-    """A memory figure of this process from /proc/self/status (0 where there is none)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return 0.0
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -153,7 +143,7 @@ class SelfTest:
             return
         self.result["ok"] = True
         if self.screenshots:
-            self.window.explain_button.click()
+            self.window.hint_panel.explain_button.click()
             QTimer.singleShot(300, self._shoot_hint_and_models)
             return
         self.app.exit(0)

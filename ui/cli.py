@@ -44,16 +44,23 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def needs_browser_engine(argv: Sequence[str]) -> bool:
-    """``hint`` with ``--engine auto`` (the default) or ``browser``, and ``doctor``, may use the browser engine."""
+    """``doctor`` (it probes the page), and ``hint`` when the browser engine is asked for with ``--engine browser``
+    or, without ``--engine``, by the saved engine setting (``auto`` means native: see ``tutor.session``)."""
     if not argv or argv[0] not in ("hint", "doctor") or "-h" in argv or "--help" in argv:
         return False
-    engine = "auto"
+    if argv[0] == "doctor":
+        return True
+    engine = ""
     for index, arg in enumerate(argv):
         if arg == "--engine" and index + 1 < len(argv):
             engine = argv[index + 1]
         elif arg.startswith("--engine="):
             engine = arg.split("=", 1)[1]
-    return engine != "native"
+    if not engine:
+        from tutor.settings import Settings
+
+        engine = Settings.load().engine
+    return engine == "browser"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -238,7 +238,7 @@ class _CloseWatcher(QObject):
 
 def install_compare_hints(window: Any) -> QAction | None:
     """The main window's hook: a "Compare hints" toolbar action when the policy allows it (else nothing)."""
-    if not window.policy.compare_allowed:
+    if not window.session.policy.compare_allowed:
         return None
     action = QAction("Compare hints…", window)
     action.setToolTip("Teachers: compare two anonymised hints for this code and vote")
@@ -250,7 +250,7 @@ def install_compare_hints(window: Any) -> QAction | None:
         if window.current is None:
             return
         if "dialog" not in state:
-            state["dialog"] = CompareHintsDialog(window, window.progress_store, window.policy.compare_systems)
+            state["dialog"] = CompareHintsDialog(window, window.session.progress, window.session.policy.compare_systems)
         dialog = state["dialog"]
         dialog.show()
         dialog.raise_()

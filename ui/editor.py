@@ -3,6 +3,8 @@ matching, zoom, and a mark on the failing line after a test run. Undo/redo come 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pygments.lexers.python import PythonLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
@@ -178,7 +180,7 @@ class CodeEditor(QPlainTextEdit):
 
         self._for_selected_lines(remove)
 
-    def _for_selected_lines(self, action) -> None:  # type: ignore[no-untyped-def]
+    def _for_selected_lines(self, action: Callable[[QTextCursor], None]) -> None:
         cursor = self.textCursor()
         start = self.document().findBlock(cursor.selectionStart()).blockNumber()
         end = self.document().findBlock(cursor.selectionEnd()).blockNumber()

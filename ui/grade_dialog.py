@@ -61,19 +61,21 @@ class _GradeWorker(QObject):
 
 
 def _load_engine(policy: Policy) -> Any:
-    from tutor.engines.native import NativeEngine
+    from tutor.engines.process import (
+        ProcessEngine,  # llama.cpp in its own process: a crash never ends the app
+    )
     from tutor.models.choice import choose_model, store_for
     from tutor.models.default_model import ensure_default_model
     from tutor.settings import Settings
 
     chosen, _ = choose_model(policy, Settings.load().model_path, store_for(policy))
-    engine = NativeEngine()
+    engine = ProcessEngine()
     engine.load(Path(chosen) if chosen else ensure_default_model())
     return engine
 
 
 class GradeDialog(QDialog):
-    done = Signal(bool, str)  # ok, the report's path or the error
+    graded = Signal(bool, str)  # ok, the report's path or the error (``done`` is QDialog's own slot)
 
     def __init__(self, exercises: Sequence[Exercise], policy: Policy, parent: QWidget | None = None,
                  open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl) -> None:
@@ -204,7 +206,7 @@ class GradeDialog(QDialog):
         self.status.setText(f"{data['students']} students graded, mean {data['mean_percent']}%, "
                             f"{data['groups']} failure groups. Report: {report}")
         self.open_url(QUrl.fromLocalFile(report))
-        self.done.emit(True, report)
+        self.graded.emit(True, report)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -213,7 +215,7 @@ class GradeDialog(QDialog):
 
     def _fail(self, message: str) -> None:
         self.status.setText(f"Could not grade: {message}")
-        self.done.emit(False, message)
+        self.graded.emit(False, message)
 
     def _stop_thread(self) -> None:
         self.start_button.setEnabled(True)

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.doctor import memory_gib
 from tutor.models.catalog import CatalogEntry, load_catalog, recommend
 from tutor.models.download import DownloadCancelled, DownloadError, Progress, download
 from tutor.models.store import LocalModel, ModelStore, StoreError
 from tutor.settings import Settings
+from tutor.system import memory_gib
 
 COLUMNS = ["Model", "Size", "Quant", "RAM", "License", "Status"]
 
@@ -106,10 +106,10 @@ class ModelsDialog(QDialog):
         local = {m.path.name: m for m in self.store.list()}
         active = Settings.load().model_path
         self.rows: list[tuple[CatalogEntry | None, LocalModel | None]] = []
-        for entry in self.catalog:
-            installed = local.pop(entry.file, None) if entry.source == "hub" else local.pop(
+        for listed in self.catalog:
+            installed = local.pop(listed.file, None) if listed.source == "hub" else local.pop(
                 next((k for k, m in local.items() if m.source == "embedded"), ""), None)
-            self.rows.append((entry, installed))
+            self.rows.append((listed, installed))
         self.rows += [(None, model) for model in local.values()]
         self.table.setRowCount(len(self.rows))
         for row, (entry, model) in enumerate(self.rows):

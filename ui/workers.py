@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
@@ -18,8 +16,9 @@ from tutor.engines.base import Engine, EngineError
 from tutor.engines.process import ProcessEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
-from tutor.models.default_model import DefaultModelError, ensure_default_model
+from tutor.models.default_model import DefaultModelError
 from tutor.runner import TestReport, run
+from tutor.session import model_file
 
 
 class _TestSignals(QObject):
@@ -71,19 +70,16 @@ class ModelWorker(QObject):
     def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
         self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
-        self.avoid: tuple[str, ...] = ()  # the school's avoid-list, on top of each exercise's own
-        self.config = PipelineConfig()
+        self.config = PipelineConfig()  # the session's, with the school's avoid-list
         self._pipeline: HintPipeline | None = None
 
     @Slot(str)
     def prepare(self, model_path: str) -> None:
         try:
-            if model_path:
-                path = Path(model_path)
-            else:
+            if not model_path:
                 self.progress.emit(0, "Preparing the built-in model…")
-                path = ensure_default_model(
-                    lambda done, total: self.progress.emit(int(done * 90 / max(total, 1)), "Preparing the built-in model…"))
+            path = model_file(model_path, lambda done, total: self.progress.emit(
+                int(done * 90 / max(total, 1)), "Preparing the built-in model…"))
             self.progress.emit(92, "Loading the model…")
             self.engine.load(path)
             self.progress.emit(100, "Model ready")
@@ -93,7 +89,7 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        self._pipeline = HintPipeline(self.engine, replace(self.config, avoid=self.avoid), on_stage=self.stage.emit,
+        self._pipeline = HintPipeline(self.engine, self.config, on_stage=self.stage.emit,
                                       on_token=self.token.emit)
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))
@@ -118,13 +114,17 @@ class ModelThread(QObject):
 
     def __init__(self, parent: QObject | None = None, engine: Engine | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("model")
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("model")
         self.worker = ModelWorker(engine)
-        self.worker.moveToThread(self.thread)
+        self.worker.moveToThread(self.worker_thread)
         self._prepare.connect(self.worker.prepare)
         self._hint.connect(self.worker.hint)
-        self.thread.start()
+        self.worker_thread.start()
+        # a window destroyed without being closed must not destroy a running QThread (Qt aborts the process):
+        # stop it when this object goes, through a callable that holds the thread and worker but not ``self``
+        thread, worker = self.worker_thread, self.worker
+        self.destroyed.connect(lambda: _stop(worker, thread))
 
     def prepare(self, model_path: str = "") -> None:
         self._prepare.emit(model_path)
@@ -136,8 +136,12 @@ class ModelThread(QObject):
         self.worker.cancel()
 
     def stop(self) -> None:
-        self.worker.cancel()
-        self.thread.quit()
-        self.thread.wait(10_000)
-        if isinstance(self.worker.engine, ProcessEngine):
-            self.worker.engine.close()  # the engine process ends with the window
+        _stop(self.worker, self.worker_thread)
+
+
+def _stop(worker: ModelWorker, thread: QThread) -> None:
+    worker.cancel()
+    thread.quit()
+    thread.wait(10_000)
+    if isinstance(worker.engine, ProcessEngine):
+        worker.engine.close()  # the engine process ends with the window

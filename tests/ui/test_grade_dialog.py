@@ -27,7 +27,7 @@ def test_grades_a_folder_in_the_background_and_opens_the_report(qtbot, tmp_path:
     dialog.show()
     dialog.source.setText(str(folder))
     dialog.exercise.setCurrentIndex(dialog.exercise.findData(exercise.id))
-    with qtbot.waitSignal(dialog.done, timeout=120_000) as blocker:
+    with qtbot.waitSignal(dialog.graded, timeout=120_000) as blocker:
         dialog.start_button.click()
         assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()  # the UI is not blocked
     ok, report = blocker.args
@@ -43,7 +43,7 @@ def test_missing_folder_is_a_one_line_message(qtbot, tmp_path: Path) -> None:  #
     dialog = GradeDialog(load_bundled().exercises, Policy(), open_url=lambda url: None)
     qtbot.addWidget(dialog)
     dialog.source.setText(str(tmp_path / "nowhere"))
-    with qtbot.waitSignal(dialog.done) as blocker:
+    with qtbot.waitSignal(dialog.graded) as blocker:
         dialog.start_button.click()
     assert blocker.args[0] is False and "Choose the submissions" in dialog.status.text()
 

@@ -57,24 +57,24 @@ def test_window_is_usable_before_the_model_is_ready(qtbot, window: MainWindow) -
     report = run_tests(qtbot, window)
     assert not report.passed
     qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT_MS)
-    assert "Gemma" in window.engine_label.text() and "native" in window.engine_label.text()
+    assert "Gemma" in window.status_panel.engine_label.text() and "native" in window.status_panel.engine_label.text()
 
 
 def test_f5_shows_results_selects_first_failure_and_marks_its_line(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     open_with_code(qtbot, window, "factorial", PACK.find("factorial").starter)
     report = run_tests(qtbot, window)
-    assert window.test_table.rowCount() == len(report.tests)
-    selected = window.test_table.selectionModel().selectedRows()[0].row()
+    assert window.tests_panel.table.rowCount() == len(report.tests)
+    selected = window.tests_panel.table.selectionModel().selectedRows()[0].row()
     assert report.tests[selected] is report.first_failure
     assert window.editor.error_line == 2  # the RecursionError's line
-    assert window.test_table.item(selected, 1).text() == "factorial(0)"
-    assert "RecursionError" in window.test_table.item(selected, 4).text()
+    assert window.tests_panel.table.item(selected, 1).text() == "factorial(0)"
+    assert "RecursionError" in window.tests_panel.table.item(selected, 4).text()
 
 
 def test_syntax_error_is_shown_with_its_line(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     open_with_code(qtbot, window, "greeting", "def greeting(name)\n    return name\n")
     run_tests(qtbot, window)
-    assert "SyntaxError" in window.test_summary.text() and window.editor.error_line == 1
+    assert "SyntaxError" in window.tests_panel.summary.text() and window.editor.error_line == 1
 
 
 def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -88,19 +88,19 @@ def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindo
     timer.start()
     with qtbot.waitSignal(window.hint_shown, timeout=WAIT_MS) as blocker:
         qtbot.keyClick(window.editor, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-        assert window.hint_busy.isVisible() and window.cancel_button.isEnabled()
+        assert window.hint_panel.busy.isVisible() and window.hint_panel.cancel_button.isEnabled()
     timer.stop()
     hint = blocker.args[0]
-    assert hint.status == "hint" and window.hint_view.toPlainText() == hint.hint
+    assert hint.status == "hint" and window.hint_panel.view.toPlainText() == hint.hint
     assert stages[:3] == ["testing", "repairing", "writing hint"]
     assert window.timings.first_token > 0  # tokens reached the panel while the model wrote
     # the event loop kept ticking during the whole hint (one tick per 20 ms, allowing for a busy machine)
     assert len(ticks) >= 0.3 * hint.timings["total_s"] / 0.02
-    assert not window.explanation_view.isVisible()
-    qtbot.mouseClick(window.explain_button, Qt.MouseButton.LeftButton)
-    assert window.explanation_view.isVisible() and window.explanation_view.text() == hint.explanation
+    assert not window.hint_panel.explanation.isVisible()
+    qtbot.mouseClick(window.hint_panel.explain_button, Qt.MouseButton.LeftButton)
+    assert window.hint_panel.explanation.isVisible() and window.hint_panel.explanation.text() == hint.explanation
     assert window.editor.error_line in (2, 4, 6)  # the line the checked repair changes
-    assert "tokens/s" in window.engine_label.text()
+    assert "tokens/s" in window.status_panel.engine_label.text()
 
 
 def test_cancel_stops_a_hint_and_a_second_request_is_refused(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -109,10 +109,10 @@ def test_cancel_stops_a_hint_and_a_second_request_is_refused(qtbot, window: Main
     with qtbot.waitSignal(window.stage_shown, timeout=WAIT_MS, check_params_cb=lambda s: s == "repairing"):
         window.request_hint()
     window.request_hint()  # while one runs
-    assert "already being written" in window.hint_stage.text() or "already" in window.statusBar().currentMessage()
+    assert "already being written" in window.hint_panel.stage.text() or "already" in window.statusBar().currentMessage()
     with qtbot.waitSignal(window.hint_shown, timeout=20_000) as blocker:
         qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
-    assert blocker.args[0].status == "cancelled" and "cancelled" in window.hint_stage.text()
+    assert blocker.args[0].status == "cancelled" and "cancelled" in window.hint_panel.stage.text()
     assert not window.hint_running
 
 
@@ -144,8 +144,8 @@ def test_progress_marks_survive_restart(qtbot, default_model: Path) -> None:  # 
     run_tests(qtbot, first, press_f5=False)
     first.close()
     second = new_window(qtbot, default_model)
-    texts = {second.exercise_list.item(i).data(Qt.ItemDataRole.UserRole): second.exercise_list.item(i).text()
-             for i in range(second.exercise_list.count())}
+    texts = {second.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole): second.exercises_panel.list.item(i).text()
+             for i in range(second.exercises_panel.list.count())}
     assert texts["fizzbuzz"].startswith("✓") and texts["unique"].startswith("•") and texts["greeting"].startswith(" ")
 
 
@@ -154,7 +154,7 @@ def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     win = new_window(qtbot, default_model)
-    qtbot.waitUntil(lambda: "could not be read" in win.hint_stage.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "could not be read" in win.hint_panel.stage.text(), timeout=3000)
     assert list(path.parent.glob("progress.db.corrupt-*"))
     assert ProgressStore(path).of("x").state == "new"
 
@@ -162,19 +162,19 @@ def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_
 def test_keyboard_only_focus_moves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.editor.setFocus()
     ctrl = Qt.KeyboardModifier.ControlModifier
-    for key, widget in ((Qt.Key.Key_L, window.exercise_list), (Qt.Key.Key_F, window.filter), (Qt.Key.Key_E, window.editor)):
+    for key, widget in ((Qt.Key.Key_L, window.exercises_panel.list), (Qt.Key.Key_F, window.exercises_panel.filter), (Qt.Key.Key_E, window.editor)):
         qtbot.keyClick(QApplication.focusWidget() or window, key, ctrl)
         qtbot.waitUntil(widget.hasFocus, timeout=2000)
-    window.exercise_list.setFocus()
-    row = window.exercise_list.currentRow()
-    qtbot.keyClick(window.exercise_list, Qt.Key.Key_Down)
-    assert window.exercise_list.currentRow() == row + 1 and window.current.id == window.exercises[row + 1].id
+    window.exercises_panel.list.setFocus()
+    row = window.exercises_panel.list.currentRow()
+    qtbot.keyClick(window.exercises_panel.list, Qt.Key.Key_Down)
+    assert window.exercises_panel.list.currentRow() == row + 1 and window.current.id == window.exercises[row + 1].id
 
 
 def test_filter_and_keyboard_editing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(window.filter, "recurs")
-    visible = [window.exercise_list.item(i).data(Qt.ItemDataRole.UserRole)
-               for i in range(window.exercise_list.count()) if not window.exercise_list.item(i).isHidden()]
+    qtbot.keyClicks(window.exercises_panel.filter, "recurs")
+    visible = [window.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole)
+               for i in range(window.exercises_panel.list.count()) if not window.exercises_panel.list.item(i).isHidden()]
     assert visible == ["factorial", "digit_sum"]
     window.editor.setPlainText("")
     window.editor.setFocus()
@@ -193,7 +193,7 @@ def test_zoom_is_remembered(qtbot, default_model: Path) -> None:  # type: ignore
     size = first.editor.font().pointSizeF()
     first.zoom_in_action.trigger()
     first.zoom_in_action.trigger()
-    assert first.editor.font().pointSizeF() == size + 2 and first.hint_view.font().pointSizeF() > 0
+    assert first.editor.font().pointSizeF() == size + 2 and first.hint_panel.view.font().pointSizeF() > 0
     first.close()
     second = new_window(qtbot, default_model)
     assert second.editor.zoom == 2 and second.editor.font().pointSizeF() == size + 2
@@ -241,10 +241,10 @@ def test_exam_mode_is_shown_and_refuses_hints(qtbot, default_model: Path) -> Non
     win = MainWindow(PACK, model_path=str(default_model), policy=Policy(exam_mode=True))
     qtbot.addWidget(win)
     win.show()
-    assert win.policy_banner.isVisible() and "Exam mode" in win.policy_banner.text()
+    assert win.hint_panel.policy_banner.isVisible() and "Exam mode" in win.hint_panel.policy_banner.text()
     assert not win.hint_action.isEnabled()
     win.request_hint()
-    assert "exam mode" in win.hint_stage.text().lower()
+    assert "exam mode" in win.hint_panel.stage.text().lower()
     run_tests(qtbot, win)  # tests still run
 
 
@@ -262,7 +262,7 @@ def test_hint_quota_counts_down_and_stops(qtbot, default_model: Path) -> None:  
         win.hint_action.trigger()
     assert win.hint_action.text() == "Get hint (0 left)" and not win.hint_action.isEnabled()
     win.request_hint()
-    assert "No hints left" in win.hint_stage.text()
+    assert "No hints left" in win.hint_panel.stage.text()
     win.open_exercise("factorial")
     assert win.hint_action.text() == "Get hint (1 left)"  # the quota is per exercise
 
@@ -273,7 +273,39 @@ def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path
     win = MainWindow(PACK, model_path=str(default_model), policy=safe_policy(Path("/etc/policy.toml"), "/etc/policy.toml, line 3: unknown key"))
     qtbot.addWidget(win)
     win.show()
-    assert "error" in win.policy_banner.text() and not win.hint_action.isEnabled()
+    assert "error" in win.hint_panel.policy_banner.text() and not win.hint_action.isEnabled()
     win.open_models()
     assert "turned off" in win.models_dialog.summary.text()
     win.models_dialog.close()
+
+
+def test_a_window_dropped_without_closing_does_not_abort(tmp_path: Path) -> None:
+    """Its model thread is still running: destroying a running QThread makes Qt abort the process."""
+    code = ("import gc, os, sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+            "from tutor.exercises import load_bundled\nfrom ui.main_window import MainWindow\n"
+            "win = MainWindow(load_bundled(), model_path=sys.argv[1])\nwin.show()\napp.processEvents()\n"
+            "del win\ngc.collect()\napp.processEvents()\nprint('survived', flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "missing.gguf")], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and "survived" in result.stdout, result.stderr[-1500:]
+
+
+def test_results_arriving_after_close_are_dropped(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A hint cancelled by closing the window still reports back; the closed progress store must not be used."""
+    from tutor.feedback import Hint
+
+    win = MainWindow(PACK, model_path=str(tmp_path / "missing.gguf"))
+    qtbot.addWidget(win)
+    win.show()
+    open_with_code(qtbot, win, "grade_letter", PACK.find("grade_letter").starter)
+    win.close()
+    win.model.worker.hint_done.emit(Hint(status="hint", hint="Look at the comparison."))  # would raise on close
+    win.tests.finished.emit(PACK.find("grade_letter"), run_report("grade_letter"), 0.1)
+    assert win.hint_panel.view.toPlainText() == ""
+
+
+def run_report(exercise_id: str):  # type: ignore[no-untyped-def]
+    from tutor.runner import run
+
+    exercise = PACK.find(exercise_id)
+    return run(exercise, exercise.starter)

@@ -23,11 +23,12 @@ from typing import Any
 
 from tutor.bench import process as engine_process
 from tutor.engines.base import GenerationParams
-from tutor.engines.native import NativeEngine, default_threads
+from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
 from tutor.models.default_model import ensure_default_model
 from tutor.runner import run
+from tutor.system import default_threads
 
 PROMPT = (
     "Exercise: Count the vowels\nStudent program:\n```python\ndef count_vowels(text):\n    count = 0\n"

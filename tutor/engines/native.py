@@ -15,7 +15,6 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,12 +28,13 @@ from tutor.engines.base import (
     GenerationParams,
     GenerationStats,
     Grammar,
-    Message,
     ProgressCallback,
     Prompt,
     Stopwatch,
 )
+from tutor.engines.prompting import render_prompt
 from tutor.engines.threads import LoadMeter, choose_threads, usable_cores
+from tutor.system import default_threads
 
 DEFAULT_CONTEXT = 4096
 _log = logging.getLogger("tutor.llama_cpp")
@@ -53,30 +53,6 @@ def _route_llama_logs() -> None:
 
     _log_callback = llama_cpp.llama_log_callback(forward)
     llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-
-
-def default_threads() -> int:
-    """Physical-ish core count: llama.cpp gains nothing from hyper-threads."""
-    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
-    return max(1, min(count, 8))
-
-
-def plain_prompt(messages: list[Message]) -> str:
-    """Our prompt format for base models with no chat template: the turns as plain paragraphs."""
-    parts = [m["content"].strip() for m in messages if m["role"] != "assistant"]
-    return "\n\n".join(parts) + "\n\n"
-
-
-def render_prompt(prompt: Prompt, template: str | None, bos: str = "", eos: str = "") -> str:
-    """Text for a model: as is; messages through the model's chat template; else through ``plain_prompt``."""
-    if isinstance(prompt, str):
-        return prompt
-    if template:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-        return str(formatter(messages=list(prompt)).prompt)  # type: ignore[arg-type]
-    return plain_prompt(list(prompt))
 
 
 class NativeEngine:

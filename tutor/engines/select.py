@@ -1,6 +1,7 @@
-"""Choosing the engine: ``auto`` takes the browser engine when it reports a WebGPU adapter and the native
-llama.cpp engine otherwise (on a CPU the native engine is several times faster than WebAssembly). The browser
-engine lives in the desktop layer, which registers it here; ``tutor`` itself never imports Qt."""
+"""Choosing the engine. ``native`` and ``browser`` are what they say; ``auto`` means native llama.cpp (why is
+written in ``tutor.session``, which every front door asks). The browser engine lives in the desktop layer, which
+registers it here; ``tutor`` itself never imports Qt. ``probe_browser`` asks the registered page what WebGPU it
+has, for ``tutor doctor``."""
 
 from __future__ import annotations
 
@@ -27,30 +28,26 @@ def browser_registered() -> bool:
 class Choice:
     name: str
     reason: str
-    probe: dict[str, Any] | None = None
+
+
+AUTO_REASON = "auto means native llama.cpp: Qt WebEngine gives the browser engine no WebGPU adapter, and on the CPU native is faster"
 
 
 def choose(requested: str = "auto") -> Choice:
     if requested not in ENGINES:
         raise EngineError(f"unknown engine {requested!r} (choose from {', '.join(ENGINES)})")
-    if requested == "native":
-        return Choice("native", "asked for")
-    if not _browser:
-        if requested == "browser":
-            raise EngineError("the browser engine needs the desktop app's Qt WebEngine; run the `tutor` command")
-        return Choice("native", "the browser engine is not available in this process")
     if requested == "browser":
+        if not _browser:
+            raise EngineError("the browser engine needs the desktop app's Qt WebEngine; run the `tutor` command")
         return Choice("browser", "asked for")
-    try:
-        probe = _browser["probe"]()
-    except EngineError as exc:
-        return Choice("native", f"the browser engine did not start ({exc})")
-    adapter = (probe.get("webgpu") or {})
-    if adapter.get("available"):
-        description = adapter.get("description") or adapter.get("vendor") or "an adapter"
-        return Choice("browser", f"the browser engine has a WebGPU adapter ({description})", probe)
-    return Choice("native", f"the browser engine has no WebGPU adapter ({adapter.get('reason', 'unknown')}), "
-                            "and on the CPU native llama.cpp is faster", probe)
+    return Choice("native", "asked for" if requested == "native" else AUTO_REASON)
+
+
+def probe_browser() -> dict[str, Any]:
+    """What the registered browser engine's page reports (WebGPU adapter, isolation); raises ``EngineError``."""
+    if not _browser:
+        raise EngineError("the browser engine is not available in this process")
+    return dict(_browser["probe"]())
 
 
 def make_engine(choice: Choice, threads: int | None = None, in_process: bool = False) -> Engine:

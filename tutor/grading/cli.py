@@ -47,10 +47,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from tutor.grading.grader import GradeRequest, grade
     from tutor.grading.rubric import RubricError, load_rubric
     from tutor.grading.score import OverrideError
-    from tutor.policy import load_policy
     from tutor.runner import Limits
+    from tutor.session import Session
 
-    policy = load_policy()
+    session = Session()
+    policy = session.policy
     if not policy.grading_allowed:
         raise CliError("grading is turned off by the site policy (grading.allowed)")
     if args.time_limit is not None and not 0 < args.time_limit <= 60:
@@ -67,7 +68,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if not source.exists():
         raise CliError(f"{source} does not exist")
-    engine = None if args.no_model else load_engine(args, policy)
+    engine = None if args.no_model else load_engine(args, session)
     limits = GRADING_LIMITS if args.time_limit is None else Limits(
         per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
     request = GradeRequest(source, exercise, out, rubric, engine, args.workers, limits, tuple(policy.avoid),

@@ -8,6 +8,8 @@ learner's module once, then each test with a per-test alarm, and writes one JSON
 pipe. The parent enforces the total time limit and kills the process group, so nothing here must be trusted.
 """
 
+from __future__ import annotations
+
 import marshal
 import os
 import sys
@@ -22,6 +24,11 @@ except ImportError:  # pragma: no cover
     from json import dumps as _json_string
 
 import _ast  # the parser's node types: ``ast.literal_eval`` without importing ``ast`` (contextlib, enum, re)
+
+TYPE_CHECKING = False  # typing is not imported at run time: this child starts for every test run
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+    from typing import Any
 
 LEARNER_FILE = "solution.py"
 VALUE_LIMIT = 300
@@ -58,7 +65,7 @@ class TestTimeout(BaseException):
     """Raised by the per-test alarm; a BaseException so ``except Exception`` in learner code cannot swallow it."""
 
 
-def lower_priority(nice):
+def lower_priority(nice: int) -> None:
     """Background work yields the CPU: a higher niceness for this process and, where Linux groups a session's
     processes for scheduling (autogroup), for its session too (this child leads its own)."""
     if nice <= 0 or not hasattr(os, "nice"):
@@ -71,7 +78,7 @@ def lower_priority(nice):
         pass
 
 
-def set_limits(limits):
+def set_limits(limits: dict[str, Any]) -> None:
     try:
         import resource
     except ImportError:  # not POSIX: the parent's time limits and process-tree kill still apply
@@ -96,17 +103,17 @@ def set_limits(limits):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big file raises OSError instead of killing us
 
 
-def install_audit_hook(workdir):
+def install_audit_hook(workdir: str) -> None:
     workdir = os.path.realpath(workdir)
 
-    def inside(path):
+    def inside(path: Any) -> bool:
         try:
             target = os.path.realpath(os.fsdecode(path))
         except (TypeError, ValueError):
             return False
         return target == workdir or target.startswith(workdir + os.sep)
 
-    def hook(event, args):
+    def hook(event: str, args: tuple[Any, ...]) -> None:
         if event in BLOCKED_EVENTS:
             raise PermissionError(f"Exercises may not use {BLOCKED_EVENTS[event]} ({event}).")
         if event == "import" and args and args[0] in BLOCKED_MODULES:
@@ -124,7 +131,7 @@ def install_audit_hook(workdir):
     sys.addaudithook(hook)
 
 
-def short_repr(value):
+def short_repr(value: Any) -> str:
     try:
         text = repr(value)
     except Exception as exc:  # a learner's broken __repr__
@@ -132,7 +139,7 @@ def short_repr(value):
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 3] + "..."
 
 
-def normalise(value):
+def normalise(value: Any) -> Any:
     if hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
         items = []
         for item in value:
@@ -146,7 +153,7 @@ def normalise(value):
 _UNARY = (_ast.UAdd, _ast.USub)
 
 
-def literal(node):
+def literal(node: Any) -> Any:
     """``ast.literal_eval`` on a parsed node: constants, tuples, lists, sets, dicts, ``set()``, signed numbers
     and complex literals; anything else is a ValueError."""
     if isinstance(node, _ast.Constant):
@@ -173,11 +180,11 @@ def literal(node):
     raise ValueError("malformed node or string")
 
 
-def literal_eval(text):
+def literal_eval(text: str) -> Any:
     return literal(compile(text.lstrip(" \t"), "<expected>", "eval", _ast.PyCF_ONLY_AST).body)  # type: ignore[attr-defined]
 
 
-def same(got, expected_text):
+def same(got: Any, expected_text: str) -> bool:
     try:
         expected = literal_eval(expected_text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -190,7 +197,7 @@ def same(got, expected_text):
         return False
 
 
-def learner_line(tb):
+def learner_line(tb: TracebackType | None) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == LEARNER_FILE:
@@ -199,7 +206,7 @@ def learner_line(tb):
     return line
 
 
-def describe(exc):
+def describe(exc: BaseException) -> tuple[str, str]:
     name = type(exc).__name__
     if isinstance(exc, SystemExit):
         return "SystemExit", f"The program called sys.exit({exc.code!r}); a function should return a value instead."
@@ -215,7 +222,7 @@ def describe(exc):
     return name, f"{name}: {text}" if text else name
 
 
-def encode(value):
+def encode(value: Any) -> str:
     """One JSON value (events hold only text, whole numbers, true/false and null)."""
     if value is None:
         return "null"
@@ -227,10 +234,10 @@ def encode(value):
 
 
 class Reporter:
-    def __init__(self, fd):
+    def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def send(self, **event):
+    def send(self, **event: Any) -> None:
         data = ("{" + ", ".join(f"{_json_string(k)}: {encode(v)}" for k, v in event.items()) + "}\n").encode(
             "utf-8", "replace")
         while data:
@@ -238,13 +245,13 @@ class Reporter:
             data = data[written:]
 
 
-def on_alarm(signum, frame):
+def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TestTimeout()
 
 
-def run_test(index, test, namespace, per_test_s, reporter):
+def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], per_test_s: float, reporter: Reporter) -> str:
     reporter.send(event="start", index=index)
-    result = {"event": "result", "index": index, "status": "pass", "got": None, "message": "",
+    result: dict[str, Any] = {"event": "result", "index": index, "status": "pass", "got": None, "message": "",
               "exception": None, "line": None}
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
@@ -272,7 +279,7 @@ def run_test(index, test, namespace, per_test_s, reporter):
     return result["status"]
 
 
-def main():
+def main() -> None:
     job_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(job_path, "rb") as handle:
         job = marshal.load(handle)  # written by the parent, the same interpreter, before any learner code runs

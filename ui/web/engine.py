@@ -35,9 +35,10 @@ from tutor.engines.base import (
     ProgressCallback,
     Prompt,
 )
-from tutor.engines.native import default_threads, render_prompt
+from tutor.engines.prompting import render_prompt
 from tutor.models.gguf_header import GGUFError, read_header
 from tutor.paths import resources_dir
+from tutor.system import default_threads
 from ui.web.interceptor import OriginOnlyInterceptor
 from ui.web.server import EngineServer
 
@@ -315,7 +316,7 @@ class BrowserEngine(QObject):
     @staticmethod
     def _finish(stats: GenerationStats, result: dict[str, Any]) -> None:
         timings = result.get("timings") or {}
-        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(result.get("finish"), "stop")
+        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(str(result.get("finish")), "stop")
         stats.prompt_tokens = int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0))
         stats.prompt_tokens_reused = int(timings.get("cache_n", 0))
         if result.get("finish") == "crashed":

@@ -23,18 +23,10 @@ def prepare_environment() -> None:
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--log-level=3 --disable-logging")
 
 
-def run_with_browser_engine(command: Callable[[], int]) -> int:
-    """Run ``command`` in a worker thread with a Qt event loop (and the browser engine on call) in this thread."""
-    prepare_environment()
+def _gui_caller() -> tuple[Callable[[Callable[[], Any]], Any], Callable[[Callable[[], None]], None]]:
+    """``(in_gui, post)``: ``in_gui(function)`` runs ``function`` in the GUI thread (called from any other thread)
+    and returns its result; ``post(job)`` queues ``job`` to the GUI thread without waiting."""
     from PySide6.QtCore import QObject, Qt, Signal, Slot
-    from PySide6.QtWidgets import QApplication
-
-    from tutor.engines.select import register_browser
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ui import gc_guard
-
-    gc_guard.install()  # Qt WebEngine's objects must die in the GUI thread (ui/gc_guard.py)
 
     class GuiCaller(QObject):
         call = Signal(object)
@@ -48,7 +40,6 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
             job()
 
     caller = GuiCaller()
-    shared: dict[str, Any] = {}
 
     def in_gui(function: Callable[[], Any]) -> Any:
         done, box = threading.Event(), {}
@@ -67,6 +58,23 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
             raise box["error"]
         return box.get("value")
 
+    return in_gui, caller.call.emit
+
+
+def run_with_browser_engine(command: Callable[[], int]) -> int:
+    """Run ``command`` in a worker thread with a Qt event loop (and the browser engine on call) in this thread."""
+    prepare_environment()
+    from PySide6.QtWidgets import QApplication
+
+    from tutor.engines.select import register_browser
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui import gc_guard
+
+    gc_guard.install()  # Qt WebEngine's objects must die in the GUI thread (ui/gc_guard.py)
+    in_gui, post = _gui_caller()
+    shared: dict[str, Any] = {}
+
     def engine() -> Any:
         if "engine" not in shared:
             from ui.web.engine import BrowserEngine
@@ -83,7 +91,7 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
         except SystemExit as exc:
             result["code"] = exc.code if isinstance(exc.code, int) else 1
         finally:
-            caller.call.emit(app.quit)  # queued to the GUI thread (this thread has no event loop)
+            post(app.quit)  # queued to the GUI thread (this thread has no event loop)
 
     thread = threading.Thread(target=work, name="tutor-command")
     thread.start()
@@ -92,3 +100,25 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
     if "engine" in shared:
         shared["engine"].close()
     return result.get("code", 1)
+
+
+def register_in_app() -> None:
+    """In the desktop app (GUI thread): a browser engine is made here, on demand, when the session chooses it."""
+    from tutor.engines.base import EngineError
+    from tutor.engines.select import register_browser
+
+    def engine() -> Any:
+        try:
+            from ui.web.engine import BrowserEngine
+        except ImportError as exc:
+            raise EngineError(f"Qt WebEngine is not installed ({exc})") from None
+        return BrowserEngine()
+
+    def probe() -> dict[str, Any]:
+        page = engine()
+        try:
+            return dict(page.probe(timeout=PROBE_TIMEOUT_S))
+        finally:
+            page.close()
+
+    register_browser(engine, probe)

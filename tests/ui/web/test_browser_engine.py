@@ -19,9 +19,10 @@ import pytest
 
 from tutor.engines.base import GenerationParams
 from tutor.engines.select import choose, register_browser
+from tutor.paths import resources_dir
 
 pytestmark = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[2] / "resources" / "web" / "index.html").is_file(),
+    not (resources_dir() / "web" / "index.html").is_file(),
     reason="the browser engine's files are not built (packaging/install.sh builds them)",
 )
 
@@ -123,13 +124,17 @@ def test_interceptor_blocks_everything_not_to_the_app_and_the_server_wants_its_s
         assert page.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
 
 
-def test_auto_picks_native_without_a_webgpu_adapter(browser) -> None:  # type: ignore[no-untyped-def]
+def test_auto_means_native_and_doctor_reports_the_probe(browser) -> None:  # type: ignore[no-untyped-def]
+    from tutor.doctor import _engines
+
     register_browser(lambda: browser, browser.probe)
     choice = choose("auto")
-    adapter = choice.probe["webgpu"]
-    assert choice.name == ("browser" if adapter["available"] else "native")
-    assert "WebGPU" in choice.reason
+    assert choice.name == "native" and "auto means native" in choice.reason  # one rule, see tutor.session
     assert choose("browser").name == "browser" and choose("native").name == "native"
+    report = _engines()
+    adapter = browser.probe()["webgpu"]
+    assert report["auto_choice"].startswith("native") and report["cross_origin_isolated"] is True
+    assert report["webgpu_adapter"].startswith("none:") != bool(adapter["available"])  # what the page said
 
 
 @pytest.mark.slow
@@ -161,8 +166,8 @@ def test_the_app_can_use_the_browser_engine(qtbot, default_model: Path) -> None:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.engine_info is not None, timeout=120_000)
-    assert win.engine_info.name == "browser" and "browser" in win.engine_label.text()
-    assert win.engine_choice.currentData() == "browser"
+    assert win.engine_info.name == "browser" and "browser" in win.status_panel.engine_label.text()
+    assert win.status_panel.engine_choice.currentData() == "browser"
 
 
 def _offline_with_loopback() -> list[str] | None:

@@ -1,0 +1,181 @@
+"""One Qt-free session that every front door shares (the ``tutor`` commands and the desktop app; Anki's
+``Collection`` is the model): the school's policy, the learner's settings, the progress store, the workspace,
+which model and engine to use, and whether a hint may be given now.
+
+The rules live here once; a front door only presents them (the CLI as one line on stderr and exit 2, the app as
+a notice in its window):
+
+- **Model.** The model asked for (``--model``), else the learner's saved choice, else the policy's default, else
+  the embedded model. A requested model that is gone or that the policy does not allow is *refused*: the choice
+  says why and falls back to the policy's default or the embedded model (the CLI stops with that reason, the app
+  shows it and carries on). A model bigger than the free RAM gets a warning.
+- **Engine.** The engine asked for, else the learner's saved choice (``Settings.engine``), else ``auto``.
+  ``auto`` means *native llama.cpp*, everywhere. Why not "the browser engine when it has a WebGPU adapter": Qt
+  WebEngine in every PySide6 this project supports is built without Dawn, so ``requestAdapter()`` returns null on
+  every platform and the probe can only ever answer "native" -- yet asking costs starting Chromium and loading
+  the engine page (seconds and hundreds of MB) on every ``tutor hint`` and every app start, and on the CPU wllama
+  runs at about 0.24x native speed. The browser engine is one explicit choice away (``--engine browser``, the
+  status-bar box), and ``tutor doctor`` still probes the page and says when a WebGPU adapter is there.
+- **Hints.** Off while the policy is broken or in exam mode; otherwise limited by the policy's per-exercise
+  quota, counted from the progress store. Only a hint actually given counts (not a cancelled request, nor one
+  for a program that already passes).
+- **Progress and code** live in the policy's ``data.progress_dir`` when it sets one, else in the user data dir.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tutor.engines.base import Engine
+from tutor.engines.select import Choice, choose, make_engine
+from tutor.models.catalog import ram_warning
+from tutor.models.choice import ModelNotAllowed, choose_model, model_names, store_for
+from tutor.models.store import ModelStore, StoreError
+from tutor.policy import Policy, load_policy
+from tutor.progress import ProgressStore
+from tutor.settings import Settings
+from tutor.system import memory_gib
+from tutor.workspace import Workspace
+
+if TYPE_CHECKING:  # the hint pipeline and the runner are imported only by the commands that use them
+    from tutor.feedback import Hint, PipelineConfig
+    from tutor.runner import TestReport
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model file to load (``path`` is "" for the embedded default) and what to tell the learner."""
+
+    path: str = ""
+    note: str = ""  # why this model, when it was not asked for (e.g. the school's default)
+    refused: str = ""  # why the requested model is not used; ``path`` is then the fallback
+    warning: str = ""  # the model may not fit in the free memory
+
+    def notice(self) -> str:
+        """Everything worth telling the learner, as sentences ("" when there is nothing to say)."""
+        first = f"{self.refused}; using {self.note or 'the built-in model'}" if self.refused else self.note
+        parts = [_sentence(text) for text in (first, self.warning) if text]
+        return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
+
+
+def model_file(path: str, progress: Callable[[int, int], None] | None = None) -> Path:
+    """The file of a chosen model: ``path`` itself, or the embedded default model (assembled on first use)."""
+    if path:
+        return Path(path)
+    from tutor.models.default_model import ensure_default_model
+
+    return ensure_default_model(progress)
+
+
+class Session:
+    """The state one learner works in. Everything is loaded on first use, so ``tutor check`` opens no database."""
+
+    def __init__(self, policy: Policy | None = None, settings: Settings | None = None,
+                 progress: ProgressStore | None = None, workspace: Workspace | None = None) -> None:
+        self.policy = policy if policy is not None else load_policy()
+        self.settings = settings if settings is not None else Settings.load()
+        self._progress = progress
+        self._workspace = workspace
+
+    # -- where things are kept -------------------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path | None:
+        """The school's folder for progress and code, or None for the user data dir."""
+        return Path(self.policy.progress_dir) if self.policy.progress_dir else None
+
+    @property
+    def progress(self) -> ProgressStore:
+        if self._progress is None:
+            self._progress = ProgressStore(self.data_dir / "progress.db" if self.data_dir else None)
+        return self._progress
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = Workspace(self.data_dir / "code" if self.data_dir else None)
+        return self._workspace
+
+    def store(self, extra_shared: list[Path] | None = None) -> ModelStore:
+        """The model store with the policy's shared folders (and any extra ones) searched too."""
+        return store_for(self.policy, extra_shared)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.close()
+
+    # -- model and engine ------------------------------------------------------------------------------------------
+    def choose_model(self, requested: str = "") -> ModelChoice:
+        """The model to load: see the module's docstring for the rule."""
+        wanted = requested or self.settings.model_path
+        refused = ""
+        if wanted and not Path(wanted).is_file():
+            refused, wanted = f"the chosen model {wanted} is not there", ""
+        try:
+            path, note = choose_model(self.policy, wanted, self.store())
+        except StoreError as exc:
+            refused = str(exc)
+            path, note = choose_model(self.policy, "", self.store())
+        return ModelChoice(path=path, note=note, refused=refused, warning=self.ram_warning(path))
+
+    def use_model(self, path: str) -> None:
+        """Make ``path`` the learner's model ("" for the embedded one), saved at once; ``ModelNotAllowed`` when
+        the school's policy does not allow it."""
+        if path and not self.policy.allows_model(*model_names(Path(path))):
+            raise ModelNotAllowed(f"{Path(path).name} is not among the models your school allows")
+        self.settings.model_path = path
+        self.settings.save()
+
+    def ram_warning(self, path: str) -> str:
+        """A warning when the model file may not fit in the free memory ("" when it fits or is not a file)."""
+        model = Path(path) if path else None
+        if model is None or not model.is_file():
+            return ""
+        return ram_warning(model.stat().st_size, memory_gib()[1])
+
+    def engine_choice(self, requested: str | None = None) -> Choice:
+        """The engine asked for, else the saved one; ``auto`` means native (see the module's docstring)."""
+        return choose(requested or self.settings.engine or "auto")
+
+    def make_engine(self, requested: str | None = None, threads: int | None = None) -> Engine:
+        """A new, unloaded engine of the chosen kind."""
+        return make_engine(self.engine_choice(requested), threads=threads)
+
+    # -- hints -----------------------------------------------------------------------------------------------------
+    def hints_left(self, exercise_id: str) -> int | None:
+        """Hints left for an exercise under the policy's quota (None: no limit)."""
+        return self.policy.hints_left(self.progress.of(exercise_id).hints)
+
+    def hint_refusal(self, exercise_id: str) -> str:
+        """Why no hint may be given for this exercise now, or "" when one may."""
+        policy = self.policy
+        if policy.error:
+            return f"hints are off until the school's policy is fixed ({policy.error})"
+        if policy.exam_mode:
+            return "hints are off: the school's policy is in exam mode"
+        if self.hints_left(exercise_id) == 0:
+            return f"no hints left for {exercise_id} (your school allows {policy.hints_per_exercise} per exercise)"
+        return ""
+
+    def record_hint(self, exercise_id: str, hint: Hint) -> int | None:
+        """Count a hint that was given against the quota; returns the hints left afterwards."""
+        if hint.status == "hint":
+            self.progress.record_hint(exercise_id)
+        return self.hints_left(exercise_id)
+
+    def record_run(self, exercise_id: str, report: TestReport) -> None:
+        self.progress.record_run(exercise_id, report.passed_count, len(report.tests))
+
+    def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:
+        """The hint pipeline's settings with the school's avoid-list."""
+        from tutor.feedback import PipelineConfig
+
+        avoid = tuple(self.policy.avoid)
+        return PipelineConfig(avoid=avoid) if repairs is None else PipelineConfig(repairs=repairs, avoid=avoid)
