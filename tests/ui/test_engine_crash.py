@@ -48,9 +48,9 @@ def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Pa
     win.stage_shown.disconnect(kill_soon)
     hint = blocker.args[0]
     assert hint.status == "hint" and hint.source == "analysis" and hint.notice == CRASHED
-    assert win.hint_view.toPlainText() == hint.hint and CRASHED in win.hint_stage.text()
+    assert win.hint_panel.view.toPlainText() == hint.hint and CRASHED in win.hint_panel.stage.text()
     assert win.isVisible() and win.editor.toPlainText() == TYPED
-    assert win.progress_store.of("factorial").hints == 1
+    assert win.session.progress.of("factorial").hints == 1
     win.save_code()
     assert win.workspace.load("factorial") == TYPED
     with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS) as blocker:
@@ -58,7 +58,7 @@ def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Pa
     again = blocker.args[0]
     assert again.status == "hint" and again.notice == "" and again.tokens["hint_calls"] >= 1
     assert engine.pid not in (None, first) and again.engine["details"]["process"]["pid"] == engine.pid
-    assert win.editor.toPlainText() == TYPED and win.progress_store.of("factorial").hints == 2
+    assert win.editor.toPlainText() == TYPED and win.session.progress.of("factorial").hints == 2
 
 
 def test_app_with_a_model_that_crashes_at_load(qtbot, crashing_model: Path, default_model: Path) -> None:  # type: ignore[no-untyped-def]
@@ -67,14 +67,14 @@ def test_app_with_a_model_that_crashes_at_load(qtbot, crashing_model: Path, defa
     win.model.worker.config = QUICK
     win.show()
     qtbot.waitUntil(lambda: win.model_failed, timeout=WAIT_MS)
-    assert win.engine_label.text() == "Model unavailable" and win.isVisible()
+    assert win.status_panel.engine_label.text() == "Model unavailable" and win.isVisible()
     win.open_exercise("factorial")
     win.editor.setPlainText(TYPED)
     with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS) as blocker:
         win.request_hint()
     hint = blocker.args[0]
-    assert hint.status == "hint" and hint.source == "analysis" and win.hint_view.toPlainText() == hint.hint
-    assert hint.notice.startswith("The model stopped unexpectedly while loading") and hint.notice in win.hint_stage.text()
+    assert hint.status == "hint" and hint.source == "analysis" and win.hint_panel.view.toPlainText() == hint.hint
+    assert hint.notice.startswith("The model stopped unexpectedly while loading") and hint.notice in win.hint_panel.stage.text()
     assert win.editor.toPlainText() == TYPED
     with qtbot.waitSignal(win.model_ready, timeout=WAIT_MS):
         win._switch_model(str(default_model))
