@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tutor.engines.base import EngineError
-from tutor.engines.native import NativeEngine
+from tutor.engines.process import ProcessEngine
 from tutor.feedback import Hint
 from tutor.policy import Policy, safe_policy
 from tutor.progress import ProgressStore
@@ -114,7 +114,8 @@ def test_auto_means_native_and_a_saved_engine_is_used_unless_one_is_asked_for(
     with pytest.raises(EngineError, match="unknown engine"):
         session(tmp_path).engine_choice("gpu")
     engine = session(tmp_path).make_engine(threads=1)
-    assert isinstance(engine, NativeEngine) and engine.info().threads == 1
+    # native means llama.cpp in its own process (tutor.engines.process); nothing starts before a model is loaded
+    assert isinstance(engine, ProcessEngine) and engine.info().threads == 1 and engine.info().name == "native"
 
 
 def test_the_pipeline_gets_the_schools_avoid_list(tmp_path: Path) -> None:
