@@ -56,8 +56,7 @@ def test_batched_runner_with_one_sequence_is_exact(engine: NativeEngine, cases: 
         one_at_a_time = engine.generate(case.prompt, params)
         text = one_at_a_time.collect()
         [batched] = engine.generate_many(case.prompt, [params])
-        assert batched.text == text, case.name
-        assert batched.stats.completion_tokens == one_at_a_time.stats.completion_tokens
+        assert batched.text == text and text.strip(), case.name
 
 
 def test_speedups_give_well_formed_reproducible_repairs(engine: NativeEngine, cases: list[Case]) -> None:
