@@ -4,7 +4,9 @@ llama-cpp-python's ``Llama`` runs one sequence. Here a second llama.cpp context 
 up to k sequences in one unified KV cache: the prompt is evaluated once into sequence 0 and shared with the
 others (``llama_memory_seq_cp``); every step then decodes one token per live sequence in a single batch, and each
 sequence samples from its own row with its own sampler chain, built as ``Llama`` builds it (same settings, its
-own seed), so each candidate follows the same rules as a separate ``create_completion`` call. A sequence may
+own seed), so each candidate follows the same rules as a separate ``create_completion`` call (with one sequence
+and no draft it gives the same text; with several, llama.cpp's batched arithmetic moves Gemma 3's logits, so the
+texts can differ even at temperature 0). A sequence may
 also carry a prompt-lookup draft: its rows are checked as ``Llama.generate`` checks them (sample each position,
 keep the draft up to the first difference) and its rejected cells are removed.
 

@@ -3,8 +3,10 @@
 A repair candidate mostly copies the learner's program from the prompt, so the next few tokens can be guessed by
 finding the last generated tokens earlier in the prompt and taking what followed them there (llama-cpp-python's
 ``LlamaPromptLookupDecoding``). The model then checks the whole guess in one batch: every position is sampled as
-in ordinary decoding and the guess is kept up to the first token that differs, so the output is the one ordinary
-decoding gives (exactly at temperature 0, up to rounding in batched arithmetic otherwise).
+in ordinary decoding and the guess is kept up to the first token that differs. The output would be the one
+ordinary decoding gives if llama.cpp computed a token's logits the same in a batch as alone; for Gemma 3 it does
+not (measured: logits move by up to ~2 once rows share a batch, with an f16 or f32 KV cache, flash attention on or
+off), so even at temperature 0 the text can take another turn. The pipeline leaves it off (``tutor bench repairs``).
 
 llama-cpp-python turns ``logits_all`` on whenever a draft model is set: then every prompt token gets a row of
 logits (262k floats each for Gemma 3, so a 400-token prompt costs gigaflops and 400 MB of copies) and the
@@ -22,7 +24,7 @@ from typing import Any
 import llama_cpp
 from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-# Draft length and the n-gram matched against the prompt, chosen with ``tutor bench repairs``.
+# The n-gram matched against the prompt (llama-cpp-python's default is 2; 3 matches code lines less loosely).
 DRAFT_NGRAM = 3
 
 
