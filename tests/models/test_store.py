@@ -91,7 +91,7 @@ def test_recommend_and_use_from_the_cli(tmp_path: Path, default_model: Path) -> 
 
     recommend_env = {**env, "TUTOR_DATA_DIR": str(tmp_path / "measure")}  # measuring prepares the default model
     data = json.loads(subprocess.run([*venv_tutor(), "models", "recommend", "--json"], env=recommend_env,
-                                     capture_output=True, text=True, timeout=120).stdout)
+                                     capture_output=True, text=True, timeout=600).stdout)
     fitting = [e for e in data["catalog"] if e["ram_gb"] <= data["available_ram_gib"] * 0.6]
     if data["measured"]:  # by the hint time this machine would give: the largest within the budget
         fast = [e for e in fitting if e["est_hint_s"] <= data["budget_s"]] or [min(fitting, key=lambda e: e["est_hint_s"])]

@@ -28,7 +28,7 @@ def plot_png(plain: Any, controlled: Any) -> bytes:
                       color=colour, label=label)
     axis.set_yticks(range(len(names)), names)
     axis.axvline(0, color="#999", linewidth=0.8)
-    axis.set_xlabel("Bradley-Terry score (log-strength, mean 0) with 95% bootstrap interval")
+    axis.set_xlabel("Bradley-Terry score (mean 0), 95% bootstrap interval")
     axis.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     buffer = io.BytesIO()
