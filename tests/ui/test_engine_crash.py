@@ -19,7 +19,7 @@ from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.slow
 PACK = load_bundled()
-WAIT_MS = 180_000
+WAIT_MS = 600_000  # generous: a machine shared by many busy processes is slow; an idle one takes seconds
 QUICK = PipelineConfig(repairs=1, hint_max_tokens=40)
 TYPED = "def factorial(n):\n    # my own note: where does this stop?\n    return n * factorial(n - 1)\n"
 

@@ -133,7 +133,7 @@ class _Child:
             self.exit_detail = describe_exit(code)
             waiting = list(self._queues.values())
         if waiting or code != 0:
-            _log.warning("engine process %s %s; last output: %s", self.pid, self.exit_detail,
+            _log.info("engine process %s %s; last output: %s", self.pid, self.exit_detail,
                          " | ".join(self.stderr_tail)[-2000:])
         for target in waiting:
             target.put({"event": _DIED, "detail": self.exit_detail})
