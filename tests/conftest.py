@@ -83,9 +83,21 @@ def chat_model(default_model: Path, model_dir: Path) -> Path:
 
     target = model_dir / "gemma-with-template.gguf"
     if not target.exists():
-        subprocess.run([sys.executable, "-m", "gguf.scripts.gguf_new_metadata", str(default_model), str(target),
-                        "--chat-template", GEMMA_STYLE_TEMPLATE, "--force"],
-                       check=True, capture_output=True, stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gguf.scripts.gguf_new_metadata",
+                str(default_model),
+                str(target),
+                "--chat-template",
+                GEMMA_STYLE_TEMPLATE,
+                "--force",
+            ],
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
     return target
 
 

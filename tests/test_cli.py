@@ -17,9 +17,17 @@ from .conftest import DATASETS, venv_tutor
 PACK = load_bundled()
 
 
-def tutor(*args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, *venv_tutor(), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+def tutor(
+    *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*prefix, *venv_tutor(), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -62,7 +70,9 @@ def test_check_passes_with_exit_zero(tmp_path: Path) -> None:
         (["hint", "{file}", "-e", "grade_letter", "--model", "{binary}"], "corrupt or incomplete"),
     ],
 )
-def test_errors_are_one_line_without_traceback(tmp_path: Path, starter: Path, args: list[str], message: str) -> None:
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, starter: Path, args: list[str], message: str
+) -> None:
     binary = tmp_path / "binary.py"
     binary.write_bytes(b"x = '\xff\xfe'\n")
     result = tutor(*[a.format(file=starter, binary=binary) for a in args])
@@ -97,12 +107,24 @@ def _unshare_works() -> bool:
 @pytest.mark.skipif(not _unshare_works(), reason="unshare -n is not available to this user")
 def test_learner_loop_works_with_networking_cut_off(starter: Path) -> None:
     offline = ("unshare", "-n")
-    probe = subprocess.run([*offline, "python3", "-c", "import socket; socket.create_connection(('1.1.1.1', 53), 2)"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [*offline, "python3", "-c", "import socket; socket.create_connection(('1.1.1.1', 53), 2)"],
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode != 0, "the namespace still has a network"
     check = tutor("check", str(starter), "-e", "grade_letter", "--json", prefix=offline)
     assert check.returncode == 1 and json.loads(check.stdout)["tests"]
-    hint = tutor("hint", str(starter), "-e", "grade_letter", "--repairs", "1", "--json", prefix=offline,
-                 env={"HF_HUB_OFFLINE": "0"})
+    hint = tutor(
+        "hint",
+        str(starter),
+        "-e",
+        "grade_letter",
+        "--repairs",
+        "1",
+        "--json",
+        prefix=offline,
+        env={"HF_HUB_OFFLINE": "0"},
+    )
     assert hint.returncode == 0, hint.stderr
     assert json.loads(hint.stdout)["status"] == "hint"

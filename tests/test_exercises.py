@@ -36,7 +36,7 @@ def _write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text, encoding="utf-8")
 
 
-GOOD = '''id = "double"
+GOOD = """id = "double"
 title = "Double"
 entry = "double"
 description = "Double it."
@@ -44,15 +44,25 @@ starter = "def double(x):\\n    return x\\n"
 [[tests]]
 call = "double(2)"
 expected = "4"
-'''
+"""
 
 
 def test_malformed_pack_names_file_exercise_and_field_and_keeps_the_rest(tmp_path: Path) -> None:
     _write(tmp_path, "a_good.toml", GOOD)
-    _write(tmp_path, "b_no_entry.toml", GOOD.replace('entry = "double"\n', "").replace('"double"', '"twice"', 1))
-    _write(tmp_path, "c_bad_expected.toml", GOOD.replace('id = "double"', 'id = "third"').replace('expected = "4"', "expected = 4"))
+    _write(
+        tmp_path, "b_no_entry.toml", GOOD.replace('entry = "double"\n', "").replace('"double"', '"twice"', 1)
+    )
+    _write(
+        tmp_path,
+        "c_bad_expected.toml",
+        GOOD.replace('id = "double"', 'id = "third"').replace('expected = "4"', "expected = 4"),
+    )
     _write(tmp_path, "d_not_toml.toml", "id = [unclosed\n")
-    _write(tmp_path, "e_bad_python.toml", GOOD.replace('id = "double"', 'id = "fifth"').replace("return x", "return ("))
+    _write(
+        tmp_path,
+        "e_bad_python.toml",
+        GOOD.replace('id = "double"', 'id = "fifth"').replace("return x", "return ("),
+    )
     result = load_pack(tmp_path)
     assert [e.id for e in result.exercises] == ["double"]
     by_file = {Path(e.file).name: e for e in result.errors}
@@ -60,7 +70,9 @@ def test_malformed_pack_names_file_exercise_and_field_and_keeps_the_rest(tmp_pat
     assert by_file["c_bad_expected.toml"].field == "tests[1].expected"
     assert "not valid TOML" in by_file["d_not_toml.toml"].message
     assert by_file["e_bad_python.toml"].field == "starter"
-    assert "b_no_entry.toml" in str(by_file["b_no_entry.toml"]) and "'entry'" in str(by_file["b_no_entry.toml"])
+    assert "b_no_entry.toml" in str(by_file["b_no_entry.toml"]) and "'entry'" in str(
+        by_file["b_no_entry.toml"]
+    )
 
 
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:

@@ -20,14 +20,20 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_core_never_imports_qt_or_ui() -> None:
-    offenders = {str(p.relative_to(ROOT)): _imports(p) & {"PySide6", "shiboken6", "ui", "PyQt5", "PyQt6"}
-                 for p in (ROOT / "tutor").rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ROOT)): _imports(p) & {"PySide6", "shiboken6", "ui", "PyQt5", "PyQt6"}
+        for p in (ROOT / "tutor").rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_every_module_has_a_docstring() -> None:
-    missing = [str(p.relative_to(ROOT)) for folder in ("tutor", "ui") for p in (ROOT / folder).rglob("*.py")
-               if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text())) is None]
+    missing = [
+        str(p.relative_to(ROOT))
+        for folder in ("tutor", "ui")
+        for p in (ROOT / folder).rglob("*.py")
+        if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
     assert missing == []
 
 
@@ -37,8 +43,12 @@ def test_ui_never_passes_qt_properties_as_constructor_keywords() -> None:
     offenders = []
     for path in (ROOT / "ui").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("Q")
-                    and node.keywords):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id.startswith("Q")
+                and node.keywords
+            ):
                 offenders.append(f"{path.name}:{node.lineno} {node.func.id}")
     assert offenders == []
 
@@ -51,12 +61,19 @@ def test_installed_pyside_keeps_none_alive() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom PySide6.QtWidgets import QApplication, QLabel\napp = QApplication([])\n"
-            "label = QLabel()\nbefore = sys.getrefcount(None)\nfor _ in range(100):\n    QLabel(wordWrap=True)\n"
-            "    label.setVisible(False)\n"
-            "print(sys.getrefcount(None) - before, flush=True)\nimport os\nos._exit(0)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = (
+        "import sys\nfrom PySide6.QtWidgets import QApplication, QLabel\napp = QApplication([])\n"
+        "label = QLabel()\nbefore = sys.getrefcount(None)\nfor _ in range(100):\n    QLabel(wordWrap=True)\n"
+        "    label.setVisible(False)\n"
+        "print(sys.getrefcount(None) - before, flush=True)\nimport os\nos._exit(0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     out = result.stdout.strip()
     assert out.lstrip("-").isdigit(), result.stderr[-1000:]
     assert int(out) > -20, f"PySide6 drops references to None ({out} over 200 calls)"
@@ -71,8 +88,11 @@ def _python_files(*folders: str) -> list[Path]:
 
 
 def test_no_file_over_400_lines_in_ui() -> None:
-    long = {str(p.relative_to(ROOT)): n for p in _python_files("ui")
-            if (n := len(p.read_text().splitlines())) > MAX_FILE_LINES}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _python_files("ui")
+        if (n := len(p.read_text().splitlines())) > MAX_FILE_LINES
+    }
     assert long == {}
 
 

@@ -32,8 +32,14 @@ def policy_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignor
 
 
 def tutor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*venv_tutor(), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*venv_tutor(), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_no_policy_means_open_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -44,7 +50,9 @@ def test_no_policy_means_open_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert policy.path is None and policy.downloads and policy.hints_allowed and policy.hints_left(5) is None
 
 
-def test_precedence_env_then_beside_the_executable_then_site(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_precedence_env_then_beside_the_executable_then_site(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     site, portable, env = tmp_path / "site", tmp_path / "app", tmp_path / "env"
     for folder, quota in ((site, 1), (portable, 2), (env, 3)):
         folder.mkdir()
@@ -64,7 +72,7 @@ def test_precedence_env_then_beside_the_executable_then_site(monkeypatch: pytest
     ("text", "line", "words"),
     [
         ("[hints]\nexam_mode = true\nper_exercice = 3\n", 3, "unknown key hints.per_exercice"),
-        ("[models]\ndownloads = \"no\"\n", 2, "models.downloads must be true or false"),
+        ('[models]\ndownloads = "no"\n', 2, "models.downloads must be true or false"),
         ("[hints]\nper_exercise = -1\n", 2, "0 (no limit) or more"),
         ("[hints]\navoid = [1, 2]\n", 2, "list of text"),
         ("[hints\nexam_mode = true\n", 1, "not valid TOML"),
@@ -72,7 +80,10 @@ def test_precedence_env_then_beside_the_executable_then_site(monkeypatch: pytest
     ],
 )
 def test_broken_policies_name_file_and_line_and_turn_hints_and_downloads_off(
-    policy_file, text: str, line: int, words: str  # type: ignore[no-untyped-def]
+    policy_file,
+    text: str,
+    line: int,
+    words: str,  # type: ignore[no-untyped-def]
 ) -> None:
     path = policy_file(text)
     policy = load_policy()
@@ -103,7 +114,7 @@ def test_exam_mode_refuses_hints_but_tests_run(policy_file, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_quota_counts_down_and_stops(policy_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    policy_file(f"[hints]\nper_exercise = 1\n[data]\nprogress_dir = \"{tmp_path / 'lab'}\"\n")
+    policy_file(f'[hints]\nper_exercise = 1\n[data]\nprogress_dir = "{tmp_path / "lab"}"\n')
     code = tmp_path / "code.py"
     code.write_text(PACK.find("grade_letter").starter)
     first = tutor("hint", str(code), "-e", "grade_letter", "--repairs", "0", "--json")
@@ -120,8 +131,9 @@ def test_avoid_list_words_are_never_shown(engine) -> None:  # type: ignore[no-un
     shown: list[str] = []
     plain = HintPipeline(engine, PipelineConfig(repairs=0)).run(exercise, exercise.starter)
     assert "comparison" in plain.hint  # without the avoid-list the analysis hint names the comparison
-    hint = HintPipeline(engine, PipelineConfig(repairs=0, avoid=("comparison", "boundary")),
-                        on_token=shown.append).run(exercise, exercise.starter)
+    hint = HintPipeline(
+        engine, PipelineConfig(repairs=0, avoid=("comparison", "boundary")), on_token=shown.append
+    ).run(exercise, exercise.starter)
     for text in (hint.hint, hint.explanation, "".join(shown)):
         assert "comparison" not in text.lower() and "boundary" not in text.lower()
     assert hint.status == "hint" and len(hint.hint.split()) >= 5
@@ -131,7 +143,7 @@ def test_allowed_models_and_shared_folders(policy_file, tmp_path: Path, default_
     share = tmp_path / "share"
     share.mkdir()
     (share / "lab.gguf").symlink_to(default_model)
-    policy_file(f"[models]\nallowed = [\"lab.gguf\"]\nshared_folders = [\"{share}\"]\ndownloads = false\n")
+    policy_file(f'[models]\nallowed = ["lab.gguf"]\nshared_folders = ["{share}"]\ndownloads = false\n')
     env = {"TUTOR_DATA_DIR": str(tmp_path / "data")}
     listed = json.loads(tutor("models", "list", "--json", env=env).stdout)["models"]
     assert [(m["id"], m["source"], m["read_only"]) for m in listed] == [("shared:lab.gguf", "shared", True)]
@@ -147,11 +159,13 @@ def test_allowed_models_and_shared_folders(policy_file, tmp_path: Path, default_
     assert hint.returncode == 2 and "not among the models" in hint.stderr
 
 
-def test_policy_mirror_endpoint_is_used_for_downloads(policy_file, tmp_path: Path, default_model: Path) -> None:  # type: ignore[no-untyped-def]
+def test_policy_mirror_endpoint_is_used_for_downloads(
+    policy_file, tmp_path: Path, default_model: Path
+) -> None:  # type: ignore[no-untyped-def]
     from .models.hub_server import HubServer
 
     with HubServer({"acme/tiny-GGUF/tiny.gguf": default_model}) as hub:
-        policy_file(f"[models]\nhf_endpoint = \"{hub.endpoint}\"\n")
+        policy_file(f'[models]\nhf_endpoint = "{hub.endpoint}"\n')
         env = {"TUTOR_DATA_DIR": str(tmp_path), "HF_ENDPOINT": "http://127.0.0.1:9"}  # the policy wins
         result = tutor("models", "download", "hf://acme/tiny-GGUF/tiny.gguf", "--json", env=env)
         assert result.returncode == 0, result.stderr
@@ -160,7 +174,7 @@ def test_policy_mirror_endpoint_is_used_for_downloads(policy_file, tmp_path: Pat
 
 def test_parse_records_where_each_value_came_from(tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
-    path.write_text("# lab policy\n[models]\ndownloads = false\n\n[hints]\navoid = [\"sorted\"]\n")
+    path.write_text('# lab policy\n[models]\ndownloads = false\n\n[hints]\navoid = ["sorted"]\n')
     policy = parse_policy(path)
     assert policy.sources["models.downloads"] == f"{path}, line 3"
     assert policy.sources["hints.avoid"] == f"{path}, line 6"

@@ -17,8 +17,11 @@ from tutor.settings import Settings
 
 
 def session(tmp_path: Path, policy: Policy | None = None, settings: Settings | None = None) -> Session:
-    return Session(policy=policy or Policy(), settings=settings or Settings(),
-                   progress=ProgressStore(tmp_path / "progress.db"))
+    return Session(
+        policy=policy or Policy(),
+        settings=settings or Settings(),
+        progress=ProgressStore(tmp_path / "progress.db"),
+    )
 
 
 def test_progress_and_code_go_where_the_policy_says(tmp_path: Path) -> None:
@@ -76,7 +79,9 @@ def test_a_gone_or_forbidden_model_is_refused_with_a_fallback(tmp_path: Path, de
     gone = session(tmp_path, settings=Settings(model_path=str(tmp_path / "deleted.gguf")))
     choice = gone.choose_model()
     assert choice.path == "" and "deleted.gguf is not there" in choice.refused
-    assert choice.notice().startswith("The chosen model") and choice.notice().endswith("using the built-in model.")
+    assert choice.notice().startswith("The chosen model") and choice.notice().endswith(
+        "using the built-in model."
+    )
     allowed = Policy(allowed_models=["lab.gguf"])
     refused = session(tmp_path, allowed).choose_model(str(default_model))
     assert refused.path == "" and "not among the models your school allows" in refused.refused

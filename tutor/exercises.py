@@ -159,7 +159,9 @@ def load_tasks(path: Path) -> LoadResult:
         try:
             result.exercises.append(_exercise_from_mapping(data, where))
         except _FieldError as exc:
-            result.errors.append(PackError(where, str(data.get("id", f"line {number}")), exc.field, exc.message))
+            result.errors.append(
+                PackError(where, str(data.get("id", f"line {number}")), exc.field, exc.message)
+            )
     _report_duplicate_ids(result)
     return result
 

@@ -72,9 +72,15 @@ class Policy:
     exam_mode: bool = False
     avoid: list[str] = field(default_factory=list)
     progress_dir: str = ""
-    grading_allowed: bool = True  # no policy file: a personal install; a policy file hides it unless it says true
-    compare_hints: bool = False  # the app's "Compare hints" mode (teacher votes); off unless the school turns it on
-    compare_systems: list[str] = field(default_factory=list)  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
+    grading_allowed: bool = (
+        True  # no policy file: a personal install; a policy file hides it unless it says true
+    )
+    compare_hints: bool = (
+        False  # the app's "Compare hints" mode (teacher votes); off unless the school turns it on
+    )
+    compare_systems: list[str] = field(
+        default_factory=list
+    )  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
     path: Path | None = None
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -101,12 +107,18 @@ class Policy:
             "file": str(self.path) if self.path else None,
             "error": self.error,
             "values": {
-                "models.allowed": self.allowed_models, "models.default": self.default_model,
-                "models.shared_folders": [str(p) for p in self.shared_folders], "models.downloads": self.downloads,
-                "models.hf_endpoint": self.hf_endpoint, "hints.per_exercise": self.hints_per_exercise,
-                "hints.exam_mode": self.exam_mode, "hints.avoid": self.avoid, "data.progress_dir": self.progress_dir,
+                "models.allowed": self.allowed_models,
+                "models.default": self.default_model,
+                "models.shared_folders": [str(p) for p in self.shared_folders],
+                "models.downloads": self.downloads,
+                "models.hf_endpoint": self.hf_endpoint,
+                "hints.per_exercise": self.hints_per_exercise,
+                "hints.exam_mode": self.exam_mode,
+                "hints.avoid": self.avoid,
+                "data.progress_dir": self.progress_dir,
                 "grading.allowed": self.grading_allowed,
-                "arena.compare_hints": self.compare_hints, "arena.systems": self.compare_systems,
+                "arena.compare_hints": self.compare_hints,
+                "arena.systems": self.compare_systems,
             },
             "sources": self.sources,
         }
@@ -160,12 +172,17 @@ def parse_policy(path: Path) -> Policy:
                 raise PolicyError(path, _line_of(text, key), f"unknown key {section}.{key}")
             expected = SCHEMA[section][key][0]
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise PolicyError(path, _line_of(text, key),
-                                  f"{section}.{key} must be {_type_name(expected)}, not {type(value).__name__}")
+                raise PolicyError(
+                    path,
+                    _line_of(text, key),
+                    f"{section}.{key} must be {_type_name(expected)}, not {type(value).__name__}",
+                )
             if isinstance(value, list) and not all(isinstance(item, str) for item in value):
                 raise PolicyError(path, _line_of(text, key), f"{section}.{key} must be a list of text")
             if key == "per_exercise" and isinstance(value, int) and value < 0:
-                raise PolicyError(path, _line_of(text, key), "hints.per_exercise must be 0 (no limit) or more")
+                raise PolicyError(
+                    path, _line_of(text, key), "hints.per_exercise must be 0 (no limit) or more"
+                )
             values[f"{section}.{key}"] = value
             sources[f"{section}.{key}"] = f"{path}, line {_line_of(text, key)}"
     for key in _flat_keys():
@@ -176,13 +193,20 @@ def parse_policy(path: Path) -> Policy:
         return values.get(key, SCHEMA[section][name][1])
 
     return Policy(
-        allowed_models=list(get("models.allowed")), default_model=get("models.default"),
-        shared_folders=[Path(p) for p in get("models.shared_folders")], downloads=get("models.downloads"),
-        hf_endpoint=get("models.hf_endpoint"), hints_per_exercise=get("hints.per_exercise"),
-        exam_mode=get("hints.exam_mode"), avoid=list(get("hints.avoid")), progress_dir=get("data.progress_dir"),
+        allowed_models=list(get("models.allowed")),
+        default_model=get("models.default"),
+        shared_folders=[Path(p) for p in get("models.shared_folders")],
+        downloads=get("models.downloads"),
+        hf_endpoint=get("models.hf_endpoint"),
+        hints_per_exercise=get("hints.per_exercise"),
+        exam_mode=get("hints.exam_mode"),
+        avoid=list(get("hints.avoid")),
+        progress_dir=get("data.progress_dir"),
         grading_allowed=get("grading.allowed"),
-        compare_hints=get("arena.compare_hints"), compare_systems=list(get("arena.systems")),
-        path=path, sources=sources,
+        compare_hints=get("arena.compare_hints"),
+        compare_systems=list(get("arena.systems")),
+        path=path,
+        sources=sources,
     )
 
 

@@ -99,9 +99,7 @@ class ProgressStore:
         except sqlite3.DatabaseError as exc:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             self.path.replace(aside)
-            self.recovered_message = (
-                f"Your progress file could not be read ({exc}); it was moved to {aside.name} and a new one started."
-            )
+            self.recovered_message = f"Your progress file could not be read ({exc}); it was moved to {aside.name} and a new one started."
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
@@ -125,22 +123,34 @@ class ProgressStore:
 
     def _add(self, exercise: str, kind: str, passed: int = 0, total: int = 0) -> None:
         with self._lock, self._db:
-            self._db.execute("INSERT INTO events (exercise, kind, passed, total, at) VALUES (?, ?, ?, ?, ?)",
-                             (exercise, kind, passed, total, time.time()))
+            self._db.execute(
+                "INSERT INTO events (exercise, kind, passed, total, at) VALUES (?, ?, ?, ?, ?)",
+                (exercise, kind, passed, total, time.time()),
+            )
 
     def of(self, exercise: str) -> ExerciseProgress:
         with self._lock:
-            rows = dict(self._db.execute(
-                "SELECT kind, COUNT(*) FROM events WHERE exercise = ? GROUP BY kind", (exercise,)).fetchall())
-        return ExerciseProgress(runs=rows.get("run", 0), hints=rows.get("hint", 0), solved=rows.get("solved", 0) > 0)
+            rows = dict(
+                self._db.execute(
+                    "SELECT kind, COUNT(*) FROM events WHERE exercise = ? GROUP BY kind", (exercise,)
+                ).fetchall()
+            )
+        return ExerciseProgress(
+            runs=rows.get("run", 0), hints=rows.get("hint", 0), solved=rows.get("solved", 0) > 0
+        )
 
     def all(self) -> dict[str, ExerciseProgress]:
         with self._lock:
-            rows = self._db.execute("SELECT exercise, kind, COUNT(*) FROM events GROUP BY exercise, kind").fetchall()
+            rows = self._db.execute(
+                "SELECT exercise, kind, COUNT(*) FROM events GROUP BY exercise, kind"
+            ).fetchall()
         counts: dict[str, dict[str, int]] = {}
         for exercise, kind, count in rows:
             counts.setdefault(exercise, {})[kind] = count
-        return {e: ExerciseProgress(c.get("run", 0), c.get("hint", 0), c.get("solved", 0) > 0) for e, c in counts.items()}
+        return {
+            e: ExerciseProgress(c.get("run", 0), c.get("hint", 0), c.get("solved", 0) > 0)
+            for e, c in counts.items()
+        }
 
     def record_vote(self, vote: Vote) -> None:
         if vote.vote not in VOTE_CHOICES:
@@ -155,7 +165,8 @@ class ProgressStore:
             before = self._db.total_changes
             self._db.executemany(
                 f"INSERT OR IGNORE INTO votes ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
-                [tuple(getattr(v, f) for f in fields) for v in votes])
+                [tuple(getattr(v, f) for f in fields) for v in votes],
+            )
             return self._db.total_changes - before
 
     def votes(self) -> list[Vote]:

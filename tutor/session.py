@@ -78,8 +78,13 @@ def model_file(path: str, progress: Callable[[int, int], None] | None = None) ->
 class Session:
     """The state one learner works in. Everything is loaded on first use, so ``tutor check`` opens no database."""
 
-    def __init__(self, policy: Policy | None = None, settings: Settings | None = None,
-                 progress: ProgressStore | None = None, workspace: Workspace | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy | None = None,
+        settings: Settings | None = None,
+        progress: ProgressStore | None = None,
+        workspace: Workspace | None = None,
+    ) -> None:
         self.policy = policy if policy is not None else load_policy()
         self.settings = settings if settings is not None else Settings.load()
         self._progress = progress
@@ -178,4 +183,6 @@ class Session:
         from tutor.feedback import PipelineConfig
 
         avoid = tuple(self.policy.avoid)
-        return PipelineConfig(avoid=avoid) if repairs is None else PipelineConfig(repairs=repairs, avoid=avoid)
+        return (
+            PipelineConfig(avoid=avoid) if repairs is None else PipelineConfig(repairs=repairs, avoid=avoid)
+        )

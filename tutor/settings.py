@@ -37,7 +37,11 @@ class Settings:
         values = {}
         for field in fields(cls):
             value = data.get(field.name, getattr(defaults, field.name))
-            values[field.name] = value if isinstance(value, type(getattr(defaults, field.name))) else getattr(defaults, field.name)
+            values[field.name] = (
+                value
+                if isinstance(value, type(getattr(defaults, field.name)))
+                else getattr(defaults, field.name)
+            )
         return cls(**values)
 
     def save(self) -> None:

@@ -16,7 +16,9 @@ def default_threads() -> int:
 def memory_gib() -> tuple[float, float]:
     """Total and available RAM in GiB (0 where the platform does not say)."""
     try:
-        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
+        info = dict(
+            line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line
+        )
         total = int(info["MemTotal"].split()[0]) / 2**20
         available = int(info.get("MemAvailable", info["MemFree"]).split()[0]) / 2**20
         return round(total, 1), round(available, 1)

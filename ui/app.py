@@ -71,13 +71,23 @@ def run_app(args: argparse.Namespace) -> int:
 class SelfTest:
     """Open the window, run the tests on a known-buggy program, ask for a hint, print the timings."""
 
-    def __init__(self, app: QApplication, exercises: Any, model_path: str, started: float,
-                 screenshots: Path | None = None) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        exercises: Any,
+        model_path: str,
+        started: float,
+        screenshots: Path | None = None,
+    ) -> None:
         self.app, self.started, self.screenshots = app, started, screenshots
         self.folder = tempfile.TemporaryDirectory(prefix="tutor-self-test-")
         base = Path(self.folder.name)
-        self.window = MainWindow(exercises, model_path=model_path, progress=ProgressStore(base / "progress.db"),
-                                 workspace=Workspace(base / "code"))
+        self.window = MainWindow(
+            exercises,
+            model_path=model_path,
+            progress=ProgressStore(base / "progress.db"),
+            workspace=Workspace(base / "code"),
+        )
         self.result: dict[str, Any] = {"ok": False}
         self.exercise = next((e for e in exercises.exercises if e.id == SELF_TEST_EXERCISE), None)
 
@@ -91,7 +101,9 @@ class SelfTest:
         window.model.worker.failed.connect(lambda message: self._fail(f"model failed: {message}"))
         window.show()
         QTimer.singleShot(0, self._on_shown)
-        QTimer.singleShot(SELF_TEST_LIMIT_S * 1000, lambda: self._fail(f"no hint after {SELF_TEST_LIMIT_S} s"))
+        QTimer.singleShot(
+            SELF_TEST_LIMIT_S * 1000, lambda: self._fail(f"no hint after {SELF_TEST_LIMIT_S} s")
+        )
         code = self.app.exec()
         window.close()
         print(json.dumps(self.result, indent=2))
@@ -113,7 +125,8 @@ class SelfTest:
         self.result["tests_runner_s"] = round(timings.tests_runner_s, 3)
         # F5 to results on screen, minus the runner's own time: what the UI adds
         self.result["tests_ui_overhead_ms"] = round(
-            (timings.tests_shown - timings.tests_started - timings.tests_runner_s) * 1000, 1)
+            (timings.tests_shown - timings.tests_started - timings.tests_runner_s) * 1000, 1
+        )
         self.result["tests_failed"] = len(report.tests) - report.passed_count
         if report.passed:
             self._fail("the known-buggy program passed its tests")
@@ -122,8 +135,14 @@ class SelfTest:
         self._maybe_hint()
 
     def _maybe_hint(self) -> None:
-        if "test_results_shown_s" in self.result and self.window.engine_info and "hint_requested_s" not in self.result:
-            self.result["model_ready_s"] = round(self.window.timings.model_ready + self.window.started - self.started, 3)
+        if (
+            "test_results_shown_s" in self.result
+            and self.window.engine_info
+            and "hint_requested_s" not in self.result
+        ):
+            self.result["model_ready_s"] = round(
+                self.window.timings.model_ready + self.window.started - self.started, 3
+            )
             self.result["rss_with_model_mb"] = memory_mb("VmRSS")
             self.result["hint_requested_s"] = self._since_start()
             self.window.request_hint()
@@ -135,9 +154,14 @@ class SelfTest:
             self.result["first_hint_token_s"] = round(timings.first_token + offset, 3)
         self.result["hint_done_s"] = self._since_start()
         self.result["peak_rss_mb"] = memory_mb("VmHWM")
-        self.result.update(hint_status=hint.status, hint_source=hint.source, hint=hint.hint,
-                           repair_passed=hint.repair_passed, engine=hint.engine.get("name"),
-                           model=hint.engine.get("model_name"))
+        self.result.update(
+            hint_status=hint.status,
+            hint_source=hint.source,
+            hint=hint.hint,
+            repair_passed=hint.repair_passed,
+            engine=hint.engine.get("name"),
+            model=hint.engine.get("model_name"),
+        )
         if hint.status != "hint" or not hint.hint:
             self._fail(f"no hint came back (status {hint.status})")
             return

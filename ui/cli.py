@@ -25,8 +25,11 @@ def _has_display() -> bool:
 
 def cmd_app(args: argparse.Namespace) -> int:
     if not _has_display():
-        print("No display here, so the window cannot open; the same loop on the command line is: "
-              "tutor check FILE --exercise ID, then tutor hint FILE --exercise ID", file=sys.stderr)
+        print(
+            "No display here, so the window cannot open; the same loop on the command line is: "
+            "tutor check FILE --exercise ID, then tutor hint FILE --exercise ID",
+            file=sys.stderr,
+        )
         return 3
     from ui.app import run_app
 
@@ -36,9 +39,14 @@ def cmd_app(args: argparse.Namespace) -> int:
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     app = sub.add_parser("app", parents=[common], help="open the desktop app")
     app.add_argument("--exercise", "-e", help="open this exercise first")
-    app.add_argument("--self-test", action="store_true",
-                     help="open the window, run the learner loop on a known-buggy program, print JSON timings, exit")
-    app.add_argument("--screenshots", metavar="DIR", help="with --self-test: save screenshots of the window in DIR")
+    app.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, run the learner loop on a known-buggy program, print JSON timings, exit",
+    )
+    app.add_argument(
+        "--screenshots", metavar="DIR", help="with --self-test: save screenshots of the window in DIR"
+    )
     app.add_argument("--model", help="a GGUF file to use instead of the embedded default model")
     app.set_defaults(func=cmd_app)
 

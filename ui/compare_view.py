@@ -99,8 +99,14 @@ class CompareHintsDialog(QDialog):
     pair_shown = Signal(object)  # HintPair
     voted = Signal(object)  # Vote
 
-    def __init__(self, parent: QWidget | None, store: ProgressStore, systems: list[str] | None = None,
-                 factory: SourceFactory = open_system, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        store: ProgressStore,
+        systems: list[str] | None = None,
+        factory: SourceFactory = open_system,
+        rng: random.Random | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare hints")
         self.resize(900, 380)
@@ -148,8 +154,12 @@ class CompareHintsDialog(QDialog):
         self.again_button.clicked.connect(self._again)
         buttons.addWidget(self.again_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Which hint would help the student more? The hints come from two different sources, "
-                                "in random order; you see which after voting."))
+        layout.addWidget(
+            QLabel(
+                "Which hint would help the student more? The hints come from two different sources, "
+                "in random order; you see which after voting."
+            )
+        )
         layout.addLayout(boxes)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -159,7 +169,9 @@ class CompareHintsDialog(QDialog):
     def compare(self, exercise: Exercise, code: str) -> bool:
         """Start writing two hints for this exercise and code; False (with a message) when it cannot."""
         if len(self.systems) < 2:
-            self.status.setText("Comparing needs two hint sources: ask for [arena] systems in the school's policy.")
+            self.status.setText(
+                "Comparing needs two hint sources: ask for [arena] systems in the school's policy."
+            )
             return False
         if self.busy:
             self.status.setText("Two hints are already being written…")
@@ -202,12 +214,21 @@ class CompareHintsDialog(QDialog):
         pair = self.pair
         if pair is None:
             return None
-        vote = Vote(exercise=pair.exercise.id, code_sha=code_sha(pair.code), system_a=pair.system_a,
-                    system_b=pair.system_b, vote=choice, hint_a=pair.hint_a, hint_b=pair.hint_b)
+        vote = Vote(
+            exercise=pair.exercise.id,
+            code_sha=code_sha(pair.code),
+            system_a=pair.system_a,
+            system_b=pair.system_b,
+            vote=choice,
+            hint_a=pair.hint_a,
+            hint_b=pair.hint_b,
+        )
         self.store.record_vote(vote)
         self.pair = None
         self._set_voting(False)
-        self.status.setText(f"Vote saved ({choice}). Hint A was from {pair.system_a}, hint B from {pair.system_b}.")
+        self.status.setText(
+            f"Vote saved ({choice}). Hint A was from {pair.system_a}, hint B from {pair.system_b}."
+        )
         self.voted.emit(vote)
         return vote
 
@@ -250,7 +271,9 @@ def install_compare_hints(window: Any) -> QAction | None:
         if window.current is None:
             return
         if "dialog" not in state:
-            state["dialog"] = CompareHintsDialog(window, window.session.progress, window.session.policy.compare_systems)
+            state["dialog"] = CompareHintsDialog(
+                window, window.session.progress, window.session.policy.compare_systems
+            )
         dialog = state["dialog"]
         dialog.show()
         dialog.raise_()

@@ -245,7 +245,11 @@ class CodeEditor(QPlainTextEdit):
         while block.isValid() and top <= event.rect().bottom():
             if block.isVisible():
                 number = block.blockNumber() + 1
-                colour = QColor("#d32f2f") if number == self._error_line else palette.color(QPalette.ColorRole.PlaceholderText)
+                colour = (
+                    QColor("#d32f2f")
+                    if number == self._error_line
+                    else palette.color(QPalette.ColorRole.PlaceholderText)
+                )
                 painter.setPen(colour)
                 painter.drawText(0, top, width, height, Qt.AlignmentFlag.AlignRight, str(number))
             block = block.next()
@@ -281,7 +285,9 @@ class CodeEditor(QPlainTextEdit):
                 found = []
                 for spot in (index, other):
                     selection = QTextEdit.ExtraSelection()
-                    selection.format.setBackground(QColor("#3e4451" if is_dark(self.palette()) else "#c8e1ff"))
+                    selection.format.setBackground(
+                        QColor("#3e4451" if is_dark(self.palette()) else "#c8e1ff")
+                    )
                     selection.cursor = QTextCursor(self.document())
                     selection.cursor.setPosition(spot)
                     selection.cursor.setPosition(spot + 1, QTextCursor.MoveMode.KeepAnchor)

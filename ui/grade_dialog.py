@@ -34,8 +34,12 @@ from PySide6.QtWidgets import (
 from tutor.exercises import Exercise
 from tutor.policy import Policy
 
-_STAGES = {"run": "Running tests", "judge": "Rubric questions (model)", "feedback": "Feedback (model, per group)",
-           "report": "Writing the report"}
+_STAGES = {
+    "run": "Running tests",
+    "judge": "Rubric questions (model)",
+    "feedback": "Feedback (model, per group)",
+    "report": "Writing the report",
+}
 
 
 class _GradeWorker(QObject):
@@ -77,8 +81,13 @@ def _load_engine(policy: Policy) -> Any:
 class GradeDialog(QDialog):
     graded = Signal(bool, str)  # ok, the report's path or the error (``done`` is QDialog's own slot)
 
-    def __init__(self, exercises: Sequence[Exercise], policy: Policy, parent: QWidget | None = None,
-                 open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl) -> None:
+    def __init__(
+        self,
+        exercises: Sequence[Exercise],
+        policy: Policy,
+        parent: QWidget | None = None,
+        open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Grade a folder")
         self.exercises, self.policy, self.open_url = list(exercises), policy, open_url
@@ -89,7 +98,9 @@ class GradeDialog(QDialog):
 
     def _build(self) -> None:
         self.source = QLineEdit()
-        self.source.setPlaceholderText("a folder of .py files (or one folder per student), a .zip or a .jsonl")
+        self.source.setPlaceholderText(
+            "a folder of .py files (or one folder per student), a .zip or a .jsonl"
+        )
         self.exercise = QComboBox()
         for exercise in self.exercises:
             self.exercise.addItem(f"{exercise.title} ({exercise.id})", exercise.id)
@@ -97,16 +108,21 @@ class GradeDialog(QDialog):
         self.rubric.setPlaceholderText("optional: a TOML rubric")
         self.out = QLineEdit()
         self.out.setPlaceholderText("default: beside the submissions, NAME-grades")
-        self.use_model = QCheckBox("Write feedback with the local model (slower; once per group of similar mistakes)")
+        self.use_model = QCheckBox(
+            "Write feedback with the local model (slower; once per group of similar mistakes)"
+        )
         form = QFormLayout()
-        form.addRow("Submissions", self._with_buttons(self.source, [("Folder…", self._pick_folder),
-                                                                    ("File…", self._pick_file)]))
+        form.addRow(
+            "Submissions",
+            self._with_buttons(self.source, [("Folder…", self._pick_folder), ("File…", self._pick_file)]),
+        )
         form.addRow("Exercise", self.exercise)
         form.addRow("Rubric", self._with_buttons(self.rubric, [("File…", self._pick_rubric)]))
         form.addRow("Output folder", self.out)
         form.addRow("", self.use_model)
-        self.status = QLabel("Student code stays on this computer: it runs in the sandbox, one program at a time "
-                             "per core.")
+        self.status = QLabel(
+            "Student code stays on this computer: it runs in the sandbox, one program at a time per core."
+        )
         self.status.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setVisible(False)
@@ -170,7 +186,11 @@ class GradeDialog(QDialog):
         except RubricError as exc:
             self._fail(str(exc))
             return
-        out = Path(self.out.text().strip()) if self.out.text().strip() else source.with_name(f"{source.stem}-grades")
+        out = (
+            Path(self.out.text().strip())
+            if self.out.text().strip()
+            else source.with_name(f"{source.stem}-grades")
+        )
         request = GradeRequest(source, exercise, out, rubric, avoid=tuple(self.policy.avoid))
         self._worker = _GradeWorker(request, self.use_model.isChecked(), self.policy)
         self._thread = QThread(self)
@@ -183,7 +203,9 @@ class GradeDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
-        self.status.setText("Loading the model…" if self.use_model.isChecked() else "Reading the submissions…")
+        self.status.setText(
+            "Loading the model…" if self.use_model.isChecked() else "Reading the submissions…"
+        )
         self._thread.start()
 
     def cancel(self) -> None:
@@ -203,8 +225,10 @@ class GradeDialog(QDialog):
         self.run_result = run
         data = run.summary()
         report = run.files["report_html"]
-        self.status.setText(f"{data['students']} students graded, mean {data['mean_percent']}%, "
-                            f"{data['groups']} failure groups. Report: {report}")
+        self.status.setText(
+            f"{data['students']} students graded, mean {data['mean_percent']}%, "
+            f"{data['groups']} failure groups. Report: {report}"
+        )
         self.open_url(QUrl.fromLocalFile(report))
         self.graded.emit(True, report)
 
@@ -234,7 +258,9 @@ class GradeDialog(QDialog):
         super().closeEvent(event)
 
 
-def install_grade_action(window: QMainWindow, exercises: Sequence[Exercise], policy: Policy) -> QAction | None:
+def install_grade_action(
+    window: QMainWindow, exercises: Sequence[Exercise], policy: Policy
+) -> QAction | None:
     """Add "Grade a folder…" to the window's toolbar when the site policy allows grading; returns the action."""
     if not policy.grading_allowed:
         return None

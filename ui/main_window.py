@@ -40,9 +40,15 @@ class MainWindow(QMainWindow):
     model_ready = Signal(object)  # EngineInfo
     stage_shown = Signal(str)  # a pipeline stage, once the UI shows it
 
-    def __init__(self, exercises: LoadResult, model_path: str = "", progress: ProgressStore | None = None,
-                 workspace: Workspace | None = None, policy: Policy | None = None,
-                 session: Session | None = None) -> None:
+    def __init__(
+        self,
+        exercises: LoadResult,
+        model_path: str = "",
+        progress: ProgressStore | None = None,
+        workspace: Workspace | None = None,
+        policy: Policy | None = None,
+        session: Session | None = None,
+    ) -> None:
         super().__init__()
         self.started = time.perf_counter()
         self.timings = Timings()
@@ -75,7 +81,9 @@ class MainWindow(QMainWindow):
         self.model.prepare(self._model_to_load(model_path))
         self.hint_panel.show_policy(self.session.policy)
         self._update_hint_action()
-        install_grade_action(self, self.exercises, self.session.policy)  # teachers: "Grade a folder…" (policy)
+        install_grade_action(
+            self, self.exercises, self.session.policy
+        )  # teachers: "Grade a folder…" (policy)
         install_compare_hints(self)  # teachers: "Compare hints", when the school's policy allows it
 
     # -- the session's state, as the window and its tests see it ----------------------------------------------
@@ -130,13 +138,21 @@ class MainWindow(QMainWindow):
         self.models_action = bar.add("Models…", QKeySequence("Ctrl+M"), self.open_models)
         editor = self.editor
         zoom_in, zoom_out = QKeySequence.StandardKey.ZoomIn, QKeySequence.StandardKey.ZoomOut
-        self.zoom_in_action = bar.add("Zoom in", QKeySequence(zoom_in), lambda: editor.set_zoom(editor.zoom + 1), False)
-        self.zoom_out_action = bar.add("Zoom out", QKeySequence(zoom_out), lambda: editor.set_zoom(editor.zoom - 1), False)
+        self.zoom_in_action = bar.add(
+            "Zoom in", QKeySequence(zoom_in), lambda: editor.set_zoom(editor.zoom + 1), False
+        )
+        self.zoom_out_action = bar.add(
+            "Zoom out", QKeySequence(zoom_out), lambda: editor.set_zoom(editor.zoom - 1), False
+        )
         bar.add("", QKeySequence("Ctrl+="), lambda: editor.set_zoom(editor.zoom + 1), False)
         # keyboard-only use: Tab belongs to the editor, so focus moves with shortcuts
         targets: tuple[tuple[str, QWidget], ...] = (
-            ("Ctrl+L", self.exercises_panel.list), ("Ctrl+F", self.exercises_panel.filter), ("Ctrl+E", editor),
-            ("Ctrl+T", self.tests_panel.table), ("Ctrl+J", self.hint_panel.view))
+            ("Ctrl+L", self.exercises_panel.list),
+            ("Ctrl+F", self.exercises_panel.filter),
+            ("Ctrl+E", editor),
+            ("Ctrl+T", self.tests_panel.table),
+            ("Ctrl+J", self.hint_panel.view),
+        )
         for keys, target in targets:
             bar.add("", QKeySequence(keys), lambda _=False, widget=target: widget.setFocus(), False)
 
@@ -182,14 +198,17 @@ class MainWindow(QMainWindow):
     def _on_model_failed(self, message: str) -> None:
         self.model_failed = True
         self.status_panel.show_failed()
-        self.show_notice(f"The model could not be loaded: {message} Tests still run; hints come from your tests alone.")
+        self.show_notice(
+            f"The model could not be loaded: {message} Tests still run; hints come from your tests alone."
+        )
 
     def open_models(self) -> None:
         from ui.models_dialog import ModelsDialog
 
         policy = self.session.policy
-        dialog = ModelsDialog(self, store=self.session.store(), downloads_allowed=policy.downloads,
-                              endpoint=policy.hf_endpoint)
+        dialog = ModelsDialog(
+            self, store=self.session.store(), downloads_allowed=policy.downloads, endpoint=policy.hf_endpoint
+        )
         dialog.model_chosen.connect(self._switch_model)
         dialog.open()
         self.models_dialog = dialog
@@ -239,8 +258,9 @@ class MainWindow(QMainWindow):
     def reset_code(self) -> None:
         if self.current is None:
             return
-        answer = QMessageBox.question(self, "Reset code",
-                                      "Replace your code with the starter code? Your current code will be lost.")
+        answer = QMessageBox.question(
+            self, "Reset code", "Replace your code with the starter code? Your current code will be lost."
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.editor.setPlainText(self.current.starter.lstrip("\n"))
             self.save_code()
@@ -298,8 +318,10 @@ class MainWindow(QMainWindow):
             self.show_notice(refusal[0].upper() + refusal[1:] + ".")
             return
         if self.engine_info is None and not self.model_failed:
-            self.show_notice(f"The model is still being prepared ({self.status_panel.model_progress.value()}%). "
-                             "You can keep editing and running tests meanwhile.")
+            self.show_notice(
+                f"The model is still being prepared ({self.status_panel.model_progress.value()}%). "
+                "You can keep editing and running tests meanwhile."
+            )
             return
         code = self.editor.toPlainText()
         report = self.last_report if self.last_report is not None and code == self.last_report_code else None
@@ -332,7 +354,9 @@ class MainWindow(QMainWindow):
         if hint.notice:  # e.g. the engine crashed: say so, once, in the status bar too
             self.statusBar().showMessage(hint.notice, 8000)
         if hint.status == "hint":
-            self.status_panel.set_speed(hint.tokens.get("hint_completion", 0), hint.timings.get("hint_model_s", 0.0))
+            self.status_panel.set_speed(
+                hint.tokens.get("hint_completion", 0), hint.timings.get("hint_model_s", 0.0)
+            )
             if hint.line:
                 self.editor.mark_error_line(hint.line)
         self.hint_shown.emit(hint)

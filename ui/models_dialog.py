@@ -44,8 +44,14 @@ class _DownloadWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            path = download(self.entry.reference, expected_sha256=self.entry.sha256 or None,
-                            progress=self.progress.emit, cancel=self.cancel, root=self.root, endpoint=self.endpoint)
+            path = download(
+                self.entry.reference,
+                expected_sha256=self.entry.sha256 or None,
+                progress=self.progress.emit,
+                cancel=self.cancel,
+                root=self.root,
+                endpoint=self.endpoint,
+            )
             self.finished.emit(str(path))
         except (DownloadError, DownloadCancelled) as exc:
             self.failed.emit(str(exc))
@@ -55,9 +61,14 @@ class ModelsDialog(QDialog):
     model_chosen = Signal(str)  # path ("" = the embedded default)
     download_done = Signal(bool, str)  # ok, message
 
-    def __init__(self, parent: QWidget | None = None, store: ModelStore | None = None,
-                 catalog: list[CatalogEntry] | None = None, downloads_allowed: bool = True,
-                 endpoint: str = "") -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        store: ModelStore | None = None,
+        catalog: list[CatalogEntry] | None = None,
+        downloads_allowed: bool = True,
+        endpoint: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(900, 420)
@@ -80,7 +91,9 @@ class ModelsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         best = recommend(self.available_gb, self.catalog)
         note = "" if downloads_allowed else " Downloads are turned off by your school's policy."
-        self.summary = QLabel(f"{self.available_gb:.1f} GB of memory free. Recommended here: <b>{best.name}</b>.{note}")
+        self.summary = QLabel(
+            f"{self.available_gb:.1f} GB of memory free. Recommended here: <b>{best.name}</b>.{note}"
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.progress = QProgressBar()
@@ -88,9 +101,15 @@ class ModelsDialog(QDialog):
         self.progress.setMaximum(1000)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
-        for name, slot in (("Download", self.start_download), ("Cancel download", self.cancel_download),
-                           ("Import file…", self.import_file), ("Use", self.use_selected),
-                           ("Verify", self.verify_selected), ("Remove", self.remove_selected), ("Close", self.accept)):
+        for name, slot in (
+            ("Download", self.start_download),
+            ("Cancel download", self.cancel_download),
+            ("Import file…", self.import_file),
+            ("Use", self.use_selected),
+            ("Verify", self.verify_selected),
+            ("Remove", self.remove_selected),
+            ("Close", self.accept),
+        ):
             button = QPushButton(name)
             button.clicked.connect(slot)
             self.buttons[name] = button
@@ -107,17 +126,25 @@ class ModelsDialog(QDialog):
         active = Settings.load().model_path
         self.rows: list[tuple[CatalogEntry | None, LocalModel | None]] = []
         for listed in self.catalog:
-            installed = local.pop(listed.file, None) if listed.source == "hub" else local.pop(
-                next((k for k, m in local.items() if m.source == "embedded"), ""), None)
+            installed = (
+                local.pop(listed.file, None)
+                if listed.source == "hub"
+                else local.pop(next((k for k, m in local.items() if m.source == "embedded"), ""), None)
+            )
             self.rows.append((listed, installed))
         self.rows += [(None, model) for model in local.values()]
         self.table.setRowCount(len(self.rows))
         for row, (entry, model) in enumerate(self.rows):
             status = self._status(entry, model, active)
             cells = [
-                entry.name if entry else f"{model.info.name if model and model.info else model.id}  ({model.source})"
-                if model else "",
-                f"{entry.size_mb} MB" if entry else (f"{model.path.stat().st_size / 2**20:.0f} MB" if model else ""),
+                entry.name
+                if entry
+                else f"{model.info.name if model and model.info else model.id}  ({model.source})"
+                if model
+                else "",
+                f"{entry.size_mb} MB"
+                if entry
+                else (f"{model.path.stat().st_size / 2**20:.0f} MB" if model else ""),
                 entry.quantization if entry else (model.info.quantization if model and model.info else "?"),
                 f"{entry.ram_gb} GB" if entry else "",
                 entry.license if entry else "",
@@ -132,7 +159,9 @@ class ModelsDialog(QDialog):
     def _status(self, entry: CatalogEntry | None, model: LocalModel | None, active: str) -> str:
         if model is not None:
             is_active = str(model.path) == active or (not active and model.source == "embedded")
-            return "active" if is_active else ("installed" if not model.problem else f"damaged: {model.problem}")
+            return (
+                "active" if is_active else ("installed" if not model.problem else f"damaged: {model.problem}")
+            )
         if entry is not None and not entry.fits(self.available_gb):
             return "does not fit in memory"
         return "available to download"
@@ -150,8 +179,9 @@ class ModelsDialog(QDialog):
     def _update_buttons(self) -> None:
         entry, model = self.selected()
         busy = self._thread is not None
-        self.buttons["Download"].setEnabled(bool(entry and not model and entry.source == "hub" and not busy
-                                                 and self.downloads_allowed))
+        self.buttons["Download"].setEnabled(
+            bool(entry and not model and entry.source == "hub" and not busy and self.downloads_allowed)
+        )
         self.buttons["Cancel download"].setEnabled(busy)
         self.buttons["Use"].setEnabled(model is not None and not model.problem)
         self.buttons["Verify"].setEnabled(model is not None)
@@ -163,8 +193,10 @@ class ModelsDialog(QDialog):
         if entry is None or self._thread is not None:
             return
         if not entry.fits(self.available_gb):
-            self.message.setText(f"Warning: {entry.name} needs {entry.ram_gb} GB of memory; "
-                                 f"{self.available_gb:.1f} GB are free.")
+            self.message.setText(
+                f"Warning: {entry.name} needs {entry.ram_gb} GB of memory; "
+                f"{self.available_gb:.1f} GB are free."
+            )
         self._thread = QThread(self)
         self._worker = _DownloadWorker(entry, self.store.folder, self.endpoint)
         self._worker.moveToThread(self._thread)
@@ -184,8 +216,10 @@ class ModelsDialog(QDialog):
     def _on_progress(self, progress: Progress) -> None:
         self.progress.setValue(int(1000 * progress.done / max(progress.total, 1)))
         eta = f", {progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
-        self.progress.setFormat(f"{progress.done / 2**20:.0f} of {progress.total / 2**20:.0f} MB · "
-                                f"{progress.speed_bps / 2**20:.1f} MB/s{eta}")
+        self.progress.setFormat(
+            f"{progress.done / 2**20:.0f} of {progress.total / 2**20:.0f} MB · "
+            f"{progress.speed_bps / 2**20:.1f} MB/s{eta}"
+        )
 
     def _on_finished(self, path: str) -> None:
         self._end_download()
@@ -207,7 +241,9 @@ class ModelsDialog(QDialog):
         self._update_buttons()
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a GGUF model", str(Path.home()), "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a GGUF model", str(Path.home()), "GGUF models (*.gguf)"
+        )
         if not path:
             return
         try:
@@ -253,4 +289,3 @@ class ModelsDialog(QDialog):
             self._thread.quit()
             self._thread.wait(5000)
         super().done(result)
-

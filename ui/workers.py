@@ -78,8 +78,12 @@ class ModelWorker(QObject):
         try:
             if not model_path:
                 self.progress.emit(0, "Preparing the built-in model…")
-            path = model_file(model_path, lambda done, total: self.progress.emit(
-                int(done * 90 / max(total, 1)), "Preparing the built-in model…"))
+            path = model_file(
+                model_path,
+                lambda done, total: self.progress.emit(
+                    int(done * 90 / max(total, 1)), "Preparing the built-in model…"
+                ),
+            )
             self.progress.emit(92, "Loading the model…")
             self.engine.load(path)
             self.progress.emit(100, "Model ready")
@@ -89,8 +93,9 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        self._pipeline = HintPipeline(self.engine, self.config, on_stage=self.stage.emit,
-                                      on_token=self.token.emit)
+        self._pipeline = HintPipeline(
+            self.engine, self.config, on_stage=self.stage.emit, on_token=self.token.emit
+        )
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))
         except Exception as exc:  # noqa: BLE001 - shown to the learner, never a crash

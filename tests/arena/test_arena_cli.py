@@ -15,7 +15,9 @@ from tutor.cli import main
 from tutor.paths import user_data_dir
 from tutor.progress import ProgressStore, Vote
 
-CASE = Case(task="Sum a list.", code="def total(xs):\n    return 0\n", failing_test="total([1])", fix="return sum(xs)")
+CASE = Case(
+    task="Sum a list.", code="def total(xs):\n    return 0\n", failing_test="total([1])", fix="return sum(xs)"
+)
 
 
 def write_battles(folder: Path) -> None:
@@ -29,17 +31,28 @@ def write_battles(folder: Path) -> None:
             label = "A" if rng.random() < p else "B"
             swapped = "B" if label == "A" else "A"
             labels = iter([label, swapped])
-            record = battle(f"i{n}", CASE, Contestant(x, "one two three four five"), Contestant(y, "six seven eight nine ten"),
-                            lambda *_, answers=labels: Verdict(next(answers), None, 0.25), "judge-model", task="t")
+            record = battle(
+                f"i{n}",
+                CASE,
+                Contestant(x, "one two three four five"),
+                Contestant(y, "six seven eight nine ten"),
+                lambda *_, answers=labels: Verdict(next(answers), None, 0.25),
+                "judge-model",
+                task="t",
+            )
             lines.append(json.dumps(record.to_json()))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "battles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_leaderboard_json_has_exactly_the_documented_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_leaderboard_json_has_exactly_the_documented_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_battles(tmp_path / "arena")
     html = tmp_path / "board.html"
-    assert main(["arena", "leaderboard", "--out", str(tmp_path / "arena"), "--json", "--html", str(html)]) == 0
+    assert (
+        main(["arena", "leaderboard", "--out", str(tmp_path / "arena"), "--json", "--html", str(html)]) == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"systems", "judge"}
     assert set(data["judge"]) == {"name", "consistency", "position_bias"}
@@ -55,15 +68,21 @@ def test_leaderboard_json_has_exactly_the_documented_shape(tmp_path: Path, capsy
     assert "data:image/png;base64,iVBOR" in page and "position bias" in page
 
 
-def test_teacher_votes_feed_the_board_and_the_kappa(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_teacher_votes_feed_the_board_and_the_kappa(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_battles(tmp_path / "arena")
     store = ProgressStore(user_data_dir() / "progress.db")
     sha = code_sha(CASE.code)
     store.add_votes([Vote("t", sha, "strong", "weak", "A"), Vote("t", sha, "weak", "middle", "both bad")])
     store.close()
-    assert main(["arena", "leaderboard", "--out", str(tmp_path / "arena"), "--votes", "teacher", "--json"]) == 0
+    assert (
+        main(["arena", "leaderboard", "--out", str(tmp_path / "arena"), "--votes", "teacher", "--json"]) == 0
+    )
     teacher = json.loads(capsys.readouterr().out)["systems"]
-    assert teacher["strong"]["wins"] == 1 and teacher["weak"]["ties"] == 1 and teacher["middle"]["battles"] == 1
+    assert (
+        teacher["strong"]["wins"] == 1 and teacher["weak"]["ties"] == 1 and teacher["middle"]["battles"] == 1
+    )
     assert main(["arena", "leaderboard", "--out", str(tmp_path / "arena")]) == 0
     text = capsys.readouterr().out
     assert "kappa" in text and "length-controlled" in text

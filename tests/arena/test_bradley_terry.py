@@ -20,9 +20,12 @@ def three_player_battles() -> list[Battle]:
     these strengths, so they are the MLE: log-strengths (ln 4, ln 2, 0), centred on their mean ln 2, give
     s = (ln 2, 0, -ln 2) = (0.6931, 0, -0.6931)."""
     return (
-        [Battle("A", "B", 1.0)] + [Battle("A", "B", 0.5)] * 2
-        + [Battle("B", "C", 1.0)] * 2 + [Battle("C", "B", 1.0)]
-        + [Battle("A", "C", 1.0)] * 4 + [Battle("A", "C", 0.0)]
+        [Battle("A", "B", 1.0)]
+        + [Battle("A", "B", 0.5)] * 2
+        + [Battle("B", "C", 1.0)] * 2
+        + [Battle("C", "B", 1.0)]
+        + [Battle("A", "C", 1.0)] * 4
+        + [Battle("A", "C", 0.0)]
     )
 
 
@@ -47,9 +50,13 @@ def test_length_control_takes_the_credit_from_length() -> None:
     # With the covariate (d = +-2 units of 10 words) the MLE is s_L = s_S and sigmoid(2g) = 3/4, g = ln(3)/2:
     # the score equations hold there (L: observed 6 + 1 + 2 = 9 points, expected 8*3/4 + 4*1/4 + 4/2 = 9; length:
     # 2*(6 - 6) - 2*(1 - 1) = 0). Without it L gets the credit for being wordy (9 of 16 points).
-    battles = ([Battle("L", "S", 1.0, 30, 10)] * 6 + [Battle("L", "S", 0.0, 30, 10)] * 2
-               + [Battle("S", "L", 1.0, 30, 10)] * 3 + [Battle("S", "L", 0.0, 30, 10)]
-               + [Battle("L", "S", 0.5, 10, 10)] * 4)
+    battles = (
+        [Battle("L", "S", 1.0, 30, 10)] * 6
+        + [Battle("L", "S", 0.0, 30, 10)] * 2
+        + [Battle("S", "L", 1.0, 30, 10)] * 3
+        + [Battle("S", "L", 0.0, 30, 10)]
+        + [Battle("L", "S", 0.5, 10, 10)] * 4
+    )
     plain = fit(battles, ridge=0.0)
     controlled = fit(battles, length_control=True, ridge=0.0)
     assert plain.systems == ["L", "S"]

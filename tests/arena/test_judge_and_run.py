@@ -15,15 +15,19 @@ from tutor.engines.base import GenerationParams
 
 pytestmark = pytest.mark.slow
 
-CASE = Case(task="Factorial\nReturn n! for n >= 0.",
-            code="def factorial(n):\n    result = 1\n    for i in range(1, n):\n        result *= i\n    return result\n",
-            failing_test="factorial(3)\nExpected: 6\nGot: 2",
-            fix="def factorial(n):\n    result = 1\n    for i in range(1, n + 1):\n        result *= i\n    return result\n")
+CASE = Case(
+    task="Factorial\nReturn n! for n >= 0.",
+    code="def factorial(n):\n    result = 1\n    for i in range(1, n):\n        result *= i\n    return result\n",
+    failing_test="factorial(3)\nExpected: 6\nGot: 2",
+    fix="def factorial(n):\n    result = 1\n    for i in range(1, n + 1):\n        result *= i\n    return result\n",
+)
 
 
 def test_the_engine_keeps_top_log_probabilities_when_asked(engine) -> None:  # type: ignore[no-untyped-def]
-    generation = engine.generate("The capital of France is", GenerationParams(max_tokens=4, temperature=0.0,
-                                                                              repeat_penalty=1.0, logprobs=5))
+    generation = engine.generate(
+        "The capital of France is",
+        GenerationParams(max_tokens=4, temperature=0.0, repeat_penalty=1.0, logprobs=5),
+    )
     text = generation.collect()
     steps = generation.stats.top_logprobs
     assert len(steps) == generation.stats.completion_tokens >= 1
@@ -48,19 +52,40 @@ def test_the_judge_answers_a_b_or_tie_with_probabilities(engine) -> None:  # typ
         assert sum(verdict.probabilities.values()) == pytest.approx(1.0)
 
 
-def test_arena_run_end_to_end_with_the_default_model_and_analysis(default_model: Path, tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_arena_run_end_to_end_with_the_default_model_and_analysis(
+    default_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "arena"
-    args = ["arena", "run", "--systems", f"analysis,{default_model},k=1", "--set", "basics", "--limit", "2",
-            "--judge", str(default_model), "--out", str(out), "--json"]
+    args = [
+        "arena",
+        "run",
+        "--systems",
+        f"analysis,{default_model},k=1",
+        "--set",
+        "basics",
+        "--limit",
+        "2",
+        "--judge",
+        str(default_model),
+        "--out",
+        str(out),
+        "--json",
+    ]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["items"], summary["battles"], summary["new_battles"], summary["generated"]) == (2, 2, 2, 4)
+    assert (summary["items"], summary["battles"], summary["new_battles"], summary["generated"]) == (
+        2,
+        2,
+        2,
+        4,
+    )
     records = [json.loads(line) for line in (out / "battles.jsonl").read_text().splitlines()]
     assert len(records) == 2 and len((out / "cache.jsonl").read_text().splitlines()) == 4
     for record in records:
         assert {record["a"], record["b"]} == {"analysis", str(default_model) + ",k=1"}
-        assert record["decided_by"] in ("guard", "identical", "judge") and record["judge"] == str(default_model)
+        assert record["decided_by"] in ("guard", "identical", "judge") and record["judge"] == str(
+            default_model
+        )
         if record["decided_by"] == "judge":
             assert [o["first"] for o in record["orders"]] == [record["a"], record["b"]]
             assert all(o["verdict"] in VERDICTS for o in record["orders"])

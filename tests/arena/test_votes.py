@@ -13,8 +13,15 @@ from tutor.progress import ProgressStore, Vote
 
 
 def _vote(choice: str = "A", exercise: str = "sum_list") -> Vote:
-    return Vote(exercise=exercise, code_sha=code_sha("def f(): pass\n"), system_a="analysis", system_b="default",
-                vote=choice, hint_a="Look at line 2.", hint_b="Which value does the loop start from?")
+    return Vote(
+        exercise=exercise,
+        code_sha=code_sha("def f(): pass\n"),
+        system_a="analysis",
+        system_b="default",
+        vote=choice,
+        hint_a="Look at line 2.",
+        hint_b="Which value does the loop start from?",
+    )
 
 
 def test_votes_are_stored_and_read_back(tmp_path: Path) -> None:
@@ -32,10 +39,12 @@ def test_votes_are_stored_and_read_back(tmp_path: Path) -> None:
 def test_an_old_database_is_migrated_and_keeps_its_events(tmp_path: Path) -> None:
     path = tmp_path / "progress.db"
     old = sqlite3.connect(path)
-    old.executescript("CREATE TABLE events (id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, kind TEXT NOT NULL "
-                      "CHECK (kind IN ('run', 'hint', 'solved')), passed INTEGER NOT NULL DEFAULT 0, "
-                      "total INTEGER NOT NULL DEFAULT 0, at REAL NOT NULL);"
-                      "INSERT INTO events (exercise, kind, at) VALUES ('sum_list', 'hint', 1.0);")
+    old.executescript(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, kind TEXT NOT NULL "
+        "CHECK (kind IN ('run', 'hint', 'solved')), passed INTEGER NOT NULL DEFAULT 0, "
+        "total INTEGER NOT NULL DEFAULT 0, at REAL NOT NULL);"
+        "INSERT INTO events (exercise, kind, at) VALUES ('sum_list', 'hint', 1.0);"
+    )
     old.commit()
     old.close()
     store = ProgressStore(path)

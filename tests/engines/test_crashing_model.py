@@ -49,7 +49,9 @@ def damaged_shape(default_model: Path, model_dir: Path) -> Path:
 
 def test_the_header_check_accepts_it_and_llama_cpp_aborts_loading_it(crashing_model: Path) -> None:
     assert read_header(crashing_model).architecture == "gemma3"
-    loader = f"import llama_cpp; llama_cpp.Llama(model_path={str(crashing_model)!r}, n_ctx=256, verbose=False)"
+    loader = (
+        f"import llama_cpp; llama_cpp.Llama(model_path={str(crashing_model)!r}, n_ctx=256, verbose=False)"
+    )
     result = subprocess.run([sys.executable, "-c", loader], capture_output=True, text=True, timeout=300)
     assert result.returncode == -signal.SIGABRT, result.stderr[-500:]
 
@@ -60,14 +62,19 @@ def test_a_crash_at_load_ends_in_the_analysis_hint_and_a_good_model_loads_after(
     assert EXERCISE is not None
     engine = ProcessEngine()
     try:
-        with pytest.raises(EngineCrashed, match="stopped unexpectedly while loading gemma-aborts-at-load.gguf") as caught:
+        with pytest.raises(
+            EngineCrashed, match="stopped unexpectedly while loading gemma-aborts-at-load.gguf"
+        ) as caught:
             engine.load(crashing_model)
         assert "SIGABRT" in caught.value.detail and engine.pid is None
         hint = HintPipeline(engine, PipelineConfig(repairs=1)).run(EXERCISE, EXERCISE.starter)
         assert hint.status == "hint" and hint.source == "analysis" and len(hint.hint.split()) >= 5
         assert hint.notice.startswith("The model stopped unexpectedly while loading")
         engine.load(default_model)
-        assert engine.pid is not None and engine.generate("def add(a, b):", GenerationParams(max_tokens=4)).collect()
+        assert (
+            engine.pid is not None
+            and engine.generate("def add(a, b):", GenerationParams(max_tokens=4)).collect()
+        )
     finally:
         engine.close()
 
@@ -87,9 +94,27 @@ def test_tutor_hint_with_a_model_that_crashes_at_load(tmp_path: Path, crashing_m
     assert EXERCISE is not None
     learner = tmp_path / "factorial.py"
     learner.write_text(EXERCISE.starter)
-    result = subprocess.run([*venv_tutor(), "hint", str(learner), "--exercise", "factorial", "--engine", "native",
-                             "--model", str(crashing_model), "--repairs", "1", "--json"],
-                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, env=dict(os.environ))
+    result = subprocess.run(
+        [
+            *venv_tutor(),
+            "hint",
+            str(learner),
+            "--exercise",
+            "factorial",
+            "--engine",
+            "native",
+            "--model",
+            str(crashing_model),
+            "--repairs",
+            "1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["status"] == "hint" and data["source"] == "analysis" and data["hint"]

@@ -32,12 +32,16 @@ def test_streams_tokens_and_counts_them(engine: NativeEngine) -> None:
 
 
 def test_greedy_generation_is_deterministic(engine: NativeEngine) -> None:
-    assert engine.generate("The capital of France is", GREEDY).collect() == engine.generate(
-        "The capital of France is", GREEDY).collect()
+    assert (
+        engine.generate("The capital of France is", GREEDY).collect()
+        == engine.generate("The capital of France is", GREEDY).collect()
+    )
 
 
 def test_cancel_stops_mid_stream(engine: NativeEngine) -> None:
-    generation = engine.generate("Once upon a time", GenerationParams(max_tokens=400, temperature=0.7, seed=3))
+    generation = engine.generate(
+        "Once upon a time", GenerationParams(max_tokens=400, temperature=0.7, seed=3)
+    )
     count = 0
     for _ in generation:
         count += 1
@@ -60,8 +64,11 @@ def test_json_schema_grammar(engine: NativeEngine) -> None:
     import json
 
     schema = {"type": "object", "properties": {"grade": {"type": "integer"}}, "required": ["grade"]}
-    text = engine.generate("Grade this answer from 0 to 10 as JSON:\n", GenerationParams(max_tokens=20, temperature=0),
-                           Grammar(json_schema=schema)).collect()
+    text = engine.generate(
+        "Grade this answer from 0 to 10 as JSON:\n",
+        GenerationParams(max_tokens=20, temperature=0),
+        Grammar(json_schema=schema),
+    ).collect()
     assert isinstance(json.loads(text)["grade"], int)
 
 
@@ -100,7 +107,9 @@ def test_a_model_with_a_chat_template_uses_it(chat_model: Path) -> None:
     assert chat.info().chat_template is True
     text = chat.render([{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Why?"}])
     assert "<start_of_turn>user\nWhy?<end_of_turn>" in text and text.rstrip().endswith("<start_of_turn>model")
-    generation = chat.generate([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=8, temperature=0))
+    generation = chat.generate(
+        [{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=8, temperature=0)
+    )
     assert generation.collect() and generation.stats.prompt_tokens > 5
 
 

@@ -48,9 +48,28 @@ def test_this_build_is_portable_and_loads_the_best_variant_here() -> None:
 
 def greedy(model: Path, prefix: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([*prefix, sys.executable, "-m", "tutor.cli", "doctor", "--engine", "native",
-                             "--model", str(model), "--generate", str(TOKENS), "--json"],
-                            capture_output=True, text=True, timeout=900, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "tutor.cli",
+            "doctor",
+            "--engine",
+            "native",
+            "--model",
+            str(model),
+            "--generate",
+            str(TOKENS),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert "error" not in report["generation"], report["generation"]
@@ -58,8 +77,10 @@ def greedy(model: Path, prefix: list[str]) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("qemu-x86_64"),
-                    reason="needs an x86-64 host and Debian's qemu-user")
+@pytest.mark.skipif(
+    platform.machine() != "x86_64" or not shutil.which("qemu-x86_64"),
+    reason="needs an x86-64 host and Debian's qemu-user",
+)
 def test_same_greedy_tokens_on_emulated_older_cpus(default_model: Path) -> None:
     host = greedy(default_model, [])
     assert host["generation"]["tokens"] == TOKENS and host["generation"]["text"].strip()

@@ -48,7 +48,9 @@ def test_runs_in_a_child_process_named_engine(outside: ProcessEngine) -> None:
     assert pid is not None and pid != os.getpid()
     assert "engine" in command_line(pid)
     info = outside.info()
-    assert info.name == "native" and info.model_name == "Gemma 3 270m" and info.details["process"]["pid"] == pid
+    assert (
+        info.name == "native" and info.model_name == "Gemma 3 270m" and info.details["process"]["pid"] == pid
+    )
     stats = outside.process_stats()
     assert stats["pid"] == pid and stats["loaded"] is True
     assert outside.render([{"role": "user", "content": "hi"}]) == "hi\n\n"
@@ -69,7 +71,9 @@ def test_same_tokens_and_counts_as_in_process(outside: ProcessEngine, engine: Na
 
 
 def test_cancel_from_another_thread_stops_mid_stream(outside: ProcessEngine) -> None:
-    generation = outside.generate("Once upon a time", GenerationParams(max_tokens=400, temperature=0.7, seed=3))
+    generation = outside.generate(
+        "Once upon a time", GenerationParams(max_tokens=400, temperature=0.7, seed=3)
+    )
     count = 0
     for _ in generation:
         count += 1
@@ -80,21 +84,29 @@ def test_cancel_from_another_thread_stops_mid_stream(outside: ProcessEngine) -> 
 
 def test_a_stream_left_unread_does_not_leak_into_the_next(outside: ProcessEngine) -> None:
     expected = outside.generate("The capital of France is", GREEDY).collect()
-    abandoned = iter(outside.generate("Once upon a time", GenerationParams(max_tokens=300, temperature=0.7, seed=2)))
+    abandoned = iter(
+        outside.generate("Once upon a time", GenerationParams(max_tokens=300, temperature=0.7, seed=2))
+    )
     next(abandoned), next(abandoned)
     del abandoned  # the caller stops reading, as the pipeline does when a one-token repair is found
     assert outside.generate("The capital of France is", GREEDY).collect() == expected
 
 
 def test_grammars_cross_the_boundary(outside: ProcessEngine) -> None:
-    text = outside.generate("Why does my loop never stop?\n", GenerationParams(max_tokens=80, temperature=1.0, seed=0),
-                            HINT_GRAMMAR).collect()
+    text = outside.generate(
+        "Why does my loop never stop?\n",
+        GenerationParams(max_tokens=80, temperature=1.0, seed=0),
+        HINT_GRAMMAR,
+    ).collect()
     assert text.startswith("Explanation: ") and "`" not in text
     if text.endswith("\n"):
         assert parse_hint(text).hint
     schema = {"type": "object", "properties": {"line": {"type": "integer"}}, "required": ["line"]}
-    data = outside.generate("Which line is wrong? Answer in JSON.\n", GenerationParams(max_tokens=40, temperature=0.0),
-                            Grammar(json_schema=schema)).collect()
+    data = outside.generate(
+        "Which line is wrong? Answer in JSON.\n",
+        GenerationParams(max_tokens=40, temperature=0.0),
+        Grammar(json_schema=schema),
+    ).collect()
     assert isinstance(json.loads(data)["line"], int)
 
 

@@ -45,7 +45,9 @@ def _write_proc(folder: Path, cpus: dict[str, tuple[int, int]], own_ticks: int) 
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
-def test_meter_counts_other_processes_on_our_cores_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_meter_counts_other_processes_on_our_cores_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(threads, "MIN_WINDOW_S", 0.0)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     _write_proc(tmp_path, {"cpu0": (10, 10), "cpu1": (10, 10), "cpu2": (10, 10)}, own_ticks=5)

@@ -50,7 +50,9 @@ def test_a_crash_mid_hint_gives_the_analysis_hint_and_the_next_hint_a_fresh_engi
         assert killed and hint.status == "hint" and hint.source == "analysis" and hint.notice == CRASHED
         assert len(hint.hint.split()) >= 5 and hint.failing_test and hint.line
         assert engine.pid is None  # nothing is restarted behind the learner's back until the next request
-        again = HintPipeline(engine, PipelineConfig(repairs=0, hint_max_tokens=30)).run(EXERCISE, EXERCISE.starter)
+        again = HintPipeline(engine, PipelineConfig(repairs=0, hint_max_tokens=30)).run(
+            EXERCISE, EXERCISE.starter
+        )
         assert again.status == "hint" and again.notice == "" and again.tokens["hint_calls"] >= 1
         assert engine.pid not in (None, first) and again.engine["details"]["process"]["pid"] == engine.pid
         assert engine.restarts == 1
@@ -78,7 +80,9 @@ def run_in_terminal(args: list[str], kill_on: str, sig: signal.Signals) -> tuple
     """Run the ``tutor`` command in a pseudo-terminal (so it prints its stages), kill its engine process
     shortly after the stage ``kill_on`` is printed; the exit status, everything printed, the pids killed."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([*venv_tutor(), *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, close_fds=True)
+    proc = subprocess.Popen(
+        [*venv_tutor(), *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, close_fds=True
+    )
     os.close(slave)
     output, killed = b"", []
     deadline = time.monotonic() + 240
@@ -108,7 +112,10 @@ def test_tutor_hint_survives_its_engine_dying(tmp_path: Path, sig: signal.Signal
     learner = tmp_path / "factorial.py"
     learner.write_text(EXERCISE.starter)
     code, output, killed = run_in_terminal(
-        ["hint", str(learner), "--exercise", "factorial", "--engine", "native", "--repairs", "0"], "writing hint", sig)
+        ["hint", str(learner), "--exercise", "factorial", "--engine", "native", "--repairs", "0"],
+        "writing hint",
+        sig,
+    )
     assert len(killed) == 1, output
     assert code == 0, output
     assert f"({CRASHED})" in output and "Traceback" not in output

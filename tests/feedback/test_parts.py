@@ -36,9 +36,16 @@ def test_changes_are_classified_by_kind_and_line() -> None:
 def test_change_description_has_no_code() -> None:
     for exercise in PACK.exercises:
         text = analysis.describe_change(exercise.starter, exercise.solution)
-        assert text and check_hint(text, exercise.solution, exercise.starter).reasons == [] or "specific" in str(
-            check_hint(text, exercise.solution, exercise.starter).reasons)
-        assert not any(line.strip() and line.strip() in text for line in exercise.solution.splitlines() if len(line.strip()) > 6)
+        assert (
+            text
+            and check_hint(text, exercise.solution, exercise.starter).reasons == []
+            or "specific" in str(check_hint(text, exercise.solution, exercise.starter).reasons)
+        )
+        assert not any(
+            line.strip() and line.strip() in text
+            for line in exercise.solution.splitlines()
+            if len(line.strip()) > 6
+        )
 
 
 def test_one_token_mutants_include_the_fix_for_one_token_bugs() -> None:
@@ -49,14 +56,19 @@ def test_one_token_mutants_include_the_fix_for_one_token_bugs() -> None:
 
 def test_mutants_are_ordered_by_distance_from_the_focus_line() -> None:
     code = "def f(a, b):\n    x = a + 1\n    y = b - 1\n    return x < y\n"
-    first_lines = [next(i for i, (l1, l2) in enumerate(zip(code.splitlines(), m.splitlines(), strict=False)) if l1 != l2)
-                   for m in mutants(code, focus_line=4)[:2]]
+    first_lines = [
+        next(i for i, (l1, l2) in enumerate(zip(code.splitlines(), m.splitlines(), strict=False)) if l1 != l2)
+        for m in mutants(code, focus_line=4)[:2]
+    ]
     assert first_lines == [3, 3]
 
 
 def test_parse_repair_takes_the_program_between_markers_or_fences() -> None:
     assert prompts.parse_repair("def f():\n    return 1\n```\nmore text") == "def f():\n    return 1\n"
-    assert prompts.parse_repair("[FIXED]\n```python\ndef f():\n    return 2\n```\n[/FIXED]") == "def f():\n    return 2\n"
+    assert (
+        prompts.parse_repair("[FIXED]\n```python\ndef f():\n    return 2\n```\n[/FIXED]")
+        == "def f():\n    return 2\n"
+    )
     assert prompts.parse_repair("def f(:\n") is None
     assert prompts.parse_repair("def f():\n    return 3\nthis is ( not python") == "def f():\n    return 3\n"
 
@@ -72,7 +84,9 @@ BUGGY = FIXED.replace("result += n", "result = n")
 
 
 def test_guard_accepts_a_socratic_hint() -> None:
-    verdict = check_hint("What happens to result on each pass of the loop on line 4?", FIXED, BUGGY, focus=("line 4", "result"))
+    verdict = check_hint(
+        "What happens to result on each pass of the loop on line 4?", FIXED, BUGGY, focus=("line 4", "result")
+    )
     assert verdict.ok, verdict.reasons
 
 
@@ -88,18 +102,34 @@ def test_guard_rejects_leaks_and_junk() -> None:
         "says nothing specific": "Think about it a little more and you will surely get there soon.",
     }
     for expected, hint in cases.items():
-        verdict = check_hint(hint, FIXED, BUGGY, avoid=("sum",), copied_from=prompts.EXAMPLE_ANSWERS,
-                             focus=("line 4", "result") if "specific" in expected else ())
-        assert not verdict.ok and any(expected.split()[0] in r or expected in r for r in verdict.reasons), (expected, verdict)
+        verdict = check_hint(
+            hint,
+            FIXED,
+            BUGGY,
+            avoid=("sum",),
+            copied_from=prompts.EXAMPLE_ANSWERS,
+            focus=("line 4", "result") if "specific" in expected else (),
+        )
+        assert not verdict.ok and any(expected.split()[0] in r or expected in r for r in verdict.reasons), (
+            expected,
+            verdict,
+        )
 
 
 def test_guard_rejects_restating_the_task() -> None:
     task = "Write a function total that returns the sum of all the numbers in the list it is given."
-    verdict = check_hint("Write a function total that returns the sum of all the numbers in the list.", FIXED, BUGGY, task_text=task)
+    verdict = check_hint(
+        "Write a function total that returns the sum of all the numbers in the list.",
+        FIXED,
+        BUGGY,
+        task_text=task,
+    )
     assert "restates the task or the example" in verdict.reasons
 
 
 def test_failure_description_uses_the_test_and_no_solution() -> None:
-    test = TestResult(call="total([1, 2])", status="fail", expected="3", got="2", message="Expected 3, got 2.")
+    test = TestResult(
+        call="total([1, 2])", status="fail", expected="3", got="2", message="Expected 3, got 2."
+    )
     text = analysis.describe_failure(test)
     assert "total([1, 2])" in text and "3" in text and "2" in text

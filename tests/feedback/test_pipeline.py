@@ -61,12 +61,16 @@ def assert_well_formed_and_leak_free(hint, exercise: Exercise, code: str, refere
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("exercise_id", ["grade_letter", "factorial", "sum_of_evens", "greeting", "countdown"])
+@pytest.mark.parametrize(
+    "exercise_id", ["grade_letter", "factorial", "sum_of_evens", "greeting", "countdown"]
+)
 def test_bundled_starters_get_leak_free_hints(engine: NativeEngine, exercise_id: str) -> None:
     exercise = PACK.find(exercise_id)
     hint = HintPipeline(engine, QUICK).run(exercise, exercise.starter)
     assert_well_formed_and_leak_free(hint, exercise, exercise.starter, exercise.solution)
-    assert hint.failing_test and hint.failing_test["call"] == run(exercise, exercise.starter).first_failure.call
+    assert (
+        hint.failing_test and hint.failing_test["call"] == run(exercise, exercise.starter).first_failure.call
+    )
 
 
 @pytest.mark.slow
@@ -82,7 +86,12 @@ def test_a_one_token_bug_is_repaired_and_located(engine: NativeEngine) -> None:
 def test_quixbugs_buggy_programs_get_leak_free_hints(engine: NativeEngine, index: int) -> None:
     tasks = load_tasks(DATASETS / "quixbugs.tasks.jsonl")
     programs = dataset_rows("quixbugs.programs.jsonl")
-    names = ["quixbugs/gcd", "quixbugs/bitcount", "quixbugs/get_factors", "quixbugs/is_valid_parenthesization"]
+    names = [
+        "quixbugs/gcd",
+        "quixbugs/bitcount",
+        "quixbugs/get_factors",
+        "quixbugs/is_valid_parenthesization",
+    ]
     exercise = tasks.find(names[index])
     buggy = next(p["code"] for p in programs if p["task"] == exercise.id and p["label"] == "buggy")
     fixed = next(p["code"] for p in programs if p["task"] == exercise.id and p["label"] == "fixed")
@@ -97,8 +106,11 @@ def test_refactory_student_programs_get_leak_free_hints(engine: NativeEngine, in
     wrong = [p for p in dataset_rows("refactory.programs.jsonl") if p["label"] == "wrong"]
     program = random.Random(index).choice(wrong)
     exercise = tasks.find(program["task"])
-    references = [p["code"] for p in dataset_rows("refactory.programs.jsonl")
-                  if p["task"] == exercise.id and p["label"] == "reference"]
+    references = [
+        p["code"]
+        for p in dataset_rows("refactory.programs.jsonl")
+        if p["task"] == exercise.id and p["label"] == "reference"
+    ]
     hint = HintPipeline(engine, QUICK).run(exercise, program["code"])
     if hint.status == "passing":
         pytest.skip("this 'wrong' program passes the visible tests (see the datasets' README)")
@@ -110,7 +122,10 @@ def test_cancel_stops_the_pipeline(engine: NativeEngine) -> None:
     exercise = PACK.find("factorial")
     stages: list[str] = []
     pipeline = HintPipeline(engine, PipelineConfig(repairs=3), on_stage=stages.append)
-    pipeline.on_stage = lambda stage: (stages.append(stage), stage == "repairing" and threading.Timer(0.3, pipeline.cancel).start())
+    pipeline.on_stage = lambda stage: (
+        stages.append(stage),
+        stage == "repairing" and threading.Timer(0.3, pipeline.cancel).start(),
+    )
     hint = pipeline.run(exercise, exercise.starter)
     assert hint.status == "cancelled"
     assert hint.timings["total_s"] < 5
@@ -121,8 +136,9 @@ def test_hint_tokens_stream_to_the_listener(engine: NativeEngine) -> None:
     pieces: list[str] = []
     stages: list[str] = []
     exercise = PACK.find("sum_of_evens")
-    hint = HintPipeline(engine, PipelineConfig(repairs=1), on_stage=stages.append, on_token=pieces.append).run(
-        exercise, exercise.starter)
+    hint = HintPipeline(
+        engine, PipelineConfig(repairs=1), on_stage=stages.append, on_token=pieces.append
+    ).run(exercise, exercise.starter)
     assert stages[:3] == ["testing", "repairing", "writing hint"]
     assert len(pieces) > 3
     streamed = "".join(pieces)

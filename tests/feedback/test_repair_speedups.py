@@ -41,16 +41,27 @@ def test_engine_decodes_as_plain_llama(engine: NativeEngine, default_model: Path
     for case in cases[:2]:
         params = replace(repair_params(GREEDY, case.code, 0), max_tokens=48)
         ours = engine.generate(case.prompt, params).collect()
-        theirs = raw.create_completion(case.prompt, max_tokens=48, temperature=0.0, top_k=params.top_k,
-                                       top_p=params.top_p, repeat_penalty=params.repeat_penalty, seed=params.seed,
-                                       stop=list(params.stop))["choices"][0]["text"]  # type: ignore[index]
+        theirs = raw.create_completion(
+            case.prompt,
+            max_tokens=48,
+            temperature=0.0,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            repeat_penalty=params.repeat_penalty,
+            seed=params.seed,
+            stop=list(params.stop),
+        )["choices"][0]["text"]  # type: ignore[index]
         assert ours == theirs and ours.strip(), case.name
 
 
 @pytest.mark.parametrize("temperature", [0.0, 0.8])
-def test_batched_runner_with_one_sequence_is_exact(engine: NativeEngine, cases: list[Case], temperature: float) -> None:
+def test_batched_runner_with_one_sequence_is_exact(
+    engine: NativeEngine, cases: list[Case], temperature: float
+) -> None:
     for case in cases:
-        params = repair_params(PipelineConfig(repair_temperature=temperature, repair_prompt_lookup=0), case.code, 1)
+        params = repair_params(
+            PipelineConfig(repair_temperature=temperature, repair_prompt_lookup=0), case.code, 1
+        )
         _cold(engine)
         one_at_a_time = engine.generate(case.prompt, params)
         text = one_at_a_time.collect()
@@ -68,7 +79,9 @@ def test_speedups_give_reproducible_seeded_repairs(engine: NativeEngine, cases: 
         again = [g.text for g in engine.generate_many(case.prompt, lookup)]
         assert batched == again, case.name  # seeded: reproducible
         assert len(set(batched)) > 1, case.name  # three seeds at temperature 0.8: not three copies
-        assert all(text.strip() for text in drafted + batched), case.name  # (the tiny model's code may not parse)
+        assert all(text.strip() for text in drafted + batched), (
+            case.name
+        )  # (the tiny model's code may not parse)
 
 
 def test_generate_many_stops_when_asked(engine: NativeEngine, cases: list[Case]) -> None:

@@ -37,19 +37,19 @@ def search(refactory: dict[str, Exercise]) -> Exercise:
     return refactory["refactory/q1"]
 
 
-CORRECT = '''def search(x, seq):
+CORRECT = """def search(x, seq):
     for i, item in enumerate(seq):
         if x <= item:
             return i
     return len(seq)
-'''
+"""
 
-OFF_BY_ONE = '''def search(x, seq):
+OFF_BY_ONE = """def search(x, seq):
     for i, item in enumerate(seq):
         if x < item:
             return i
     return len(seq)
-'''
+"""
 
 
 def write_class(folder: Path) -> Path:

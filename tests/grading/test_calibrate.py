@@ -19,8 +19,11 @@ def graded(student: str, points: float, feedback: str, judged: bool | None = Non
 
 
 def test_calibration_numbers_worked_out_by_hand() -> None:
-    grades = [graded("a", 10, "the loop stops too early", True), graded("b", 5, "check the base case first", False),
-              graded("c", 0, "", True)]
+    grades = [
+        graded("a", 10, "the loop stops too early", True),
+        graded("b", 5, "check the base case first", False),
+        graded("c", 0, "", True),
+    ]
     reference = [
         {"student": "a", "percent": "90", "feedback": "the loop stops one step too early", "names": "yes"},
         {"student": "b", "percent": "50", "feedback": "check the base case first", "names": "yes"},

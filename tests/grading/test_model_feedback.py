@@ -16,11 +16,15 @@ from .conftest import CORRECT, OFF_BY_ONE
 
 
 @pytest.mark.slow
-def test_model_writes_once_per_group_and_every_text_passes_the_guard(tmp_path: Path, search: Exercise,
-                                                                     engine) -> None:  # type: ignore[no-untyped-def]
-    rows = [{"student": "a1", "code": CORRECT},
-            {"student": "b1", "code": OFF_BY_ONE}, {"student": "b2", "code": OFF_BY_ONE.replace("item", "v")},
-            {"student": "c1", "code": "def search(x, seq):\n    return seq.index(x)\n"}]
+def test_model_writes_once_per_group_and_every_text_passes_the_guard(
+    tmp_path: Path, search: Exercise, engine
+) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {"student": "a1", "code": CORRECT},
+        {"student": "b1", "code": OFF_BY_ONE},
+        {"student": "b2", "code": OFF_BY_ONE.replace("item", "v")},
+        {"student": "c1", "code": "def search(x, seq):\n    return seq.index(x)\n"},
+    ]
     source = tmp_path / "class.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     rubric = tmp_path / "rubric.toml"
@@ -35,8 +39,11 @@ def test_model_writes_once_per_group_and_every_text_passes_the_guard(tmp_path: P
         grade_ = by[student]
         assert grade_.feedback_source in ("model", "analysis") and grade_.feedback
         nearest = run.nearest[student].code
-        leaks = [r for r in check_hint(grade_.feedback, nearest, grade_.code).reasons
-                 if r.startswith("contains a line") or r.startswith("contains the avoided")]
+        leaks = [
+            r
+            for r in check_hint(grade_.feedback, nearest, grade_.code).reasons
+            if r.startswith("contains a line") or r.startswith("contains the avoided")
+        ]
         assert not leaks, (student, grade_.feedback)
     for student in ("a1", "c1"):  # a 270M base model's verdicts are reported, not asserted to be right
         item = next(i for i in by[student].items if i.id == "loop")

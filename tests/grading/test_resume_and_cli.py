@@ -46,15 +46,28 @@ def cached_rows(out: Path) -> int:
 
 
 def grade_command(source: Path, out: Path) -> list[str]:
-    return tutor("grade", str(source), "--exercise", "refactory/q1", "--tasks", str(TASKS),
-                 "--no-model", "--workers", "1", "--out", str(out), "--json")
+    return tutor(
+        "grade",
+        str(source),
+        "--exercise",
+        "refactory/q1",
+        "--tasks",
+        str(TASKS),
+        "--no-model",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    )
 
 
 def test_killed_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
     source = class_file(tmp_path, 40)
     out = tmp_path / "out"
-    process = subprocess.Popen(grade_command(source, out), env=environment(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        grade_command(source, out), env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while cached_rows(out) < 5 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -63,13 +76,19 @@ def test_killed_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
     done_before = cached_rows(out)
     assert 5 <= done_before < 40, "the batch was not killed mid-way"
     assert not (out / "grades.csv").exists()
-    resumed = subprocess.run(grade_command(source, out), env=environment(), capture_output=True, text=True,
-                             timeout=300)
+    resumed = subprocess.run(
+        grade_command(source, out), env=environment(), capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     summary = json.loads(resumed.stdout)
     assert summary["students"] == 40 and summary["cached"] == done_before
-    fresh = subprocess.run(grade_command(source, tmp_path / "fresh"), env=environment(), capture_output=True,
-                           text=True, timeout=300)
+    fresh = subprocess.run(
+        grade_command(source, tmp_path / "fresh"),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert json.loads(fresh.stdout)["cached"] == 0
     assert (out / "grades.csv").read_text() == (tmp_path / "fresh" / "grades.csv").read_text()
 
@@ -78,14 +97,30 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     cases = [
         (["grade", str(tmp_path / "missing"), "--exercise", "grade_letter", "--no-model"], "does not exist"),
         (["grade", str(tmp_path), "--exercise", "nope", "--no-model"], "no exercise with id 'nope'"),
-        (["grade", str(tmp_path), "--exercise", "grade_letter", "--no-model", "--rubric", str(tmp_path / "r.toml")],
-         "cannot read the rubric"),
+        (
+            [
+                "grade",
+                str(tmp_path),
+                "--exercise",
+                "grade_letter",
+                "--no-model",
+                "--rubric",
+                str(tmp_path / "r.toml"),
+            ],
+            "cannot read the rubric",
+        ),
     ]
     for args, words in cases:
         result = subprocess.run(tutor(*args), env=environment(), capture_output=True, text=True, timeout=60)
-        assert result.returncode == 2 and words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert (
+            result.returncode == 2 and words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        )
     policy = tmp_path / "policy.toml"
     policy.write_text("[hints]\nexam_mode = true\n")
-    result = subprocess.run(tutor("grade", str(tmp_path), "--exercise", "grade_letter", "--no-model"),
-                            env=dict(environment(), TUTOR_POLICY=str(policy)), capture_output=True, text=True)
+    result = subprocess.run(
+        tutor("grade", str(tmp_path), "--exercise", "grade_letter", "--no-model"),
+        env=dict(environment(), TUTOR_POLICY=str(policy)),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "grading.allowed" in result.stderr

@@ -15,13 +15,13 @@ from tutor.grading.score import OVERRIDE_HEADER
 
 from .conftest import CORRECT, OFF_BY_ONE
 
-RECURSIVE = '''def search(x, seq):
+RECURSIVE = """def search(x, seq):
     if not seq or x <= seq[0]:
         return 0
     return 1 + search(x, seq[1:])
-'''
+"""
 
-RUBRIC = '''
+RUBRIC = """
 [tests]
 points = [2, 2]       # the first two tests are worth 2, the other nine 1 each
 hidden = [11]
@@ -42,24 +42,29 @@ points = 1
 id = "short"
 max_lines = 4
 points = 1
-'''
+"""
 
 
 def test_structural_checks() -> None:
     loop, recursive = ast.parse(CORRECT), ast.parse(RECURSIVE)
     assert uses(loop, "loop") and uses(loop, "for") and not uses(loop, "while")
     assert not uses(loop, "recursion") and uses(recursive, "recursion")
-    assert uses(loop, "builtin:enumerate") and uses(loop, "builtin:len") and not uses(recursive, "builtin:len")
+    assert (
+        uses(loop, "builtin:enumerate") and uses(loop, "builtin:len") and not uses(recursive, "builtin:len")
+    )
     assert uses(loop, "function:search") and not uses(loop, "function:find")
     assert uses(ast.parse("import math\nfrom os import path\n"), "import:os")
     assert uses(ast.parse("x = [i for i in range(3)]"), "comprehension")
 
 
 def test_bad_rubrics_name_the_problem(tmp_path: Path) -> None:
-    for text, words in (("[[check]]\nid = 'a'\nuses = 'goto'\n", "'goto' is not one of"),
-                        ("[[check]]\nid = 'a'\n", "exactly one of"),
-                        ("[tests]\npoints = ['x']\n", "tests.points must be a list of numbers"),
-                        ("[grading]\n", "unknown section"), ("[tests\n", "not valid TOML")):
+    for text, words in (
+        ("[[check]]\nid = 'a'\nuses = 'goto'\n", "'goto' is not one of"),
+        ("[[check]]\nid = 'a'\n", "exactly one of"),
+        ("[tests]\npoints = ['x']\n", "tests.points must be a list of numbers"),
+        ("[grading]\n", "unknown section"),
+        ("[tests\n", "not valid TOML"),
+    ):
         path = tmp_path / "rubric.toml"
         path.write_text(text)
         with pytest.raises(RubricError, match=words):

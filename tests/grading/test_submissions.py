@@ -17,8 +17,16 @@ from .conftest import CORRECT, OFF_BY_ONE, write_class
 
 FAST = Limits(per_test_s=0.5, total_s=4.0)
 EXPECTED_STATUS = {
-    "alice": "ok", "bob": "ok", "carol": "empty", "dave": "binary", "erin": "non-utf8", "frank": "syntax error",
-    "grace": "timeout", "heidi": "crash", "ivan": "too large", "judy": "ok",
+    "alice": "ok",
+    "bob": "ok",
+    "carol": "empty",
+    "dave": "binary",
+    "erin": "non-utf8",
+    "frank": "syntax error",
+    "grace": "timeout",
+    "heidi": "crash",
+    "ivan": "too large",
+    "judy": "ok",
 }
 
 
@@ -56,11 +64,19 @@ def test_zip_and_jsonl_sources(tmp_path: Path, search: Exercise) -> None:
         handle.writestr("lab3/ann.py", CORRECT)
         handle.writestr("lab3/ben/solution.py", OFF_BY_ONE)
         handle.writestr("__MACOSX/lab3/._ann.py", "junk")
-    assert {s.student: s.status for s in read_submissions(archive, entry="search")} == {"ann": "ok", "ben": "ok"}
+    assert {s.student: s.status for s in read_submissions(archive, entry="search")} == {
+        "ann": "ok",
+        "ben": "ok",
+    }
     lines = tmp_path / "class.jsonl"
-    lines.write_text(json.dumps({"student": "cy", "code": CORRECT}) + "\nnot json\n"
-                     + json.dumps({"student": "di", "code": "def search(x, seq):\n  return 0\x00"}) + "\n"
-                     + json.dumps({"name": "other", "task": "refactory/q2", "code": "x = 1"}) + "\n")
+    lines.write_text(
+        json.dumps({"student": "cy", "code": CORRECT})
+        + "\nnot json\n"
+        + json.dumps({"student": "di", "code": "def search(x, seq):\n  return 0\x00"})
+        + "\n"
+        + json.dumps({"name": "other", "task": "refactory/q2", "code": "x = 1"})
+        + "\n"
+    )
     found = {s.student: s.status for s in read_submissions(lines, exercise_id=search.id)}
     assert found == {"cy": "ok", "line 2": "unreadable", "di": "binary"}
 

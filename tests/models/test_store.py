@@ -32,9 +32,13 @@ def test_import_can_link_instead_of_copying(tmp_path: Path, default_model: Path)
     assert model.path.is_symlink() and model.path.resolve() == default_model.resolve()
 
 
-@pytest.mark.parametrize(("content", "message"), [(None, "incomplete"), (b"GGUF\x03", "truncated"),
-                                                  (b"PK\x03\x04 a zip file", "not a GGUF")])
-def test_bad_files_are_refused(tmp_path: Path, default_model: Path, content: bytes | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "incomplete"), (b"GGUF\x03", "truncated"), (b"PK\x03\x04 a zip file", "not a GGUF")],
+)
+def test_bad_files_are_refused(
+    tmp_path: Path, default_model: Path, content: bytes | None, message: str
+) -> None:
     bad = tmp_path / "bad.gguf"
     if content is None:
         with default_model.open("rb") as src:
@@ -67,7 +71,9 @@ def test_models_cli_json(tmp_path: Path, default_model: Path) -> None:
     env = {**os.environ, "TUTOR_DATA_DIR": str(tmp_path)}
 
     def tutor(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*venv_tutor(), "models", *args], env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [*venv_tutor(), "models", *args], env=env, capture_output=True, text=True, timeout=60
+        )
 
     imported = tutor("import", str(default_model), "--json")
     assert imported.returncode == 0, imported.stderr
@@ -78,7 +84,11 @@ def test_models_cli_json(tmp_path: Path, default_model: Path) -> None:
     junk = tmp_path / "junk.gguf"
     junk.write_text("nope")
     refused = tutor("import", str(junk))
-    assert refused.returncode == 2 and "not a GGUF model file" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "not a GGUF model file" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
     assert tutor("remove", listed[0]["id"]).returncode == 0
     assert json.loads(tutor("list", "--json").stdout)["models"] == []
 
@@ -87,14 +97,28 @@ def test_recommend_and_use_from_the_cli(tmp_path: Path, default_model: Path) -> 
     env = {**os.environ, "TUTOR_DATA_DIR": str(tmp_path)}
 
     def tutor(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*venv_tutor(), "models", *args], env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [*venv_tutor(), "models", *args], env=env, capture_output=True, text=True, timeout=60
+        )
 
-    recommend_env = {**env, "TUTOR_DATA_DIR": str(tmp_path / "measure")}  # measuring prepares the default model
-    data = json.loads(subprocess.run([*venv_tutor(), "models", "recommend", "--json"], env=recommend_env,
-                                     capture_output=True, text=True, timeout=600).stdout)
+    recommend_env = {
+        **env,
+        "TUTOR_DATA_DIR": str(tmp_path / "measure"),
+    }  # measuring prepares the default model
+    data = json.loads(
+        subprocess.run(
+            [*venv_tutor(), "models", "recommend", "--json"],
+            env=recommend_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        ).stdout
+    )
     fitting = [e for e in data["catalog"] if e["ram_gb"] <= data["available_ram_gib"] * 0.6]
     if data["measured"]:  # by the hint time this machine would give: the largest within the budget
-        fast = [e for e in fitting if e["est_hint_s"] <= data["budget_s"]] or [min(fitting, key=lambda e: e["est_hint_s"])]
+        fast = [e for e in fitting if e["est_hint_s"] <= data["budget_s"]] or [
+            min(fitting, key=lambda e: e["est_hint_s"])
+        ]
         assert data["recommended"]["id"] == max(fast, key=lambda e: e["size_mb"])["id"]
         assert data["measured"]["tok_s"] > 0
     else:

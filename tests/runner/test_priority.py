@@ -15,7 +15,9 @@ PROBE = "import os\ndef niceness():\n    return os.nice(0)\n"
 
 
 def _child_niceness(nice: int) -> int:
-    report = run_tests(PROBE, [TestCase(call="niceness()", expected="-1")], entry="niceness", limits=Limits(nice=nice))
+    report = run_tests(
+        PROBE, [TestCase(call="niceness()", expected="-1")], entry="niceness", limits=Limits(nice=nice)
+    )
     result = report.tests[0]
     assert result.status == "fail" and result.got is not None, result.message
     return int(ast.literal_eval(result.got))

@@ -22,7 +22,11 @@ def first(code: str, tests=ONE, limits: Limits = FAST, **kw):  # type: ignore[no
 
 def test_results_carry_expected_got_message_and_line() -> None:
     code = "def f(x):\n    if x > 2:\n        return 1 / 0\n    return x * 2\n"
-    tests = [TestCase(call="f(1)", expected="2"), TestCase(call="f(2)", expected="5"), TestCase(call="f(3)", expected="0")]
+    tests = [
+        TestCase(call="f(1)", expected="2"),
+        TestCase(call="f(2)", expected="5"),
+        TestCase(call="f(3)", expected="0"),
+    ]
     report = run_tests(code, tests, entry="f")
     passed, failed, errored = report.tests
     assert passed.status == "pass" and passed.got == "2"
@@ -39,8 +43,12 @@ def test_one_child_process_runs_all_tests_of_a_run() -> None:
 
 
 def test_values_compare_as_python_literals_and_generators_as_lists() -> None:
-    assert first("def f():\n    return (x for x in [1, 2])\n", [TestCase(call="f()", expected="[1, 2]")]).passed
-    assert first("def f():\n    return {'b': 2, 'a': 1}\n", [TestCase(call="f()", expected="{'a': 1, 'b': 2}")]).passed
+    assert first(
+        "def f():\n    return (x for x in [1, 2])\n", [TestCase(call="f()", expected="[1, 2]")]
+    ).passed
+    assert first(
+        "def f():\n    return {'b': 2, 'a': 1}\n", [TestCase(call="f()", expected="{'a': 1, 'b': 2}")]
+    ).passed
     assert first("def f():\n    return 0.1 + 0.2\n", [TestCase(call="f()", expected="0.3")]).passed
     assert not first("def f():\n    return '1'\n").passed
 
@@ -71,7 +79,12 @@ def test_missing_entry_function_is_explained() -> None:
 
 
 def test_prelude_runs_before_the_program() -> None:
-    result = run_tests("def f():\n    return base + 1\n", [TestCase(call="f()", expected="42")], entry="f", prelude="base = 41\n")
+    result = run_tests(
+        "def f():\n    return base + 1\n",
+        [TestCase(call="f()", expected="42")],
+        entry="f",
+        prelude="base = 41\n",
+    )
     assert result.passed
 
 
@@ -79,7 +92,8 @@ HOSTILE = {
     "infinite loop": ("def f():\n    while True:\n        pass\n", "timeout", "longer"),
     "loop that swallows exceptions": (
         "def f():\n    while True:\n        try:\n            while True: pass\n        except BaseException: pass\n",
-        "timeout", "",
+        "timeout",
+        "",
     ),
     "10 GB allocation": ("def f():\n    return len(bytearray(10 * 1024**3))\n", "error", "memory"),
     "deep recursion": ("def f():\n    return f()\n", "error", "RecursionError"),
@@ -88,11 +102,23 @@ HOSTILE = {
     "reads stdin": ("def f():\n    return int(input())\n", "error", "input"),
     "opens a socket": ("import socket\ndef f():\n    return 1\n", "error", "socket"),
     "socket via _socket": ("def f():\n    import _socket\n    return 1\n", "error", "_socket"),
-    "subprocess": ("import subprocess\ndef f():\n    return subprocess.run(['true'])\n", "error", "not available"),
+    "subprocess": (
+        "import subprocess\ndef f():\n    return subprocess.run(['true'])\n",
+        "error",
+        "not available",
+    ),
     "os.system": ("import os\ndef f():\n    return os.system('true')\n", "error", "shell"),
     "ctypes": ("import ctypes\ndef f():\n    return 1\n", "error", "ctypes"),
-    "write outside its folder": ("def f():\n    open('/tmp/tutor-escape.txt', 'w').write('x')\n", "error", "own folder"),
-    "huge file": ("def f():\n    open('big', 'wb').write(b'x' * 100_000_000)\n    return 1\n", "error", "too large"),
+    "write outside its folder": (
+        "def f():\n    open('/tmp/tutor-escape.txt', 'w').write('x')\n",
+        "error",
+        "own folder",
+    ),
+    "huge file": (
+        "def f():\n    open('big', 'wb').write(b'x' * 100_000_000)\n    return 1\n",
+        "error",
+        "too large",
+    ),
 }
 
 
@@ -123,7 +149,9 @@ def test_huge_output_is_capped_and_does_not_block() -> None:
 
 
 def test_non_utf8_output_is_shown_not_crashed() -> None:
-    report = run_tests("import sys\ndef f():\n    sys.stdout.buffer.write(b'\\xff\\xfe ok')\n    return 1\n", ONE, entry="f")
+    report = run_tests(
+        "import sys\ndef f():\n    sys.stdout.buffer.write(b'\\xff\\xfe ok')\n    return 1\n", ONE, entry="f"
+    )
     assert report.passed and "ok" in report.stdout
 
 
@@ -162,7 +190,9 @@ def test_total_time_limit_stops_everything() -> None:
 
 def test_two_timeouts_stop_the_run() -> None:
     tests = [TestCase(call="f()", expected="1")] * 6
-    report = run_tests("def f():\n    while True: pass\n", tests, entry="f", limits=Limits(per_test_s=0.5, total_s=10))
+    report = run_tests(
+        "def f():\n    while True: pass\n", tests, entry="f", limits=Limits(per_test_s=0.5, total_s=10)
+    )
     assert [t.status for t in report.tests[:2]] == ["timeout", "timeout"]
     assert all("Not run" in t.message for t in report.tests[2:])
     assert report.duration_s < 3

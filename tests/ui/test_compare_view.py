@@ -17,7 +17,9 @@ from tutor.progress import ProgressStore
 from ui.compare_view import CompareHintsDialog
 
 PACK = load_bundled()
-BUGGY_FACTORIAL = "def factorial(n):\n    result = 1\n    for i in range(1, n):\n        result *= i\n    return result\n"
+BUGGY_FACTORIAL = (
+    "def factorial(n):\n    result = 1\n    for i in range(1, n):\n        result *= i\n    return result\n"
+)
 
 
 class AnalysisUnderTwoNames:
@@ -62,14 +64,21 @@ def test_two_hints_are_written_off_the_ui_thread_and_a_vote_is_stored(qtbot, sto
     assert dialog.vote_buttons["both bad"].isEnabled()
     dialog.vote_buttons["B"].click()
     [vote] = store.votes()
-    assert (vote.exercise, vote.system_a, vote.system_b, vote.vote) == ("factorial", pair.system_a, pair.system_b, "B")
+    assert (vote.exercise, vote.system_a, vote.system_b, vote.vote) == (
+        "factorial",
+        pair.system_a,
+        pair.system_b,
+        "B",
+    )
     assert vote.code_sha == code_sha(BUGGY_FACTORIAL) and vote.hint_b == pair.hint_b
     assert pair.system_a in dialog.status.text() and not dialog.vote_buttons["A"].isEnabled()
     dialog.shutdown()
 
 
 def test_pairs_and_their_order_are_random(qtbot, store: ProgressStore) -> None:  # type: ignore[no-untyped-def]
-    dialog = CompareHintsDialog(None, store, ["x", "y", "z"], factory=AnalysisUnderTwoNames(), rng=random.Random(0))
+    dialog = CompareHintsDialog(
+        None, store, ["x", "y", "z"], factory=AnalysisUnderTwoNames(), rng=random.Random(0)
+    )
     qtbot.addWidget(dialog)
     draws = [dialog.draw() for _ in range(60)]
     assert all(a != b for a, b in draws)
@@ -93,8 +102,11 @@ def test_the_window_offers_compare_hints_only_when_the_policy_allows(qtbot, defa
     qtbot.addWidget(closed)
     assert getattr(closed, "compare_action", None) is None
     closed.close()
-    allowed = MainWindow(PACK, model_path=str(default_model),
-                         policy=Policy(compare_hints=True, compare_systems=["analysis", "default,k=0"]))
+    allowed = MainWindow(
+        PACK,
+        model_path=str(default_model),
+        policy=Policy(compare_hints=True, compare_systems=["analysis", "default,k=0"]),
+    )
     qtbot.addWidget(allowed)
     assert allowed.compare_action.text() == "Compare hints…"
     allowed.close()

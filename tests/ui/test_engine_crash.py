@@ -25,7 +25,9 @@ TYPED = "def factorial(n):\n    # my own note: where does this stop?\n    return
 
 
 @pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGKILL])
-def test_app_survives_its_engine_process_dying_mid_hint(qtbot, default_model: Path, sig: signal.Signals) -> None:  # type: ignore[no-untyped-def]
+def test_app_survives_its_engine_process_dying_mid_hint(
+    qtbot, default_model: Path, sig: signal.Signals
+) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow(PACK, model_path=str(default_model))
     qtbot.addWidget(win)
     win.model.worker.config = QUICK
@@ -73,8 +75,13 @@ def test_app_with_a_model_that_crashes_at_load(qtbot, crashing_model: Path, defa
     with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS) as blocker:
         win.request_hint()
     hint = blocker.args[0]
-    assert hint.status == "hint" and hint.source == "analysis" and win.hint_panel.view.toPlainText() == hint.hint
-    assert hint.notice.startswith("The model stopped unexpectedly while loading") and hint.notice in win.hint_panel.stage.text()
+    assert (
+        hint.status == "hint" and hint.source == "analysis" and win.hint_panel.view.toPlainText() == hint.hint
+    )
+    assert (
+        hint.notice.startswith("The model stopped unexpectedly while loading")
+        and hint.notice in win.hint_panel.stage.text()
+    )
     assert win.editor.toPlainText() == TYPED
     with qtbot.waitSignal(win.model_ready, timeout=WAIT_MS):
         win._switch_model(str(default_model))
@@ -101,13 +108,17 @@ def test_browser_engine_survives_its_renderer_dying(qapp, qtbot, default_model: 
         engine.load(default_model)
         renderer = engine.page.renderProcessPid()
         assert renderer > 0 and engine.pages_made == 1
-        generation = engine.generate("Once upon a time", GenerationParams(max_tokens=200, temperature=0.7, seed=1))
+        generation = engine.generate(
+            "Once upon a time", GenerationParams(max_tokens=200, temperature=0.7, seed=1)
+        )
         with pytest.raises(EngineCrashed) as caught:
             for count, _ in enumerate(generation):
                 if count == 2:
                     os.kill(renderer, signal.SIGKILL)
         assert str(caught.value) == CRASHED and engine.pages_made == 2  # a fresh page at once
-        assert engine.generate("The capital of France is", GenerationParams(max_tokens=4, temperature=0.0)).collect()
+        assert engine.generate(
+            "The capital of France is", GenerationParams(max_tokens=4, temperature=0.0)
+        ).collect()
         reloaded = engine.page.renderProcessPid()  # the next request loaded the model into the fresh page
         assert reloaded not in (0, renderer)
         exercise = PACK.find("factorial")

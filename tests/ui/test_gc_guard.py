@@ -39,14 +39,21 @@ loop = QEventLoop(); QTimer.singleShot(1500, loop.quit); loop.exec()
 print("survived", flush=True)
 """
 
-pytestmark = pytest.mark.skipif(not (web_root() / "index.html").is_file(), reason="the engine page is not built")
+pytestmark = pytest.mark.skipif(
+    not (web_root() / "index.html").is_file(), reason="the engine page is not built"
+)
 
 
 def run_probe(mode: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1",
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "QTWEBENGINE_DISABLE_SANDBOX": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT
+    )
 
 
 def test_without_the_guard_a_worker_thread_collection_traps() -> None:

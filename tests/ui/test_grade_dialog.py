@@ -29,13 +29,19 @@ def test_grades_a_folder_in_the_background_and_opens_the_report(qtbot, tmp_path:
     dialog.exercise.setCurrentIndex(dialog.exercise.findData(exercise.id))
     with qtbot.waitSignal(dialog.graded, timeout=120_000) as blocker:
         dialog.start_button.click()
-        assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()  # the UI is not blocked
+        assert (
+            not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
+        )  # the UI is not blocked
     ok, report = blocker.args
     assert ok, report
     assert Path(report) == tmp_path / "class-grades" / "report.html" and Path(report).is_file()
     assert opened and opened[0].toLocalFile() == report
     grades = {g.student: g for g in dialog.run_result.grades}
-    assert grades["ada"].percent == 100 and grades["bea"].percent < 100 and grades["cal"].status == "syntax error"
+    assert (
+        grades["ada"].percent == 100
+        and grades["bea"].percent < 100
+        and grades["cal"].status == "syntax error"
+    )
     assert "3 students graded" in dialog.status.text() and dialog.start_button.isEnabled()
 
 

@@ -57,7 +57,10 @@ def test_window_is_usable_before_the_model_is_ready(qtbot, window: MainWindow) -
     report = run_tests(qtbot, window)
     assert not report.passed
     qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT_MS)
-    assert "Gemma" in window.status_panel.engine_label.text() and "native" in window.status_panel.engine_label.text()
+    assert (
+        "Gemma" in window.status_panel.engine_label.text()
+        and "native" in window.status_panel.engine_label.text()
+    )
 
 
 def test_f5_shows_results_selects_first_failure_and_marks_its_line(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +101,9 @@ def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindo
     assert len(ticks) >= 0.3 * hint.timings["total_s"] / 0.02
     assert not window.hint_panel.explanation.isVisible()
     qtbot.mouseClick(window.hint_panel.explain_button, Qt.MouseButton.LeftButton)
-    assert window.hint_panel.explanation.isVisible() and window.hint_panel.explanation.text() == hint.explanation
+    assert (
+        window.hint_panel.explanation.isVisible() and window.hint_panel.explanation.text() == hint.explanation
+    )
     assert window.editor.error_line in (2, 4, 6)  # the line the checked repair changes
     assert "tokens/s" in window.status_panel.engine_label.text()
 
@@ -109,7 +114,10 @@ def test_cancel_stops_a_hint_and_a_second_request_is_refused(qtbot, window: Main
     with qtbot.waitSignal(window.stage_shown, timeout=WAIT_MS, check_params_cb=lambda s: s == "repairing"):
         window.request_hint()
     window.request_hint()  # while one runs
-    assert "already being written" in window.hint_panel.stage.text() or "already" in window.statusBar().currentMessage()
+    assert (
+        "already being written" in window.hint_panel.stage.text()
+        or "already" in window.statusBar().currentMessage()
+    )
     with qtbot.waitSignal(window.hint_shown, timeout=20_000) as blocker:
         qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
     assert blocker.args[0].status == "cancelled" and "cancelled" in window.hint_panel.stage.text()
@@ -144,9 +152,17 @@ def test_progress_marks_survive_restart(qtbot, default_model: Path) -> None:  # 
     run_tests(qtbot, first, press_f5=False)
     first.close()
     second = new_window(qtbot, default_model)
-    texts = {second.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole): second.exercises_panel.list.item(i).text()
-             for i in range(second.exercises_panel.list.count())}
-    assert texts["fizzbuzz"].startswith("✓") and texts["unique"].startswith("•") and texts["greeting"].startswith(" ")
+    texts = {
+        second.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole): second.exercises_panel.list.item(
+            i
+        ).text()
+        for i in range(second.exercises_panel.list.count())
+    }
+    assert (
+        texts["fizzbuzz"].startswith("✓")
+        and texts["unique"].startswith("•")
+        and texts["greeting"].startswith(" ")
+    )
 
 
 def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
@@ -162,19 +178,29 @@ def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_
 def test_keyboard_only_focus_moves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.editor.setFocus()
     ctrl = Qt.KeyboardModifier.ControlModifier
-    for key, widget in ((Qt.Key.Key_L, window.exercises_panel.list), (Qt.Key.Key_F, window.exercises_panel.filter), (Qt.Key.Key_E, window.editor)):
+    for key, widget in (
+        (Qt.Key.Key_L, window.exercises_panel.list),
+        (Qt.Key.Key_F, window.exercises_panel.filter),
+        (Qt.Key.Key_E, window.editor),
+    ):
         qtbot.keyClick(QApplication.focusWidget() or window, key, ctrl)
         qtbot.waitUntil(widget.hasFocus, timeout=2000)
     window.exercises_panel.list.setFocus()
     row = window.exercises_panel.list.currentRow()
     qtbot.keyClick(window.exercises_panel.list, Qt.Key.Key_Down)
-    assert window.exercises_panel.list.currentRow() == row + 1 and window.current.id == window.exercises[row + 1].id
+    assert (
+        window.exercises_panel.list.currentRow() == row + 1
+        and window.current.id == window.exercises[row + 1].id
+    )
 
 
 def test_filter_and_keyboard_editing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(window.exercises_panel.filter, "recurs")
-    visible = [window.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole)
-               for i in range(window.exercises_panel.list.count()) if not window.exercises_panel.list.item(i).isHidden()]
+    visible = [
+        window.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(window.exercises_panel.list.count())
+        if not window.exercises_panel.list.item(i).isHidden()
+    ]
     assert visible == ["factorial", "digit_sum"]
     window.editor.setPlainText("")
     window.editor.setFocus()
@@ -208,8 +234,10 @@ def test_dark_palette_changes_the_highlighting(qtbot, window: MainWindow) -> Non
     palette.setColor(QPalette.ColorRole.Window, QColor("#252525"))
     QApplication.setPalette(palette)
     try:
-        qtbot.waitUntil(lambda: window.editor.highlighter._formats[Keyword].foreground().color().name() != light,
-                        timeout=3000)
+        qtbot.waitUntil(
+            lambda: window.editor.highlighter._formats[Keyword].foreground().color().name() != light,
+            timeout=3000,
+        )
     finally:
         QApplication.setPalette(QApplication.style().standardPalette())
 
@@ -217,8 +245,14 @@ def test_dark_palette_changes_the_highlighting(qtbot, window: MainWindow) -> Non
 @pytest.mark.slow
 def test_self_test_command_prints_timings_and_exits_zero(tmp_path: Path) -> None:
     tutor = Path(sys.executable).with_name("tutor")
-    result = subprocess.run([str(tutor), "app", "--self-test"], capture_output=True, text=True, timeout=400,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [str(tutor), "app", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["hint_status"] == "hint"
@@ -232,7 +266,11 @@ def test_no_display_gives_one_line_and_the_cli_equivalent() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([str(tutor), "app"], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 3
-    assert "No display" in result.stderr and "tutor check" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert (
+        "No display" in result.stderr
+        and "tutor check" in result.stderr
+        and len(result.stderr.splitlines()) == 1
+    )
 
 
 def test_exam_mode_is_shown_and_refuses_hints(qtbot, default_model: Path) -> None:  # type: ignore[no-untyped-def]
@@ -270,7 +308,11 @@ def test_hint_quota_counts_down_and_stops(qtbot, default_model: Path) -> None:  
 def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tutor.policy import safe_policy
 
-    win = MainWindow(PACK, model_path=str(default_model), policy=safe_policy(Path("/etc/policy.toml"), "/etc/policy.toml, line 3: unknown key"))
+    win = MainWindow(
+        PACK,
+        model_path=str(default_model),
+        policy=safe_policy(Path("/etc/policy.toml"), "/etc/policy.toml, line 3: unknown key"),
+    )
     qtbot.addWidget(win)
     win.show()
     assert "error" in win.hint_panel.policy_banner.text() and not win.hint_action.isEnabled()
@@ -281,12 +323,19 @@ def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path
 
 def test_a_window_dropped_without_closing_does_not_abort(tmp_path: Path) -> None:
     """Its model thread is still running: destroying a running QThread makes Qt abort the process."""
-    code = ("import gc, os, sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
-            "from tutor.exercises import load_bundled\nfrom ui.main_window import MainWindow\n"
-            "win = MainWindow(load_bundled(), model_path=sys.argv[1])\nwin.show()\napp.processEvents()\n"
-            "del win\ngc.collect()\napp.processEvents()\nprint('survived', flush=True)\n")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "missing.gguf")], capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = (
+        "import gc, os, sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+        "from tutor.exercises import load_bundled\nfrom ui.main_window import MainWindow\n"
+        "win = MainWindow(load_bundled(), model_path=sys.argv[1])\nwin.show()\napp.processEvents()\n"
+        "del win\ngc.collect()\napp.processEvents()\nprint('survived', flush=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "missing.gguf")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0 and "survived" in result.stdout, result.stderr[-1500:]
 
 
@@ -299,7 +348,9 @@ def test_results_arriving_after_close_are_dropped(qtbot, tmp_path: Path) -> None
     win.show()
     open_with_code(qtbot, win, "grade_letter", PACK.find("grade_letter").starter)
     win.close()
-    win.model.worker.hint_done.emit(Hint(status="hint", hint="Look at the comparison."))  # would raise on close
+    win.model.worker.hint_done.emit(
+        Hint(status="hint", hint="Look at the comparison.")
+    )  # would raise on close
     win.tests.finished.emit(PACK.find("grade_letter"), run_report("grade_letter"), 0.1)
     assert win.hint_panel.view.toPlainText() == ""
 

@@ -23,10 +23,20 @@ def hub(default_model: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
 
 
 def tiny_entry(hub: HubServer, sha256: str | None = None) -> CatalogEntry:
-    return CatalogEntry(id="tiny", name="Tiny test model", repo="acme/tiny-GGUF", file="tiny.gguf",
-                        revision="main", size_mb=241, parameters="270M", quantization="Q4_K_M", ram_gb=0.6,
-                        license="gemma", prompt_format="plain",
-                        sha256=sha256 if sha256 is not None else hub.sha256["acme/tiny-GGUF/tiny.gguf"])
+    return CatalogEntry(
+        id="tiny",
+        name="Tiny test model",
+        repo="acme/tiny-GGUF",
+        file="tiny.gguf",
+        revision="main",
+        size_mb=241,
+        parameters="270M",
+        quantization="Q4_K_M",
+        ram_gb=0.6,
+        license="gemma",
+        prompt_format="plain",
+        sha256=sha256 if sha256 is not None else hub.sha256["acme/tiny-GGUF/tiny.gguf"],
+    )
 
 
 def test_catalog_entries_are_complete() -> None:
@@ -37,7 +47,9 @@ def test_catalog_entries_are_complete() -> None:
         assert len(entry.sha256) == 64 and entry.ram_gb > 0 and entry.size_mb > 0
         if entry.source == "hub" and not entry.carrier:
             assert len(entry.revision) == 40  # pinned to a commit
-        elif entry.source == "hub":  # the official Qwen files: pinned by size and sha256 (their commit was not
+        elif (
+            entry.source == "hub"
+        ):  # the official Qwen files: pinned by size and sha256 (their commit was not
             assert entry.revision  # findable offline; the carrier packages are byte-identical to them)
     sizes = sorted(e.billions for e in entries)
     assert sizes[0] < 0.5 and sizes[-1] >= 7
@@ -101,7 +113,9 @@ def test_import_and_remove(qtbot, tmp_path: Path, default_model: Path, monkeypat
 
 
 def test_downloads_can_be_turned_off(qtbot, tmp_path: Path, hub: HubServer) -> None:  # type: ignore[no-untyped-def]
-    dialog = ModelsDialog(store=ModelStore(folder=tmp_path), catalog=[tiny_entry(hub)], downloads_allowed=False)
+    dialog = ModelsDialog(
+        store=ModelStore(folder=tmp_path), catalog=[tiny_entry(hub)], downloads_allowed=False
+    )
     qtbot.addWidget(dialog)
     dialog.select_id("tiny")
     assert not dialog.buttons["Download"].isEnabled()

@@ -75,15 +75,28 @@ class BattleRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "item": self.item, "task": self.task, "code_sha": self.code_sha, "a": self.a.system, "b": self.b.system, "winner": self.winner,
-            "outcome": self.outcome, "decided_by": self.decided_by, "judge": self.judge,
-            "hint_a": self.a.hint, "hint_b": self.b.hint, "words_a": self.a.words, "words_b": self.b.words,
-            "guard_a": list(self.a.guard_reasons), "guard_b": list(self.b.guard_reasons), "orders": self.orders,
+            "item": self.item,
+            "task": self.task,
+            "code_sha": self.code_sha,
+            "a": self.a.system,
+            "b": self.b.system,
+            "winner": self.winner,
+            "outcome": self.outcome,
+            "decided_by": self.decided_by,
+            "judge": self.judge,
+            "hint_a": self.a.hint,
+            "hint_b": self.b.hint,
+            "words_a": self.a.words,
+            "words_b": self.b.words,
+            "guard_a": list(self.a.guard_reasons),
+            "guard_b": list(self.b.guard_reasons),
+            "orders": self.orders,
         }
 
 
-def battle(item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall, judge_name: str,
-           task: str = "") -> BattleRecord:
+def battle(
+    item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall, judge_name: str, task: str = ""
+) -> BattleRecord:
     """Decide one pair: guard rule first, else the judge in both orders and the swap rule."""
     from tutor.arena.votes import code_sha
 

@@ -33,7 +33,13 @@ class Decided:
 
     @property
     def winner(self) -> str:
-        return self.battle.a if self.battle.outcome == 1.0 else self.battle.b if self.battle.outcome == 0.0 else "tie"
+        return (
+            self.battle.a
+            if self.battle.outcome == 1.0
+            else self.battle.b
+            if self.battle.outcome == 0.0
+            else "tie"
+        )
 
 
 def read_battles(path: Path) -> list[dict[str, Any]]:
@@ -49,9 +55,14 @@ def read_battles(path: Path) -> list[dict[str, Any]]:
 
 
 def from_judge(records: Iterable[dict[str, Any]]) -> list[Decided]:
-    return [Decided(Battle(r["a"], r["b"], float(r["outcome"]), int(r.get("words_a", 0)), int(r.get("words_b", 0))),
-                    "judge", _key(r.get("task", ""), r.get("code_sha", ""), r["a"], r["b"]))
-            for r in records]
+    return [
+        Decided(
+            Battle(r["a"], r["b"], float(r["outcome"]), int(r.get("words_a", 0)), int(r.get("words_b", 0))),
+            "judge",
+            _key(r.get("task", ""), r.get("code_sha", ""), r["a"], r["b"]),
+        )
+        for r in records
+    ]
 
 
 def _key(exercise: str, sha: str, x: str, y: str) -> tuple[str, str, str, str]:
@@ -77,8 +88,9 @@ def judge_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for r in judged:
         one, two = r["orders"]
         other = {r["a"]: r["b"], r["b"]: r["a"]}
-        agree += winner_of(one["verdict"], one["first"], other[one["first"]]) == \
-            winner_of(two["verdict"], two["first"], other[two["first"]])
+        agree += winner_of(one["verdict"], one["first"], other[one["first"]]) == winner_of(
+            two["verdict"], two["first"], other[two["first"]]
+        )
     first = sum(o["verdict"] == "A" for o in orders)
     second = sum(o["verdict"] == "B" for o in orders)
     seconds = [o.get("seconds", 0.0) for o in orders]
@@ -117,8 +129,9 @@ class Board:
     battles: int = 0
 
 
-def leaderboard(decided: Sequence[Decided], rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0,
-                length_control: bool = False) -> Board:
+def leaderboard(
+    decided: Sequence[Decided], rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0, length_control: bool = False
+) -> Board:
     """Scores, 95% intervals, shared ranks and win/tie/loss counts for every system in ``decided``."""
     battles = [d.battle for d in decided]
     names = sorted({b.a for b in battles} | {b.b for b in battles})
@@ -131,11 +144,18 @@ def leaderboard(decided: Sequence[Decided], rounds: int = BOOTSTRAP_ROUNDS, seed
     board = Board(length_coef=result.length_coef, battles=len(battles))
     for name in names:
         wins = sum((b.a == name and b.outcome == 1.0) or (b.b == name and b.outcome == 0.0) for b in battles)
-        losses = sum((b.a == name and b.outcome == 0.0) or (b.b == name and b.outcome == 1.0) for b in battles)
+        losses = sum(
+            (b.a == name and b.outcome == 0.0) or (b.b == name and b.outcome == 1.0) for b in battles
+        )
         played = sum(name in (b.a, b.b) for b in battles)
         board.systems[name] = {
-            "score": round(scores[name], 4), "ci": [round(intervals[name].low, 4), round(intervals[name].high, 4)],
-            "rank": ranks[name], "wins": wins, "ties": played - wins - losses, "losses": losses, "battles": played,
+            "score": round(scores[name], 4),
+            "ci": [round(intervals[name].low, 4), round(intervals[name].high, 4)],
+            "rank": ranks[name],
+            "wins": wins,
+            "ties": played - wins - losses,
+            "losses": losses,
+            "battles": played,
         }
     board.systems = dict(sorted(board.systems.items(), key=lambda kv: (kv[1]["rank"], -kv[1]["score"])))
     return board

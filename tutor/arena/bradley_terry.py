@@ -38,8 +38,12 @@ class Fit:
     length_coef: float | None = None
 
 
-def fit(battles: Sequence[Battle], systems: Sequence[str] | None = None, length_control: bool = False,
-        ridge: float = DEFAULT_RIDGE) -> Fit:
+def fit(
+    battles: Sequence[Battle],
+    systems: Sequence[str] | None = None,
+    length_control: bool = False,
+    ridge: float = DEFAULT_RIDGE,
+) -> Fit:
     """Maximum-likelihood scores (mean 0) for ``systems`` (default: every system in ``battles``)."""
     names = list(systems) if systems is not None else sorted({b.a for b in battles} | {b.b for b in battles})
     index = {name: i for i, name in enumerate(names)}
@@ -84,8 +88,14 @@ class Interval:
     high: float
 
 
-def bootstrap(battles: Sequence[Battle], systems: Sequence[str], rounds: int = 1000, seed: int = 0,
-              length_control: bool = False, ridge: float = DEFAULT_RIDGE) -> dict[str, Interval]:
+def bootstrap(
+    battles: Sequence[Battle],
+    systems: Sequence[str],
+    rounds: int = 1000,
+    seed: int = 0,
+    length_control: bool = False,
+    ridge: float = DEFAULT_RIDGE,
+) -> dict[str, Interval]:
     """95% percentile intervals of each score over ``rounds`` resamplings of the battles (with replacement)."""
     rng = np.random.default_rng(seed)
     samples = np.empty((rounds, len(systems)))
@@ -99,7 +109,9 @@ def bootstrap(battles: Sequence[Battle], systems: Sequence[str], rounds: int = 1
 def shared_ranks(scores: dict[str, float], intervals: dict[str, Interval]) -> dict[str, int]:
     """Rank = 1 + the number of systems whose interval lies wholly above this one's; overlapping intervals
     therefore share a place (the rule Chatbot Arena uses)."""
-    return {name: 1 + sum(intervals[o].low > intervals[name].high for o in scores if o != name) for name in scores}
+    return {
+        name: 1 + sum(intervals[o].low > intervals[name].high for o in scores if o != name) for name in scores
+    }
 
 
 def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> float | None:
@@ -109,5 +121,7 @@ def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> float | None:
         return None
     labels = sorted(set(first) | set(second))
     observed = sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
-    expected = sum((list(first).count(c) / len(first)) * (list(second).count(c) / len(second)) for c in labels)
+    expected = sum(
+        (list(first).count(c) / len(first)) * (list(second).count(c) / len(second)) for c in labels
+    )
     return None if expected >= 1.0 else (observed - expected) / (1.0 - expected)

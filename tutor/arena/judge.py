@@ -43,7 +43,9 @@ class Verdict:
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
-        probabilities = {k: round(v, 4) for k, v in self.probabilities.items()} if self.probabilities else None
+        probabilities = (
+            {k: round(v, 4) for k, v in self.probabilities.items()} if self.probabilities else None
+        )
         return {"verdict": self.label, "probabilities": probabilities, "seconds": round(self.seconds, 3)}
 
 
@@ -55,7 +57,10 @@ def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
         f"Hint A: {_one_line(hint_a)}\n\nHint B: {_one_line(hint_b)}\n\n"
         "Which hint is better for the student? Answer A, B or tie."
     )
-    messages: list[Message] = [{"role": "system", "content": _INSTRUCTIONS}, {"role": "user", "content": body}]
+    messages: list[Message] = [
+        {"role": "system", "content": _INSTRUCTIONS},
+        {"role": "user", "content": body},
+    ]
     return messages
 
 
@@ -77,7 +82,9 @@ class Judge:
         generation = self.engine.generate(prompt, _PARAMS, VERDICT_GRAMMAR)
         text = generation.collect().strip()
         label = text if text in VERDICTS else "tie"
-        probabilities = verdict_probabilities(generation.stats.top_logprobs[0]) if generation.stats.top_logprobs else None
+        probabilities = (
+            verdict_probabilities(generation.stats.top_logprobs[0]) if generation.stats.top_logprobs else None
+        )
         return Verdict(label, probabilities, time.perf_counter() - started)
 
 

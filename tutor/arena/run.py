@@ -42,8 +42,14 @@ class RunSummary:
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"battles": self.battles, "new_battles": self.new_battles, "generated": self.generated,
-                "from_cache": self.from_cache, "judge": self.judge, "seconds": round(self.seconds, 1)}
+        return {
+            "battles": self.battles,
+            "new_battles": self.new_battles,
+            "generated": self.generated,
+            "from_cache": self.from_cache,
+            "judge": self.judge,
+            "seconds": round(self.seconds, 1),
+        }
 
 
 class SharedCaches:
@@ -65,9 +71,14 @@ def hint_text(record: dict[str, Any]) -> str:
     return str(record.get("hint") or record.get("text") or "")
 
 
-def generate_missing(systems: list[System], items: list[Item], exercises: dict[str, Exercise],
-                     cache: SharedCaches, progress: Progress | None = None,
-                     threads: int | None = None) -> tuple[int, int]:
+def generate_missing(
+    systems: list[System],
+    items: list[Item],
+    exercises: dict[str, Exercise],
+    cache: SharedCaches,
+    progress: Progress | None = None,
+    threads: int | None = None,
+) -> tuple[int, int]:
     """Make every (system, item) hint not yet cached. Returns (generated, found in the cache)."""
     generated = cached = 0
     for system in systems:
@@ -97,7 +108,9 @@ def case_for(item: Item, exercise: Exercise) -> Case:
         failing = "none: every test passes"
     else:
         failing = f"{failure.call}\nExpected: {failure.expected}\nGot: {failure.got if failure.got is not None else failure.message}"
-    return Case(task=f"{exercise.title}\n{exercise.description}", code=item.code, failing_test=failing, fix=item.fix)
+    return Case(
+        task=f"{exercise.title}\n{exercise.description}", code=item.code, failing_test=failing, fix=item.fix
+    )
 
 
 def contestant(system: str, record: dict[str, Any], item: Item, exercise: Exercise) -> Contestant:
@@ -105,12 +118,21 @@ def contestant(system: str, record: dict[str, Any], item: Item, exercise: Exerci
     reference fix, a word of the avoid-list), as in the benchmark's ``conceal``; a hint that is merely vague is
     left to the judge."""
     text = hint_text(record)
-    verdict = check_hint(text, item.fix, item.code, avoid=tuple(exercise.avoid), task_text=exercise.description)
+    verdict = check_hint(
+        text, item.fix, item.code, avoid=tuple(exercise.avoid), task_text=exercise.description
+    )
     return Contestant(system, text, tuple(r for r in verdict.reasons if r.startswith("contains")))
 
 
-def run_battles(systems: list[System], items: list[Item], exercises: dict[str, Exercise], cache: SharedCaches,
-                judge: Judge, out: Path, progress: Progress | None = None) -> RunSummary:
+def run_battles(
+    systems: list[System],
+    items: list[Item],
+    exercises: dict[str, Exercise],
+    cache: SharedCaches,
+    judge: Judge,
+    out: Path,
+    progress: Progress | None = None,
+) -> RunSummary:
     """Judge every pair on every item (both orders), appending to ``out/battles.jsonl``."""
     started = time.perf_counter()
     path = out / BATTLES_NAME
@@ -126,9 +148,15 @@ def run_battles(systems: list[System], items: list[Item], exercises: dict[str, E
             case = case_for(item, exercise) if todo else None
             for x, y in todo:
                 assert case is not None
-                record = battle(item.key, case, contestant(x, _cached(cache, x, item), item, exercise),
-                                contestant(y, _cached(cache, y, item), item, exercise), judge.verdict, judge.name,
-                                task=item.task)
+                record = battle(
+                    item.key,
+                    case,
+                    contestant(x, _cached(cache, x, item), item, exercise),
+                    contestant(y, _cached(cache, y, item), item, exercise),
+                    judge.verdict,
+                    judge.name,
+                    task=item.task,
+                )
                 handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
                 handle.flush()
                 summary.new_battles += 1

@@ -37,8 +37,10 @@ def export_votes(store: ProgressStore, path: Path) -> int:
         writer.writerows(v.to_json() for v in votes)
         path.write_text(buffer.getvalue(), encoding="utf-8")
     else:
-        path.write_text(json.dumps({"votes": [v.to_json() for v in votes]}, indent=1, ensure_ascii=False),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"votes": [v.to_json() for v in votes]}, indent=1, ensure_ascii=False),
+            encoding="utf-8",
+        )
     return len(votes)
 
 
@@ -56,7 +58,7 @@ def read_votes(path: Path) -> list[Vote]:
             raise VoteFileError(f"{path} is not valid JSON ({exc})") from None
         found = data.get("votes") if isinstance(data, dict) else None
         if not isinstance(found, list):
-            raise VoteFileError(f"{path}: expected an object with a \"votes\" list")
+            raise VoteFileError(f'{path}: expected an object with a "votes" list')
         rows = found
     return [_vote(row, path, number) for number, row in enumerate(rows, start=1)]
 

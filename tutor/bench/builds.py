@@ -41,8 +41,14 @@ def measure(python: str, model: Path, tokens: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     from tutor.bench.core import PROMPT
 
-    result = subprocess.run([python, "-c", PROBE, str(model), str(tokens), PROMPT], capture_output=True, text=True,
-                            env=env, timeout=600, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [python, "-c", PROBE, str(model), str(tokens), PROMPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     if result.returncode != 0:
         raise SystemExit(f"{python}: exit {result.returncode}: {result.stderr[-1000:]}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
@@ -50,7 +56,9 @@ def measure(python: str, model: Path, tokens: int) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tutor.bench.builds", description=__doc__.splitlines()[0])
-    parser.add_argument("pythons", nargs=2, help="two Python interpreters, each with its own llama-cpp-python")
+    parser.add_argument(
+        "pythons", nargs=2, help="two Python interpreters, each with its own llama-cpp-python"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--model", type=Path, help="a GGUF file (default: the embedded model)")
@@ -65,9 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs[python].append(measure(python, model, args.tokens))
     medians = {p: statistics.median(r["tokens_per_s"] for r in rs) for p, rs in runs.items()}
     a, b = args.pythons
-    result = {"builds": {p: {"code_path": rs[0]["code_path"], "tokens_per_s": [round(r["tokens_per_s"], 2) for r in rs],
-                             "median": round(medians[p], 2)} for p, rs in runs.items()},
-              "ratio_a_over_b": round(medians[a] / medians[b], 3)}
+    result = {
+        "builds": {
+            p: {
+                "code_path": rs[0]["code_path"],
+                "tokens_per_s": [round(r["tokens_per_s"], 2) for r in rs],
+                "median": round(medians[p], 2),
+            }
+            for p, rs in runs.items()
+        },
+        "ratio_a_over_b": round(medians[a] / medians[b], 3),
+    }
     if args.json:
         print(json.dumps(result, indent=2))
     else:

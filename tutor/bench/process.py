@@ -55,9 +55,15 @@ def process_vs_in_process(model: Path, rounds: int, tokens: int) -> dict[str, An
     finally:
         outside.close()
     ratio = statistics.median(outside_rates) / statistics.median(inside_rates)
-    return {"process_tok_s": round(statistics.median(outside_rates), 1),
-            "in_process_tok_s": round(statistics.median(inside_rates), 1),
-            "ratio": round(ratio, 3), "goal": ">= 0.97", "rounds": rounds, "tokens": tokens, "threads": threads}
+    return {
+        "process_tok_s": round(statistics.median(outside_rates), 1),
+        "in_process_tok_s": round(statistics.median(inside_rates), 1),
+        "ratio": round(ratio, 3),
+        "goal": ">= 0.97",
+        "rounds": rounds,
+        "tokens": tokens,
+        "threads": threads,
+    }
 
 
 def restart_after_crash(model: Path, crashes: int) -> dict[str, Any]:
@@ -85,34 +91,46 @@ def restart_after_crash(model: Path, crashes: int) -> dict[str, Any]:
             restarts.append(engine.last_restart_s)
     finally:
         engine.close()
-    return {"crashes": crashes, "restart_s": round(statistics.median(restarts), 3),
-            "next_first_token_s": round(statistics.median(first_tokens), 3), "restarts": engine.restarts,
-            "fresh_pids": len(set(pids)) == len(pids)}
+    return {
+        "crashes": crashes,
+        "restart_s": round(statistics.median(restarts), 3),
+        "next_first_token_s": round(statistics.median(first_tokens), 3),
+        "restarts": engine.restarts,
+        "fresh_pids": len(set(pids)) == len(pids),
+    }
 
 
 def print_figures(results: dict[str, Any]) -> None:
     if "process_vs_in_process" in results:
         p = results["process_vs_in_process"]
-        print(f"engine process tokens/s ÷ in process: {p['process_tok_s']} / {p['in_process_tok_s']} = {p['ratio']} "
-              f"(goal {p['goal']})")
+        print(
+            f"engine process tokens/s ÷ in process: {p['process_tok_s']} / {p['in_process_tok_s']} = {p['ratio']} "
+            f"(goal {p['goal']})"
+        )
     if "restart_after_crash" in results:
         r = results["restart_after_crash"]
-        print(f"restart after a crash (SIGKILL mid-generation, {r['crashes']}x): {r['restart_s']} s to a loaded model, "
-              f"{r['next_first_token_s']} s to the next request's first token")
+        print(
+            f"restart after a crash (SIGKILL mid-generation, {r['crashes']}x): {r['restart_s']} s to a loaded model, "
+            f"{r['next_first_token_s']} s to the next request's first token"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from tutor.models.default_model import ensure_default_model
 
-    parser = argparse.ArgumentParser(prog="python -m tutor.bench.process", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tutor.bench.process", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--crashes", type=int, default=3)
     args = parser.parse_args(argv)
     model = ensure_default_model()
-    results = {"process_vs_in_process": process_vs_in_process(model, args.rounds, args.tokens),
-               "restart_after_crash": restart_after_crash(model, args.crashes)}
+    results = {
+        "process_vs_in_process": process_vs_in_process(model, args.rounds, args.tokens),
+        "restart_after_crash": restart_after_crash(model, args.crashes),
+    }
     if args.json:
         print(json.dumps(results, indent=2))
     else:

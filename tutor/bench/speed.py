@@ -35,8 +35,12 @@ from tutor.runner import run
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10  # the pipeline's setting, or 10 where it is off
 # stage -> (prompt-lookup draft tokens, the k candidates as parallel sequences of one batch)
-STAGES: dict[str, tuple[int, bool]] = {"today": (0, False), "prompt lookup": (LOOKUP_TOKENS, False),
-                                       "batching": (0, True), "both": (LOOKUP_TOKENS, True)}
+STAGES: dict[str, tuple[int, bool]] = {
+    "today": (0, False),
+    "prompt lookup": (LOOKUP_TOKENS, False),
+    "batching": (0, True),
+    "both": (LOOKUP_TOKENS, True),
+}
 
 
 @dataclass
@@ -53,7 +57,9 @@ def buggy_cases(folder: Path, count: int) -> list[Case]:
     for name, label in (("quixbugs", "buggy"), ("refactory", "wrong")):
         for exercise in load_tasks(folder / f"{name}.tasks.jsonl").exercises:
             exercises[exercise.id] = exercise
-        rows = [json.loads(line) for line in (folder / f"{name}.programs.jsonl").read_text().splitlines() if line]
+        rows = [
+            json.loads(line) for line in (folder / f"{name}.programs.jsonl").read_text().splitlines() if line
+        ]
         pools.append([row for row in rows if row["label"] == label][::7])  # spread over the tasks
     cases: list[Case] = []
     for index in range(max(len(pool) for pool in pools)):
@@ -66,32 +72,49 @@ def buggy_cases(folder: Path, count: int) -> list[Case]:
             failure = report.first_failure
             if report.syntax_error is None and failure is not None and len(row["code"]) < 900:
                 context = prompts.shared_context(exercise, row["code"], failure)
-                cases.append(Case(f"{row['task']}:{row.get('name', index)}", row["code"],
-                                  prompts.repair_prompt(context, chat=False)))
+                cases.append(
+                    Case(
+                        f"{row['task']}:{row.get('name', index)}",
+                        row["code"],
+                        prompts.repair_prompt(context, chat=False),
+                    )
+                )
     return cases
 
 
-def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage: tuple[int, bool]
-                 ) -> tuple[float, list[str], int]:
+def repair_stage(
+    engine: NativeEngine, case: Case, config: PipelineConfig, stage: tuple[int, bool]
+) -> tuple[float, list[str], int]:
     """The k repair calls of one hint, from a cold prompt: seconds, texts, generated tokens."""
     lookup, batched = stage
     flush = GenerationParams(max_tokens=1, temperature=0.0)
     engine.generate("\n", flush).collect()  # push the prompt out of both KV caches
     engine.generate_many("\n", [flush])
-    params = [replace(repair_params(config, case.code, i), prompt_lookup=lookup) for i in range(config.repairs)]
+    params = [
+        replace(repair_params(config, case.code, i), prompt_lookup=lookup) for i in range(config.repairs)
+    ]
     started = time.perf_counter()
-    generations = engine.generate_many(case.prompt, params) if batched else [
-        engine.generate(case.prompt, p) for p in params]
+    generations = (
+        engine.generate_many(case.prompt, params)
+        if batched
+        else [engine.generate(case.prompt, p) for p in params]
+    )
     texts = [g.collect() for g in generations]
     return time.perf_counter() - started, texts, sum(g.stats.completion_tokens for g in generations)
 
 
-def bench_repairs(model: Path, folder: Path, programs: int, rounds: int, threads: int | None) -> dict[str, Any]:
+def bench_repairs(
+    model: Path, folder: Path, programs: int, rounds: int, threads: int | None
+) -> dict[str, Any]:
     engine = NativeEngine(threads=threads)
     engine.load(model)
     cases = buggy_cases(folder, programs)
-    results: dict[str, Any] = {"programs": [c.name for c in cases], "k": PipelineConfig().repairs, "rounds": [],
-                               "threads": threads or "load-aware"}
+    results: dict[str, Any] = {
+        "programs": [c.name for c in cases],
+        "k": PipelineConfig().repairs,
+        "rounds": [],
+        "threads": threads or "load-aware",
+    }
     for temperature in (0.0, PipelineConfig().repair_temperature):
         config = PipelineConfig(repair_temperature=temperature)
         for round_no in range(rounds):
@@ -108,17 +131,27 @@ def bench_repairs(model: Path, folder: Path, programs: int, rounds: int, threads
                 compared += len(outputs["today"])
                 for stage in same:
                     same[stage] += sum(a == b for a, b in zip(outputs["today"], outputs[stage], strict=True))
-            row = {"temperature": temperature, "round": round_no + 1, "identical": same, "compared": compared,
-                   "seconds": {k: round(v, 2) for k, v in seconds.items()}, "tokens": tokens,
-                   "speedup": {k: round(seconds["today"] / v, 2) for k, v in seconds.items() if v}}
+            row = {
+                "temperature": temperature,
+                "round": round_no + 1,
+                "identical": same,
+                "compared": compared,
+                "seconds": {k: round(v, 2) for k, v in seconds.items()},
+                "tokens": tokens,
+                "speedup": {k: round(seconds["today"] / v, 2) for k, v in seconds.items() if v},
+            }
             results["rounds"].append(row)
-            _progress(f"repairs T={temperature} round {round_no + 1}: {row['seconds']} identical {same}/{compared}")
+            _progress(
+                f"repairs T={temperature} round {round_no + 1}: {row['seconds']} identical {same}/{compared}"
+            )
     return results
 
 
 # -- load ---------------------------------------------------------------------------------------------------------
 BUSY_LOOP = "while True:\n    pass\n"
-LOAD_PROMPT = "Exercise: Count the vowels\nStudent program:\n```python\ndef count_vowels(text):\n    count = 0\n"
+LOAD_PROMPT = (
+    "Exercise: Count the vowels\nStudent program:\n```python\ndef count_vowels(text):\n    count = 0\n"
+)
 
 
 def tokens_per_s(engine: NativeEngine, tokens: int) -> tuple[float, int]:
@@ -143,8 +176,15 @@ def bench_load(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
                 time.sleep(0.3 if busy else 0.0)
                 for name, engine in engines.items():
                     rate, threads = tokens_per_s(engine, tokens)
-                    rows.append({"round": round_no + 1, "competing": int(busy), "engine": name,
-                                 "tok_s": round(rate, 1), "threads": threads})
+                    rows.append(
+                        {
+                            "round": round_no + 1,
+                            "competing": int(busy),
+                            "engine": name,
+                            "tok_s": round(rate, 1),
+                            "threads": threads,
+                        }
+                    )
             finally:
                 if child is not None:
                     child.kill()
@@ -159,17 +199,23 @@ def bench_load(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
 
 
 def _busy_child() -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 # -- command --------------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tutor bench", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser = argparse.ArgumentParser(
+        prog="tutor bench", description=__doc__.splitlines()[0] if __doc__ else ""
+    )
     parser.add_argument("suite", choices=["repairs", "load"])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--programs", type=int, default=2, help="repairs: buggy programs (default 2)")
-    parser.add_argument("--threads", type=int, default=None, help="repairs: llama.cpp threads (default: load-aware)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="repairs: llama.cpp threads (default: load-aware)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved (default 3)")
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
     args = parser.parse_args(argv)
@@ -195,20 +241,28 @@ def _progress(text: str) -> None:
 
 
 def _print_repairs(results: dict[str, Any]) -> None:
-    print(f"repair stage, k={results['k']}, threads {results['threads']}, {len(results['programs'])} buggy programs: "
-          f"{', '.join(results['programs'])}")
+    print(
+        f"repair stage, k={results['k']}, threads {results['threads']}, {len(results['programs'])} buggy programs: "
+        f"{', '.join(results['programs'])}"
+    )
     for row in results["rounds"]:
-        times = "  ".join(f"{stage} {row['seconds'][stage]:.2f} s/{row['tokens'][stage]} tok (x{row['speedup'][stage]})"
-                          for stage in STAGES)
+        times = "  ".join(
+            f"{stage} {row['seconds'][stage]:.2f} s/{row['tokens'][stage]} tok (x{row['speedup'][stage]})"
+            for stage in STAGES
+        )
         same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["identical"].items())
-        print(f"  T={row['temperature']} round {row['round']}: {times}\n    outputs identical to today's: {same}")
+        print(
+            f"  T={row['temperature']} round {row['round']}: {times}\n    outputs identical to today's: {same}"
+        )
 
 
 def _print_load(results: dict[str, Any]) -> None:
     print(f"tokens/s on {results['cores']} cores, alone and beside one busy-loop process")
     for row in results["rows"]:
-        print(f"  round {row['round']} {'busy' if row['competing'] else 'alone':<5} {row['engine']:<6} "
-              f"{row['tok_s']:>6} tok/s  ({row['threads']} threads)")
+        print(
+            f"  round {row['round']} {'busy' if row['competing'] else 'alone':<5} {row['engine']:<6} "
+            f"{row['tok_s']:>6} tok/s  ({row['threads']} threads)"
+        )
     print("  median: " + ", ".join(f"{k} {v}" for k, v in results["median"].items()))
 
 

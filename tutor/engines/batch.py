@@ -67,7 +67,9 @@ class BatchedCompletions:
         self.ctx.set_n_threads(threads, threads)
 
     # -- one call ----------------------------------------------------------------------------------------------
-    def run(self, prompt: list[int], params: list[GenerationParams], stop: Callable[[], bool]) -> list[_Sequence]:
+    def run(
+        self, prompt: list[int], params: list[GenerationParams], stop: Callable[[], bool]
+    ) -> list[_Sequence]:
         """Complete ``prompt`` once per entry of ``params`` (at most ``n_seq``); ``stop()`` ends all early."""
         assert 0 < len(params) <= self.n_seq and prompt
         self._load_prompt(prompt)
@@ -149,9 +151,12 @@ class BatchedCompletions:
             return []
         from tutor.engines.lookup import DRAFT_NGRAM
 
-        room = max(0, min(seq.params.prompt_lookup, self.n_batch // self.n_seq - 1, self.ctx.n_ctx() - seq.pos - 2))
+        room = max(
+            0, min(seq.params.prompt_lookup, self.n_batch // self.n_seq - 1, self.ctx.n_ctx() - seq.pos - 2)
+        )
         found = LlamaPromptLookupDecoding.find_candidate_pred_tokens(
-            array(prompt + seq.tokens, dtype=intc), DRAFT_NGRAM, room)
+            array(prompt + seq.tokens, dtype=intc), DRAFT_NGRAM, room
+        )
         return [int(t) for t in found]
 
     def _fill(self, rows: list[tuple[int, int, int, bool]]) -> None:
@@ -170,7 +175,11 @@ class BatchedCompletions:
         saved = llama._seed
         try:
             llama._seed = params.seed if params.seed is not None else saved
-            return llama._init_sampler(top_k=params.top_k, top_p=params.top_p, temp=params.temperature,
-                                       repeat_penalty=params.repeat_penalty)
+            return llama._init_sampler(
+                top_k=params.top_k,
+                top_p=params.top_p,
+                temp=params.temperature,
+                repeat_penalty=params.repeat_penalty,
+            )
         finally:
             llama._seed = saved

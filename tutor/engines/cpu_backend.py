@@ -26,8 +26,25 @@ from typing import Any
 # variants whose code path uses AMX tiles (the crashing weight-repacking buffer); never loaded
 AMX_VARIANTS = frozenset({"sapphirerapids"})
 # CPU features worth naming, as numpy's run-time (CPUID) detection spells them; AMX is read from /proc/cpuinfo
-NOTABLE_FEATURES = ("X86_V2", "X86_V3", "X86_V4", "SSE42", "AVX", "F16C", "FMA3", "AVX2", "BMI2", "AVX512F",
-                    "AVX512VBMI", "AVX512VNNI", "AVX512BF16", "AVX512FP16", "ASIMD", "ASIMDDP", "SVE")
+NOTABLE_FEATURES = (
+    "X86_V2",
+    "X86_V3",
+    "X86_V4",
+    "SSE42",
+    "AVX",
+    "F16C",
+    "FMA3",
+    "AVX2",
+    "BMI2",
+    "AVX512F",
+    "AVX512VBMI",
+    "AVX512VNNI",
+    "AVX512BF16",
+    "AVX512FP16",
+    "ASIMD",
+    "ASIMDDP",
+    "SVE",
+)
 
 
 @dataclass
@@ -89,8 +106,10 @@ def choose_variant(scores: dict[str, int], forced: str = "") -> tuple[str, str]:
     if forced:
         if scores.get(forced, 0) > 0:
             return forced, "forced by TUTOR_CPU_VARIANT"
-        raise RuntimeError(f"TUTOR_CPU_VARIANT={forced} cannot run on this CPU (choose from: "
-                           f"{', '.join(v for v, s in scores.items() if s > 0)})")
+        raise RuntimeError(
+            f"TUTOR_CPU_VARIANT={forced} cannot run on this CPU (choose from: "
+            f"{', '.join(v for v, s in scores.items() if s > 0)})"
+        )
     usable = {v: s for v, s in scores.items() if s > 0 and v not in AMX_VARIANTS}
     if not usable:
         raise RuntimeError("no llama.cpp CPU code path runs on this CPU")
@@ -166,13 +185,18 @@ def _load(lib_dir: Path) -> CpuBackend:
     model, flags = cpu_description()
     files = variant_files(lib_dir)
     if not files:
-        return CpuBackend(False, reason="llama-cpp-python was not built portable: no CPU variants to choose from",
-                          cpu_flags=flags, cpu_model=model)
+        return CpuBackend(
+            False,
+            reason="llama-cpp-python was not built portable: no CPU variants to choose from",
+            cpu_flags=flags,
+            cpu_model=model,
+        )
     ggml = _ggml_of_llama()
     ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
     if ggml.ggml_backend_reg_count() > 0:  # something loaded a backend before us: report it, never load twice
-        return CpuBackend(True, "unknown", reason="loaded before the tutor chose one", cpu_flags=flags,
-                          cpu_model=model)
+        return CpuBackend(
+            True, "unknown", reason="loaded before the tutor chose one", cpu_flags=flags, cpu_model=model
+        )
     scores = {name: score(path) for name, path in files.items()}
     variant, reason = choose_variant(scores, os.environ.get("TUTOR_CPU_VARIANT", "").strip())
     ggml.ggml_backend_load.restype = ctypes.c_void_p
@@ -180,7 +204,9 @@ def _load(lib_dir: Path) -> CpuBackend:
     reg = ggml.ggml_backend_load(str(files[variant]).encode())
     if not reg:
         raise RuntimeError(f"llama.cpp could not load its CPU code path {files[variant]}")
-    return CpuBackend(True, variant, str(files[variant]), reason, scores, _backend_features(ggml, reg), flags, model)
+    return CpuBackend(
+        True, variant, str(files[variant]), reason, scores, _backend_features(ggml, reg), flags, model
+    )
 
 
 def ensure_loaded() -> CpuBackend:

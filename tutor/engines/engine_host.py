@@ -77,7 +77,14 @@ class Host:
         except EngineError as exc:
             self.send({"id": request, "event": "error", "kind": "engine", "message": str(exc)})
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which turns it into an EngineError
-            self.send({"id": request, "event": "error", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
+            self.send(
+                {
+                    "id": request,
+                    "event": "error",
+                    "kind": "internal",
+                    "message": f"{type(exc).__name__}: {exc}",
+                }
+            )
         else:
             self.send({"id": request, "event": "done", "value": value})
         finally:
@@ -115,8 +122,11 @@ class Host:
 
     def _generate(self, request: int, command: dict[str, Any]) -> dict[str, Any]:
         engine = self._engine()
-        generation = engine.generate(command["prompt"], params_from_json(command.get("params") or {}),
-                                     grammar_from_json(command.get("grammar")))
+        generation = engine.generate(
+            command["prompt"],
+            params_from_json(command.get("params") or {}),
+            grammar_from_json(command.get("grammar")),
+        )
         if request in self.cancelled:
             generation.stats.finish = "cancelled"
             return generation.stats.to_json()
@@ -131,7 +141,11 @@ class Host:
         return generation.stats.to_json()
 
     def stats(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"pid": os.getpid(), "requests": self.requests, "loaded": bool(self.engine and self.engine.loaded)}
+        value: dict[str, Any] = {
+            "pid": os.getpid(),
+            "requests": self.requests,
+            "loaded": bool(self.engine and self.engine.loaded),
+        }
         try:
             import resource
 

@@ -62,7 +62,9 @@ class NativeEngine:
 
     def __init__(self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT) -> None:
         self._threads = threads or default_threads()
-        self._load_aware = threads is None  # a given count is kept; else it follows the machine's load per call
+        self._load_aware = (
+            threads is None
+        )  # a given count is kept; else it follows the machine's load per call
         self._meter: LoadMeter | None = None
         self._threads_now = self._threads
         self._context_length = context_length
@@ -102,7 +104,9 @@ class NativeEngine:
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise EngineError(f"Could not load the model {path.name}: it may be corrupt or incomplete ({exc}).") from exc
+            raise EngineError(
+                f"Could not load the model {path.name}: it may be corrupt or incomplete ({exc})."
+            ) from exc
         with self._lock:
             if self._batched is not None:
                 self._batched.close()
@@ -159,11 +163,15 @@ class NativeEngine:
         return len(self._require().tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
     # -- generation ----------------------------------------------------------------------------------------
-    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+    def generate(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None
+    ) -> Generation:
         stats = GenerationStats()
         return Generation(self._stream(self.render(prompt), params, grammar, stats), stats)
 
-    def _stream(self, text: str, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats) -> Iterator[str]:
+    def _stream(
+        self, text: str, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats
+    ) -> Iterator[str]:
         from tutor.engines.lookup import draft_model
 
         llama = self._require()
@@ -226,19 +234,28 @@ class NativeEngine:
             threads = self._fit_threads(llama)
             tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
             if len(tokens) + max(p.max_tokens for p in params) * len(params) > llama.n_ctx():
-                raise EngineError(f"The prompt ({len(tokens)} tokens) leaves no room for {len(params)} answers.")
+                raise EngineError(
+                    f"The prompt ({len(tokens)} tokens) leaves no room for {len(params)} answers."
+                )
             if self._batched is None or self._batched.n_seq < len(params):
                 if self._batched is not None:
                     self._batched.close()
                 self._batched = BatchedCompletions(llama, max(len(params), 3))
             self._batched.set_threads(threads)
             reused = self._reusable_prefix_of(self._batched.cached, tokens)
-            done = self._batched.run(tokens, list(params), lambda: self._cancel.is_set() or bool(stop and stop()))
+            done = self._batched.run(
+                tokens, list(params), lambda: self._cancel.is_set() or bool(stop and stop())
+            )
             generations = []
             for seq in done:
-                stats = GenerationStats(prompt_tokens=len(tokens), prompt_tokens_reused=reused,
-                                        completion_tokens=len(seq.tokens), total_s=clock.elapsed(),
-                                        finish=seq.finish, threads=threads)
+                stats = GenerationStats(
+                    prompt_tokens=len(tokens),
+                    prompt_tokens_reused=reused,
+                    completion_tokens=len(seq.tokens),
+                    total_s=clock.elapsed(),
+                    finish=seq.finish,
+                    threads=threads,
+                )
                 generation = Generation(iter(()), stats)
                 generation.text = seq.text.decode("utf-8", "ignore")
                 generations.append(generation)
@@ -254,6 +271,7 @@ class NativeEngine:
                 llama_cpp.llama_set_n_threads(llama.ctx, wanted, wanted)
                 self._threads_now = wanted
         return self._threads_now
+
     def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
         """Log-probability of each answer's first token right after ``prompt`` (for yes/no verdicts with a
         probability); the prompt's shared prefix with the previous call is reused."""
@@ -264,7 +282,9 @@ class NativeEngine:
             tokens = llama.tokenize(self.render(prompt).encode("utf-8"), add_bos=True, special=True)
             llama.n_tokens = self._reusable_prefix(llama, tokens)
             llama.eval(tokens[llama.n_tokens :])
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(
+                np.float64
+            )
             logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
             first = {a: llama.tokenize(a.encode("utf-8"), add_bos=False, special=False)[0] for a in answers}
             return {a: float(logprobs[token]) for a, token in first.items()}
@@ -292,7 +312,9 @@ class NativeEngine:
             if grammar.gbnf is not None:
                 self._grammars[key] = LlamaGrammar.from_string(grammar.gbnf, verbose=False)
             else:
-                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(grammar.json_schema), verbose=False)
+                self._grammars[key] = LlamaGrammar.from_json_schema(
+                    json.dumps(grammar.json_schema), verbose=False
+                )
         return self._grammars[key]
 
     def _require(self) -> Any:

@@ -77,8 +77,12 @@ class _Child:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            engine_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_child_env(), start_new_session=os.name == "posix",  # Ctrl+C in a terminal reaches the parent only
+            engine_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_child_env(),
+            start_new_session=os.name == "posix",  # Ctrl+C in a terminal reaches the parent only
             creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
         )
         self.pid = self.proc.pid
@@ -133,8 +137,12 @@ class _Child:
             self.exit_detail = describe_exit(code)
             waiting = list(self._queues.values())
         if waiting or code != 0:
-            _log.info("engine process %s %s; last output: %s", self.pid, self.exit_detail,
-                         " | ".join(self.stderr_tail)[-2000:])
+            _log.info(
+                "engine process %s %s; last output: %s",
+                self.pid,
+                self.exit_detail,
+                " | ".join(self.stderr_tail)[-2000:],
+            )
         for target in waiting:
             target.put({"event": _DIED, "detail": self.exit_detail})
 
@@ -176,7 +184,9 @@ class ProcessEngine:
 
     name = "native"
 
-    def __init__(self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT, **options: Any) -> None:
+    def __init__(
+        self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT, **options: Any
+    ) -> None:
         self._options: dict[str, Any] = {"threads": threads, "context_length": context_length, **options}
         self._child: _Child | None = None
         self._model: Path | None = None
@@ -223,8 +233,11 @@ class ProcessEngine:
         if restart:
             self.restarts += 1
             self.last_restart_s = clock.elapsed()
-        self._info.details["process"].update(start_s=round(clock.elapsed(), 3), restarts=self.restarts,
-                                             last_restart_s=round(self.last_restart_s, 3))
+        self._info.details["process"].update(
+            start_s=round(clock.elapsed(), 3),
+            restarts=self.restarts,
+            last_restart_s=round(self.last_restart_s, 3),
+        )
         return child
 
     def _load_in(self, child: _Child) -> None:
@@ -232,11 +245,18 @@ class ProcessEngine:
         try:
             info = self._call(child, "load", path=str(self._model), options=self._options)
         except EngineCrashed as exc:
-            raise EngineCrashed(f"The model stopped unexpectedly while loading {self._model.name}: the file may be "
-                                "damaged, or too big for this computer's memory.", exc.detail) from None
+            raise EngineCrashed(
+                f"The model stopped unexpectedly while loading {self._model.name}: the file may be "
+                "damaged, or too big for this computer's memory.",
+                exc.detail,
+            ) from None
         self._info = EngineInfo(**info)
-        self._info.details["process"] = {"pid": child.pid, "command": " ".join(engine_command()[1:]),
-                                         "restarts": self.restarts, "last_restart_s": round(self.last_restart_s, 3)}
+        self._info.details["process"] = {
+            "pid": child.pid,
+            "command": " ".join(engine_command()[1:]),
+            "restarts": self.restarts,
+            "last_restart_s": round(self.last_restart_s, 3),
+        }
 
     def close(self) -> None:
         """Stop the engine process (it also stops by itself when this process ends)."""
@@ -287,12 +307,15 @@ class ProcessEngine:
             child = self._start()
         return int(self._call(child, "count_tokens", text=text))
 
-    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+    def generate(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None
+    ) -> Generation:
         stats = GenerationStats()
         return Generation(self._stream(prompt, params, grammar, stats), stats)
 
-    def _stream(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None,
-                stats: GenerationStats) -> Iterator[str]:
+    def _stream(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats
+    ) -> Iterator[str]:
         with self._lock:
             child = self._start()
             request = next(self._ids)
@@ -301,8 +324,15 @@ class ProcessEngine:
             clock = Stopwatch()
             ended = False
             try:
-                child.send({"id": request, "op": "generate", "prompt": prompt, "params": asdict(params),
-                            "grammar": asdict(grammar) if grammar else None})
+                child.send(
+                    {
+                        "id": request,
+                        "op": "generate",
+                        "prompt": prompt,
+                        "params": asdict(params),
+                        "grammar": asdict(grammar) if grammar else None,
+                    }
+                )
                 while True:
                     answer = answers.get()
                     if answer.get("event") == "piece":

@@ -38,7 +38,9 @@ def choose(requested: str = "auto") -> Choice:
         raise EngineError(f"unknown engine {requested!r} (choose from {', '.join(ENGINES)})")
     if requested == "browser":
         if not _browser:
-            raise EngineError("the browser engine needs the desktop app's Qt WebEngine; run the `tutor` command")
+            raise EngineError(
+                "the browser engine needs the desktop app's Qt WebEngine; run the `tutor` command"
+            )
         return Choice("browser", "asked for")
     return Choice("native", "asked for" if requested == "native" else AUTO_REASON)
 

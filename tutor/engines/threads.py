@@ -52,7 +52,9 @@ class LoadMeter:
 
     def __init__(self, proc: Path = Path("/proc")) -> None:
         self._proc = proc
-        self._cpus = {f"cpu{n}" for n in (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ())}
+        self._cpus = {
+            f"cpu{n}" for n in (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ())
+        }
         self._last = self._sample()
 
     def busy_cores(self) -> float | None:

@@ -33,7 +33,9 @@ def describe_failure(test: TestResult) -> str:
     """One sentence about the first failing test, from its call, expected and actual values."""
     call = _short(test.call)
     if test.status == "timeout":
-        return f"When the tests call {call}, your program never finishes: some loop or recursion does not stop."
+        return (
+            f"When the tests call {call}, your program never finishes: some loop or recursion does not stop."
+        )
     if test.status == "error":
         where = f" on line {test.line}" if test.line else ""
         return f"When the tests call {call}, your program stops with an error{where}: {_short(test.message, 140)}"
@@ -43,7 +45,11 @@ def describe_failure(test: TestResult) -> str:
 
 
 def describe_syntax(problem: SyntaxProblem) -> str:
-    where = f"line {problem.line}" + (f", column {problem.column}" if problem.column else "") if problem.line else "the file"
+    where = (
+        f"line {problem.line}" + (f", column {problem.column}" if problem.column else "")
+        if problem.line
+        else "the file"
+    )
     return (
         f"Python cannot read your program at {where} ({problem.message}). "
         "Look for a missing colon, bracket or quote there or just before it."
@@ -77,30 +83,56 @@ def describe_change(original: str, fixed: str) -> str:
 def _classify(op: str, old: list[SourceToken], new: list[SourceToken], line: int) -> Change:
     values = {t.value for t in old} | {t.value for t in new}
     if op == "insert":
-        return Change(line, "missing", f"Something seems to be missing around line {line}: which case or step "
-                                       "does your code not handle yet?")
+        return Change(
+            line,
+            "missing",
+            f"Something seems to be missing around line {line}: which case or step "
+            "does your code not handle yet?",
+        )
     if op == "delete":
         return Change(line, "extra", f"Look at line {line}: is everything there really needed?")
     if values & _COMPARISONS and all(t.kind in Operator for t in old + new):
-        return Change(line, "comparison", f"Look at the comparison on line {line}: should the boundary value "
-                                          "itself count, and is it facing the right way?")
+        return Change(
+            line,
+            "comparison",
+            f"Look at the comparison on line {line}: should the boundary value "
+            "itself count, and is it facing the right way?",
+        )
     if all(t.kind in Operator for t in old + new):
-        return Change(line, "arithmetic", f"Check the operator on line {line}: is that the operation you mean?")
+        return Change(
+            line, "arithmetic", f"Check the operator on line {line}: is that the operation you mean?"
+        )
     if all(t.kind in Number for t in old + new):
-        return Change(line, "number", f"Check the number on line {line}: is it off by one, or the wrong start "
-                                      "or end value?")
+        return Change(
+            line,
+            "number",
+            f"Check the number on line {line}: is it off by one, or the wrong start or end value?",
+        )
     if values & _LOGIC or all(t.kind in Keyword for t in old + new):
-        return Change(line, "logic", f"Think about the logic of line {line}: when should that condition be "
-                                     "true?")
-    if all(t.kind in Number or t.kind in Name or t.kind in String for t in old + new) and len(old) == len(new) == 1:
-        return Change(line, "value", f"Check the value used on line {line}: is it the right one for this case?")
+        return Change(
+            line, "logic", f"Think about the logic of line {line}: when should that condition be true?"
+        )
+    if (
+        all(t.kind in Number or t.kind in Name or t.kind in String for t in old + new)
+        and len(old) == len(new) == 1
+    ):
+        return Change(
+            line, "value", f"Check the value used on line {line}: is it the right one for this case?"
+        )
     if all(t.kind in String for t in old + new):
-        return Change(line, "string", f"Compare the text your code builds on line {line} with the expected "
-                                      "value, character by character.")
+        return Change(
+            line,
+            "string",
+            f"Compare the text your code builds on line {line} with the expected "
+            "value, character by character.",
+        )
     if all(t.kind in Name for t in old + new):
         return Change(line, "name", f"On line {line}, is the right variable or function being used?")
-    return Change(line, "statement", f"Have a close look at line {line}: trace what it does for the failing "
-                                     "test, step by step.")
+    return Change(
+        line,
+        "statement",
+        f"Have a close look at line {line}: trace what it does for the failing test, step by step.",
+    )
 
 
 def _short(text: str | None, limit: int = 80) -> str:

@@ -22,8 +22,22 @@ _CODE_SIGNS = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _CONCEPTS = {
-    "loop", "condition", "comparison", "index", "boundary", "base", "recursion", "recursive", "counter",
-    "operator", "range", "empty", "order", "keys", "dictionary", "off",
+    "loop",
+    "condition",
+    "comparison",
+    "index",
+    "boundary",
+    "base",
+    "recursion",
+    "recursive",
+    "counter",
+    "operator",
+    "range",
+    "empty",
+    "order",
+    "keys",
+    "dictionary",
+    "off",
 }
 
 
@@ -60,7 +74,9 @@ def check_hint(
     if _CODE_SIGNS.search(hint):
         reasons.append("contains code")
     reasons += _leaked_lines(flat, fixed_code)
-    reasons += [f"contains the avoided word {word!r}" for word in avoid if word.strip() and word.lower() in flat]
+    reasons += [
+        f"contains the avoided word {word!r}" for word in avoid if word.strip() and word.lower() in flat
+    ]
     task_words = _WORD.findall(normalise(task_text))
     if _overlap(words, task_words) > 0.5 or set(_ngrams(words, 6)) & set(_ngrams(task_words, 6)):
         reasons.append("restates the task or the example")
@@ -81,7 +97,9 @@ def _leaked_lines(flat_hint: str, fixed_code: str | None) -> list[str]:
     for line in fixed_code.splitlines():
         flat_line = normalise(line)
         compact = flat_line.replace(" ", "")
-        if len(compact) >= _MIN_LINE_CHARS and (flat_line in flat_hint or compact in flat_hint.replace(" ", "")):
+        if len(compact) >= _MIN_LINE_CHARS and (
+            flat_line in flat_hint or compact in flat_hint.replace(" ", "")
+        ):
             leaked.append(f"contains a line of the fixed program ({line.strip()[:40]!r})")
     return leaked
 

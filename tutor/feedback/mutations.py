@@ -14,11 +14,31 @@ from pygments.token import Keyword, Number, Operator
 from tutor.feedback.tokens import lex
 
 _SWAPS: dict[str, tuple[str, ...]] = {
-    "<": ("<=", ">"), "<=": ("<", ">="), ">": (">=", "<"), ">=": (">", "<="), "==": ("!=",), "!=": ("==",),
-    "+": ("-",), "-": ("+",), "*": ("/", "+"), "/": ("//", "*"), "//": ("/",), "%": ("//",),
-    "+=": ("-=",), "-=": ("+=",), "*=": ("+=",),
-    "^": ("&", "|"), "&": ("|", "^"), "|": ("&", "^"), "^=": ("&=", "|="), "&=": ("|=", "^="),
-    "and": ("or",), "or": ("and",), "True": ("False",), "False": ("True",), "is": ("is not",),
+    "<": ("<=", ">"),
+    "<=": ("<", ">="),
+    ">": (">=", "<"),
+    ">=": (">", "<="),
+    "==": ("!=",),
+    "!=": ("==",),
+    "+": ("-",),
+    "-": ("+",),
+    "*": ("/", "+"),
+    "/": ("//", "*"),
+    "//": ("/",),
+    "%": ("//",),
+    "+=": ("-=",),
+    "-=": ("+=",),
+    "*=": ("+=",),
+    "^": ("&", "|"),
+    "&": ("|", "^"),
+    "|": ("&", "^"),
+    "^=": ("&=", "|="),
+    "&=": ("|=", "^="),
+    "and": ("or",),
+    "or": ("and",),
+    "True": ("False",),
+    "False": ("True",),
+    "is": ("is not",),
     "not": ("",),
 }
 
@@ -31,13 +51,13 @@ def mutants(source: str, focus_line: int | None = None, limit: int = 60) -> list
     by_swap: dict[tuple[str, str], list[tuple[int, int, str, str]]] = {}
     for order, (line, start, old, new) in enumerate(edits):
         distance = abs(line - focus_line) if focus_line else 0
-        found.append((distance, order, source[:start] + new + source[start + len(old):]))
+        found.append((distance, order, source[:start] + new + source[start + len(old) :]))
         by_swap.setdefault((old, new), []).append((line, start, old, new))
     for order, group in enumerate(by_swap.values(), start=len(edits)):
         if len(group) > 1:
             program = source
             for _, start, old, new in sorted(group, key=lambda edit: -edit[1]):
-                program = program[:start] + new + program[start + len(old):]
+                program = program[:start] + new + program[start + len(old) :]
             found.append((0, order, program))
     found.sort(key=lambda item: (item[0], item[1]))
     unique: list[str] = []

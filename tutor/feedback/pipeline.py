@@ -143,8 +143,12 @@ class HintPipeline:
         if report.passed:
             return Hint(status="passing", hint="All tests pass: nothing to fix.", source="tests")
         if report.syntax_error is not None:
-            return Hint(status="hint", hint=analysis.describe_syntax(report.syntax_error), source="analysis",
-                        explanation="The program has a syntax error, so no test could run.")
+            return Hint(
+                status="hint",
+                hint=analysis.describe_syntax(report.syntax_error),
+                source="analysis",
+                explanation="The program has a syntax error, so no test could run.",
+            )
         failure = report.first_failure
         assert failure is not None
         context = prompts.shared_context(exercise, code, failure)
@@ -154,8 +158,14 @@ class HintPipeline:
             return Hint(status="cancelled")
         self.on_stage("writing hint")
         hint = self._write_hint(exercise, code, context, failure, best)
-        hint.failing_test = {"call": failure.call, "status": failure.status, "expected": failure.expected,
-                             "got": failure.got, "message": failure.message, "line": failure.line}
+        hint.failing_test = {
+            "call": failure.call,
+            "status": failure.status,
+            "expected": failure.expected,
+            "got": failure.got,
+            "message": failure.message,
+            "line": failure.line,
+        }
         hint.line = failure.line
         if best is not None:
             hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance
@@ -168,7 +178,9 @@ class HintPipeline:
         found: list[Repair] = []
         one_token_found = threading.Event()
         search = threading.Thread(
-            target=self._search_one_token_repairs, args=(exercise, code, failure, found, one_token_found), daemon=True
+            target=self._search_one_token_repairs,
+            args=(exercise, code, failure, found, one_token_found),
+            daemon=True,
         )
         with self._timed("repairs_s"):
             search.start()
@@ -182,7 +194,13 @@ class HintPipeline:
         return min(passing, key=lambda r: (r.distance, r.source != "model")) if passing else None
 
     def _model_repairs(
-        self, exercise: Exercise, code: str, context: str, first: str, found: list[Repair], stop: threading.Event
+        self,
+        exercise: Exercise,
+        code: str,
+        context: str,
+        first: str,
+        found: list[Repair],
+        stop: threading.Event,
     ) -> None:
         prompt = prompts.repair_prompt(context, self.engine.info().chat_template)
 
@@ -251,8 +269,12 @@ class HintPipeline:
         for attempt in range(0 if self._engine_error else 2):
             if self._cancelled.is_set():
                 return Hint(status="cancelled")
-            params = GenerationParams(max_tokens=self.config.hint_max_tokens, temperature=self.config.hint_temperature,
-                                      seed=self.config.seed + 100 + attempt, repeat_penalty=1.3)
+            params = GenerationParams(
+                max_tokens=self.config.hint_max_tokens,
+                temperature=self.config.hint_temperature,
+                seed=self.config.seed + 100 + attempt,
+                repeat_penalty=1.3,
+            )
             if attempt:
                 self.on_stage("rewriting hint")
             shown = _GuardedStream(self.on_token, fixed, avoid)
@@ -268,21 +290,34 @@ class HintPipeline:
             if generation.stats.finish == "cancelled" or self._cancelled.is_set():
                 return Hint(status="cancelled")
             parsed = prompts.parse_hint(generation.text)
-            verdict = check_hint(parsed.hint, fixed, code, avoid, task_text, facts, focus, prompts.EXAMPLE_ANSWERS)
-            explanation_verdict = check_hint(parsed.explanation, fixed, code, avoid, "", facts, focus,
-                                             prompts.EXAMPLE_ANSWERS)
-            leaks = [f"explanation {r}" for r in explanation_verdict.reasons
-                     if r.startswith(("contains", "copies", "points"))]
+            verdict = check_hint(
+                parsed.hint, fixed, code, avoid, task_text, facts, focus, prompts.EXAMPLE_ANSWERS
+            )
+            explanation_verdict = check_hint(
+                parsed.explanation, fixed, code, avoid, "", facts, focus, prompts.EXAMPLE_ANSWERS
+            )
+            leaks = [
+                f"explanation {r}"
+                for r in explanation_verdict.reasons
+                if r.startswith(("contains", "copies", "points"))
+            ]
             if verdict.ok and not leaks:
-                return Hint(status="hint", hint=parsed.hint, explanation=parsed.explanation, source="model",
-                            rejected=rejected)
+                return Hint(
+                    status="hint",
+                    hint=parsed.hint,
+                    explanation=parsed.explanation,
+                    source="model",
+                    rejected=rejected,
+                )
             rejected.append({"hint": parsed.hint, "reasons": verdict.reasons + leaks})
         hint = self._analysis_hint(failure, change, fixed, code, avoid)
         hint.rejected = rejected
         return hint
 
     @staticmethod
-    def _analysis_hint(failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> Hint:
+    def _analysis_hint(
+        failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
+    ) -> Hint:
         observed = analysis.describe_failure(failure)
         question = change or _question_without_repair(failure)
         generic = "Work through the failing test by hand, line by line, and compare each value with what you expect."
@@ -302,8 +337,11 @@ class HintPipeline:
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
     def _count(self, stage: str, stats: GenerationStats) -> None:
-        for key, value in (("prompt", stats.prompt_tokens), ("prompt_reused", stats.prompt_tokens_reused),
-                           ("completion", stats.completion_tokens)):
+        for key, value in (
+            ("prompt", stats.prompt_tokens),
+            ("prompt_reused", stats.prompt_tokens_reused),
+            ("completion", stats.completion_tokens),
+        ):
             self._tokens[f"{stage}_{key}"] = self._tokens.get(f"{stage}_{key}", 0) + value
         self._tokens[f"{stage}_calls"] = self._tokens.get(f"{stage}_calls", 0) + 1
 
@@ -362,7 +400,11 @@ class _Timer:
 def _focus_words(code: str, fixed: str | None, failure: TestResult) -> tuple[str, ...]:
     """What a specific hint mentions: the lines a repair changes (their number, their names), else the line
     where the error happened. Empty when nothing is known, and then the guard asks for any concrete reference."""
-    lines = sorted({c.line for c in analysis.changes(code, fixed)}) if fixed else ([failure.line] if failure.line else [])
+    lines = (
+        sorted({c.line for c in analysis.changes(code, fixed)})
+        if fixed
+        else ([failure.line] if failure.line else [])
+    )
     if not lines:
         return ()
     source = code.splitlines()
@@ -378,7 +420,7 @@ def _focus_words(code: str, fixed: str | None, failure: TestResult) -> tuple[str
 
 _ERROR_QUESTIONS = {
     "RecursionError": "Which input should stop the recursion without another call, and does your function check "
-                      "for it before calling itself?",
+    "for it before calling itself?",
     "ZeroDivisionError": "Which value is zero when the division happens, and how should that case be handled?",
     "IndexError": "Which positions does your code read, and does the list really have an item at each of them?",
     "KeyError": "Which key is looked up, and has it been put in the dictionary before that moment?",
@@ -401,9 +443,13 @@ def _question_without_repair(failure: TestResult) -> str:
 
 def repair_params(config: PipelineConfig, code: str, index: int) -> GenerationParams:
     """Settings of the ``index``-th model repair of ``code``: room for the whole program, its own seed."""
-    return GenerationParams(max_tokens=max(64, int(len(code) / 2.5) + 48), temperature=config.repair_temperature,
-                            seed=config.seed + index, stop=prompts.REPAIR_STOPS,
-                            prompt_lookup=config.repair_prompt_lookup)
+    return GenerationParams(
+        max_tokens=max(64, int(len(code) / 2.5) + 48),
+        temperature=config.repair_temperature,
+        seed=config.seed + index,
+        stop=prompts.REPAIR_STOPS,
+        prompt_lookup=config.repair_prompt_lookup,
+    )
 
 
 def make_hint(exercise: Exercise, code: str, engine: Engine, config: PipelineConfig | None = None) -> Hint:

@@ -31,8 +31,8 @@ SYSTEM = (
 # Output always has this shape, so parsing never fails. Backticks, brackets, braces, = and < > are not allowed,
 # so neither inline code nor markup can appear; the leak guard checks the rest.
 HINT_GRAMMAR = Grammar(
-    gbnf=r'''root ::= "Explanation: " sentence "\nHint: " sentence "\n"
-sentence ::= [A-Z] [^\n`<>={}\[\]#.?!]+ [.?!]'''
+    gbnf=r"""root ::= "Explanation: " sentence "\nHint: " sentence "\n"
+sentence ::= [A-Z] [^\n`<>={}\[\]#.?!]+ [.?!]"""
 )
 
 # A worked example in the same layout, so that base models without instruction tuning see the format once.
@@ -107,8 +107,10 @@ def shared_context(exercise: Exercise, code: str, failure: TestResult) -> str:
 
 def repair_prompt(context: str, chat: bool) -> Prompt:
     if chat:
-        return _messages(f"{context}\n{REPAIR_INSTRUCTION} Reply with the whole corrected program between "
-                         f"{FIXED_OPEN} and {FIXED_CLOSE}.")
+        return _messages(
+            f"{context}\n{REPAIR_INSTRUCTION} Reply with the whole corrected program between "
+            f"{FIXED_OPEN} and {FIXED_CLOSE}."
+        )
     return f"{EXAMPLE}{context}{REPAIR_INSTRUCTION}\n{FIXED_OPEN}\n```python\n"
 
 

@@ -24,8 +24,29 @@ class SourceToken:
 
 
 _OPERATORS = {
-    "==", "!=", "<=", ">=", "//", "**", "->", ":=", "<<", ">>",
-    "+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>=", "@=",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "//",
+    "**",
+    "->",
+    ":=",
+    "<<",
+    ">>",
+    "+=",
+    "-=",
+    "*=",
+    "/=",
+    "//=",
+    "%=",
+    "**=",
+    "&=",
+    "|=",
+    "^=",
+    "<<=",
+    ">>=",
+    "@=",
 }
 
 
@@ -33,8 +54,13 @@ def lex(source: str) -> Iterator[tuple[int, _TokenType, str]]:
     """pygments' ``(offset, kind, text)`` stream with multi-character operators (``>=``, ``//=``) as one token."""
     pending: tuple[int, _TokenType, str] | None = None
     for index, kind, value in _LEXER.get_tokens_unprocessed(source):
-        if pending and kind in Operator and pending[1] in Operator and pending[0] + len(pending[2]) == index \
-                and pending[2] + value in _OPERATORS:
+        if (
+            pending
+            and kind in Operator
+            and pending[1] in Operator
+            and pending[0] + len(pending[2]) == index
+            and pending[2] + value in _OPERATORS
+        ):
             pending = (pending[0], pending[1], pending[2] + value)
             continue
         if pending:

@@ -27,8 +27,13 @@ from tutor.runner.report import SyntaxProblem, TestResult
 CACHE_NAME = ".grade-cache.sqlite"
 RUNNER_VERSION = 1
 GRADING_LIMITS = Limits(per_test_s=1.0, total_s=6.0)  # a hang costs 2 tests x 1 s of a core, not 4 s
-_CRASH_SIGNS = ("crashed", "stopped by signal", "ended the process itself", "could not start",
-                "more processor time")
+_CRASH_SIGNS = (
+    "crashed",
+    "stopped by signal",
+    "ended the process itself",
+    "could not start",
+    "more processor time",
+)
 
 
 @dataclass
@@ -56,8 +61,14 @@ def default_workers() -> int:
 
 
 def settings_key(exercise: Exercise, tests: Sequence[TestCase], limits: Limits) -> str:
-    data = {"exercise": exercise.id, "entry": exercise.entry, "prelude": exercise.prelude,
-            "tests": [t.to_json() for t in tests], "limits": asdict(limits), "runner": RUNNER_VERSION}
+    data = {
+        "exercise": exercise.id,
+        "entry": exercise.entry,
+        "prelude": exercise.prelude,
+        "tests": [t.to_json() for t in tests],
+        "limits": asdict(limits),
+        "runner": RUNNER_VERSION,
+    }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -68,20 +79,26 @@ class Cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS outcome (sha TEXT, settings TEXT, data TEXT, "
-                         "PRIMARY KEY (sha, settings))")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS outcome (sha TEXT, settings TEXT, data TEXT, "
+            "PRIMARY KEY (sha, settings))"
+        )
         self._db.execute("CREATE TABLE IF NOT EXISTS extra (key TEXT PRIMARY KEY, data TEXT)")
         self._db.commit()
         self._lock = threading.Lock()
 
     def get(self, sha: str, settings: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT data FROM outcome WHERE sha=? AND settings=?", (sha, settings)).fetchone()
+            row = self._db.execute(
+                "SELECT data FROM outcome WHERE sha=? AND settings=?", (sha, settings)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     def put(self, sha: str, settings: str, data: dict[str, Any]) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO outcome VALUES (?, ?, ?)", (sha, settings, json.dumps(data)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO outcome VALUES (?, ?, ?)", (sha, settings, json.dumps(data))
+            )
             self._db.commit()
 
     def get_extra(self, key: str) -> Any:
@@ -117,7 +134,9 @@ def grade_batch(
     outcomes: dict[int, Outcome] = {}
     todo: list[int] = []
     for index, submission in enumerate(submissions):
-        stored = cache.get(submission.sha256, key) if cache and submission.sha256 and submission.runnable else None
+        stored = (
+            cache.get(submission.sha256, key) if cache and submission.sha256 and submission.runnable else None
+        )
         if not submission.runnable:
             outcomes[index] = _not_runnable(submission, tests)
         elif stored is not None:
@@ -139,8 +158,10 @@ def grade_batch(
             if on_result:
                 on_result(outcome)
             if cancelled():
-                raise GradingCancelled(f"stopped after {len(outcomes)} of {len(submissions)} submissions; grading "
-                                       "the same submissions again into the same folder resumes from there")
+                raise GradingCancelled(
+                    f"stopped after {len(outcomes)} of {len(submissions)} submissions; grading "
+                    "the same submissions again into the same folder resumes from there"
+                )
     finally:  # Ctrl+C or cancel: what is queued never starts; the runs under way finish and are stored
         pool.shutdown(wait=True, cancel_futures=True)
     return [outcomes[i] for i in sorted(outcomes)]
@@ -150,15 +171,26 @@ class GradingCancelled(Exception):
     """The teacher stopped the batch; everything that finished is in the cache."""
 
 
-def _run_one(submission: Submission, exercise: Exercise, tests: Sequence[TestCase], limits: Limits) -> Outcome:
+def _run_one(
+    submission: Submission, exercise: Exercise, tests: Sequence[TestCase], limits: Limits
+) -> Outcome:
     try:
-        report = run_tests(submission.code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits)
+        report = run_tests(
+            submission.code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits
+        )
     except Exception as exc:  # noqa: BLE001 - the batch goes on whatever one run does to the runner
-        report = TestReport(tests=[TestResult(t.label, "error", t.expected, message=f"The run failed: {exc}")
-                                   for t in tests])
+        report = TestReport(
+            tests=[TestResult(t.label, "error", t.expected, message=f"The run failed: {exc}") for t in tests]
+        )
     status, message = classify(report)
-    return Outcome(submission.student, status, message or submission.message, submission.sha256,
-                   [asdict(t) for t in report.tests], report.duration_s)
+    return Outcome(
+        submission.student,
+        status,
+        message or submission.message,
+        submission.sha256,
+        [asdict(t) for t in report.tests],
+        report.duration_s,
+    )
 
 
 def classify(report: TestReport) -> tuple[str, str]:
@@ -168,7 +200,9 @@ def classify(report: TestReport) -> tuple[str, str]:
     if any(t.status == "timeout" for t in report.tests):
         first = next(t for t in report.tests if t.status == "timeout")
         return "timeout", first.message
-    crash = next((t for t in report.tests if t.status == "error" and any(s in t.message for s in _CRASH_SIGNS)), None)
+    crash = next(
+        (t for t in report.tests if t.status == "error" and any(s in t.message for s in _CRASH_SIGNS)), None
+    )
     if crash is not None:
         return "crash", crash.message
     return "ok", ""
@@ -179,6 +213,8 @@ def _syntax_text(problem: SyntaxProblem) -> str:
 
 
 def _not_runnable(submission: Submission, tests: Sequence[TestCase]) -> Outcome:
-    results = [asdict(TestResult(t.label, "error", t.expected, message=f"Not run: {submission.message}"))
-               for t in tests]
+    results = [
+        asdict(TestResult(t.label, "error", t.expected, message=f"Not run: {submission.message}"))
+        for t in tests
+    ]
     return Outcome(submission.student, submission.status, submission.message, submission.sha256, results)

@@ -19,7 +19,9 @@ from tutor.grading.grader import GradeRequest, grade
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tutor.grading.bench")
-    parser.add_argument("--datasets", default=str(Path(__file__).resolve().parents[3] / "shared" / "datasets"))
+    parser.add_argument(
+        "--datasets", default=str(Path(__file__).resolve().parents[3] / "shared" / "datasets")
+    )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -39,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
             wall = time.perf_counter() - clock
             total += len(run.grades)
             figures["tasks"][exercise.id] = {  # type: ignore[index]
-                "submissions": len(run.grades), "wall_s": round(wall, 2), "groups": len(run.groups),
-                "stages_s": {k: round(v, 2) for k, v in run.timings.items()}}
+                "submissions": len(run.grades),
+                "wall_s": round(wall, 2),
+                "groups": len(run.groups),
+                "stages_s": {k: round(v, 2) for k, v in run.timings.items()},
+            }
     figures["submissions"] = total
     figures["wall_s"] = round(time.perf_counter() - started, 2)
     used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
@@ -53,11 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, indent=2))
     else:
         for task, data in figures["tasks"].items():  # type: ignore[attr-defined]
-            print(f"{task}: {data['submissions']} submissions in {data['wall_s']} s, {data['groups']} groups, "
-                  f"stages {data['stages_s']}")
-        print(f"all: {total} submissions in {figures['wall_s']} s on {cores} cores "
-              f"({figures['ms_per_submission']} ms each, no model); CPU {figures['cpu_s']} s = "
-              f"{figures['cpu_s_per_core']} s per core; load average {figures['load_average']}")
+            print(
+                f"{task}: {data['submissions']} submissions in {data['wall_s']} s, {data['groups']} groups, "
+                f"stages {data['stages_s']}"
+            )
+        print(
+            f"all: {total} submissions in {figures['wall_s']} s on {cores} cores "
+            f"({figures['ms_per_submission']} ms each, no model); CPU {figures['cpu_s']} s = "
+            f"{figures['cpu_s_per_core']} s per core; load average {figures['load_average']}"
+        )
     return 0
 
 

@@ -132,8 +132,14 @@ def _agreement(matched: list[tuple[dict[str, str], Grade]]) -> dict[str, Any]:
     for row, grade in matched:
         for item in grade.items:
             value = (row.get(item.id) or "").strip().lower()
-            if item.kind != "judge" or item.passed is None or value not in ("yes", "no", "1", "0", "true", "false"):
+            if (
+                item.kind != "judge"
+                or item.passed is None
+                or value not in ("yes", "no", "1", "0", "true", "false")
+            ):
                 continue
             found.setdefault(item.id, []).append(item.passed == (value in ("yes", "1", "true")))
-    return {item: {"students": len(agree), "agreement": round(sum(agree) / len(agree), 4)}
-            for item, agree in found.items()}
+    return {
+        item: {"students": len(agree), "agreement": round(sum(agree) / len(agree), 4)}
+        for item, agree in found.items()
+    }

@@ -13,29 +13,54 @@ from typing import Any
 
 from tutor.grading.submissions import SubmissionsError
 
-_STAGES = {"run": "running tests", "judge": "rubric (model)", "feedback": "feedback (model, per group)",
-           "report": "writing reports"}
+_STAGES = {
+    "run": "running tests",
+    "judge": "rubric (model)",
+    "feedback": "feedback (model, per group)",
+    "report": "writing reports",
+}
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -> None:
     grade = subparsers.add_parser(
-        "grade", parents=[common] if common else [], help="grade a class's submissions (teachers)",
+        "grade",
+        parents=[common] if common else [],
+        help="grade a class's submissions (teachers)",
         description="Grade a folder (one .py per student, or one folder per student), a zip, or JSONL "
-                    "({\"student\", \"code\"}) against an exercise; writes grades.csv, results/, report.html.")
+        '({"student", "code"}) against an exercise; writes grades.csv, results/, report.html.',
+    )
     grade.add_argument("submissions", help="a folder, a .zip or a .jsonl file")
     grade.add_argument("--exercise", "-e", required=True)
-    grade.add_argument("--rubric", help="a TOML rubric: test points, hidden tests, checks, model-judged questions")
+    grade.add_argument(
+        "--rubric", help="a TOML rubric: test points, hidden tests, checks, model-judged questions"
+    )
     grade.add_argument("--out", help="output folder (default: ./grades-EXERCISE)")
-    grade.add_argument("--reference", help="a CSV of the teacher's own grades (and feedback) to calibrate against")
-    grade.add_argument("--model", help="a GGUF file for feedback and judged items instead of the default model")
+    grade.add_argument(
+        "--reference", help="a CSV of the teacher's own grades (and feedback) to calibrate against"
+    )
+    grade.add_argument(
+        "--model", help="a GGUF file for feedback and judged items instead of the default model"
+    )
     grade.add_argument("--no-model", action="store_true", help="feedback from program analysis only (fast)")
-    grade.add_argument("--workers", type=int, default=None, help="submissions run at once (default: CPU cores)")
-    grade.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                       help="per test (default 1; a program stops after two tests run out of time)")
+    grade.add_argument(
+        "--workers", type=int, default=None, help="submissions run at once (default: CPU cores)"
+    )
+    grade.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per test (default 1; a program stops after two tests run out of time)",
+    )
     grade.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
     grade.add_argument("--repairs", type=int, default=1, help="model repair candidates per group (default 1)")
-    grade.add_argument("--model-groups", type=int, default=None, metavar="N",
-                       help="the model writes feedback for the N largest failure groups only (default: all)")
+    grade.add_argument(
+        "--model-groups",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the model writes feedback for the N largest failure groups only (default: all)",
+    )
     grade.add_argument("--engine", default="native", choices=["native"], help=argparse.SUPPRESS)
     grade.set_defaults(func=cmd_grade)
 
@@ -69,10 +94,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not source.exists():
         raise CliError(f"{source} does not exist")
     engine = None if args.no_model else load_engine(args, session)
-    limits = GRADING_LIMITS if args.time_limit is None else Limits(
-        per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
-    request = GradeRequest(source, exercise, out, rubric, engine, args.workers, limits, tuple(policy.avoid),
-                           args.repairs, args.model_groups)
+    limits = (
+        GRADING_LIMITS
+        if args.time_limit is None
+        else Limits(per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
+    )
+    request = GradeRequest(
+        source,
+        exercise,
+        out,
+        rubric,
+        engine,
+        args.workers,
+        limits,
+        tuple(policy.avoid),
+        args.repairs,
+        args.model_groups,
+    )
     bar = _ProgressBar(enabled=not args.json)
     try:
         run = grade(request, bar.update)
@@ -95,14 +133,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def _text(data: dict[str, Any]) -> str:
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items()))
-    lines = [f"{data['students']} students, mean {data['mean_percent']}%, full marks {data['full_marks']} "
-             f"({statuses}); {data['groups']} failure groups; {data['similar_pairs']} similar pairs for review",
-             f"tests ran in {data['timings'].get('run_s', 0):.1f} s; report: {data['files']['report_html']}"]
+    lines = [
+        f"{data['students']} students, mean {data['mean_percent']}%, full marks {data['full_marks']} "
+        f"({statuses}); {data['groups']} failure groups; {data['similar_pairs']} similar pairs for review",
+        f"tests ran in {data['timings'].get('run_s', 0):.1f} s; report: {data['files']['report_html']}",
+    ]
     if "calibration" in data:
         c = data["calibration"]
-        lines.append(f"against the reference ({c['students']} students): MAE {c['mae_percent']} points of percent, "
-                     f"RMSE {c['rmse_percent']}, QWK {c['qwk']}"
-                     + (f", ROUGE-L {c['rouge_l']}, BLEU {c['bleu']}" if "rouge_l" in c else ""))
+        lines.append(
+            f"against the reference ({c['students']} students): MAE {c['mae_percent']} points of percent, "
+            f"RMSE {c['rmse_percent']}, QWK {c['qwk']}"
+            + (f", ROUGE-L {c['rouge_l']}, BLEU {c['bleu']}" if "rouge_l" in c else "")
+        )
     return "\n".join(lines)
 
 
@@ -122,9 +164,13 @@ class _ProgressBar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=_STAGES.get(stage, stage), file=sys.stderr, unit="",
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                       "[{elapsed}<{remaining}]")
+            self.bar = tqdm(
+                total=total,
+                desc=_STAGES.get(stage, stage),
+                file=sys.stderr,
+                unit="",
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]",
+            )
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

@@ -55,7 +55,8 @@ def code_shape(code: str) -> str:
         elif isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
             found.add("comprehension")
         elif isinstance(node, ast.FunctionDef) and any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == node.name for n in ast.walk(node)
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == node.name
+            for n in ast.walk(node)
         ):
             found.add("recursion")
     return "+".join(sorted(found)) or "straight"
@@ -64,7 +65,9 @@ def code_shape(code: str) -> str:
 def signature(grade: Grade) -> tuple[Any, ...]:
     failing = tuple(t.number for t in grade.failing)
     first = grade.failing[0] if grade.failing else None
-    exception = first.output.split(":")[0] if first and first.status == "error" else (first.status if first else "")
+    exception = (
+        first.output.split(":")[0] if first and first.status == "error" else (first.status if first else "")
+    )
     return grade.status, failing, exception, code_shape(grade.code)
 
 
@@ -86,8 +89,11 @@ def make_groups(grades: list[Grade]) -> list[Group]:
 def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dict[str, Nearest]) -> None:
     """Say in each group's label what kind of edit the nearest passing repair makes, when it is a small one."""
     for group in groups:
-        close = [(nearest[s].distance, s) for s in group.students if s in nearest
-                 and nearest[s].distance <= _NEAR_ENOUGH * max(len(tokens(grades[s].code)), 1)]
+        close = [
+            (nearest[s].distance, s)
+            for s in group.students
+            if s in nearest and nearest[s].distance <= _NEAR_ENOUGH * max(len(tokens(grades[s].code)), 1)
+        ]
         if not close:
             continue
         student = min(close)[1]
@@ -97,7 +103,12 @@ def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dic
             group.label += f"; the nearest passing repair changes: {', '.join(kinds)}"
 
 
-_SHAPES = {"for": "a for loop", "while": "a while loop", "recursion": "recursion", "comprehension": "a comprehension"}
+_SHAPES = {
+    "for": "a for loop",
+    "while": "a while loop",
+    "recursion": "recursion",
+    "comprehension": "a comprehension",
+}
 
 
 def _label(grade: Grade) -> str:
@@ -107,11 +118,17 @@ def _label(grade: Grade) -> str:
     numbers = ", ".join(str(t.number) for t in grade.failing[:6]) + ("…" if len(grade.failing) > 6 else "")
     raw = first.raw
     if first.status == "fail" and raw.get("got") is not None:
-        what = f"{_short(first.name)} gives {_short(raw['got'])}, expected {_short(raw.get('expected') or '')}"
+        what = (
+            f"{_short(first.name)} gives {_short(raw['got'])}, expected {_short(raw.get('expected') or '')}"
+        )
     else:
         what = f"{_short(first.name)}: {_short(first.output, 70)}"
     shape = code_shape(grade.code)
-    uses = " and ".join(_SHAPES.get(part, part) for part in shape.split("+")) if shape != "straight" else "no loop"
+    uses = (
+        " and ".join(_SHAPES.get(part, part) for part in shape.split("+"))
+        if shape != "straight"
+        else "no loop"
+    )
     plural = "s" if len(grade.failing) > 1 else ""
     return f"test{plural} {numbers} fail (first: {what}); the program uses {uses}"
 
@@ -122,8 +139,13 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def write_group_hints(
-    groups: list[Group], grades: dict[str, Grade], exercise: Exercise, reports: dict[str, TestReport],
-    engine: Engine, config: PipelineConfig, on_group: Callable[[Group], None] | None = None,
+    groups: list[Group],
+    grades: dict[str, Grade],
+    exercise: Exercise,
+    reports: dict[str, TestReport],
+    engine: Engine,
+    config: PipelineConfig,
+    on_group: Callable[[Group], None] | None = None,
 ) -> None:
     """The hint pipeline once per group, on the group's most typical program (its shortest, as a tie-break)."""
     for group in groups:
@@ -132,9 +154,15 @@ def write_group_hints(
             continue
         representative = min(members, key=lambda g: (len(g.code), g.student))
         started = time.perf_counter()
-        hint = HintPipeline(engine, config).run(exercise, representative.code, reports.get(representative.student))
+        hint = HintPipeline(engine, config).run(
+            exercise, representative.code, reports.get(representative.student)
+        )
         group.seconds = time.perf_counter() - started
-        group.extra = {"representative": representative.student, "timings": hint.timings, "rejected": hint.rejected}
+        group.extra = {
+            "representative": representative.student,
+            "timings": hint.timings,
+            "rejected": hint.rejected,
+        }
         if hint.status == "hint":
             group.hint, group.explanation, group.source = hint.hint, hint.explanation, hint.source
         if on_group:
@@ -151,11 +179,17 @@ def student_feedback(
     passed = f"You pass {grade.visible_passed} of {len(visible)} tests ({grade.percent:.0f}%)."
     first = next((t for t in grade.failing if not t.hidden), None)
     if first is None and not grade.failing:
-        return f"{passed} Next step: try your function on inputs of your own, such as an empty one, and see " \
-               "whether the code could be shorter or clearer.", "analysis"
+        return (
+            f"{passed} Next step: try your function on inputs of your own, such as an empty one, and see "
+            "whether the code could be shorter or clearer.",
+            "analysis",
+        )
     if first is None:
-        return f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual inputs " \
-               "(empty, one item, repeated or negative values) and check each by hand.", "analysis"
+        return (
+            f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual inputs "
+            "(empty, one item, repeated or negative values) and check each by hand.",
+            "analysis",
+        )
     fixed = nearest.code if nearest else None
     failure = _failure_result(first, exercise)
     observed = analysis.describe_failure(failure).rstrip()
@@ -169,10 +203,18 @@ def student_feedback(
     return f"{passed} {observed} {lead}{step}", source
 
 
-def _next_step(grade: Grade, group: Group | None, failure: TestResult, fixed: str | None, near: str | None,
-               avoid: tuple[str, ...]) -> tuple[str, str]:
+def _next_step(
+    grade: Grade,
+    group: Group | None,
+    failure: TestResult,
+    fixed: str | None,
+    near: str | None,
+    avoid: tuple[str, ...],
+) -> tuple[str, str]:
     if group and group.source == "model" and group.hint:
-        verdict = check_hint(group.hint, fixed, grade.code, avoid, facts=f"{failure.call} {failure.got or ''}")
+        verdict = check_hint(
+            group.hint, fixed, grade.code, avoid, facts=f"{failure.call} {failure.got or ''}"
+        )
         if verdict.ok:
             return group.hint, "model"
     question = analysis.describe_change(grade.code, near) if near else ""
@@ -204,6 +246,8 @@ def _status_text(grade: Grade) -> str:
         "unreadable": "Your submission could not be read.",
     }
     if grade.status == "syntax error":
-        return (f"Python cannot read your program ({grade.message}), so no test could run. Look for a missing "
-                "colon, bracket or quote on that line or just before it.")
+        return (
+            f"Python cannot read your program ({grade.message}), so no test could run. Look for a missing "
+            "colon, bracket or quote on that line or just before it."
+        )
     return texts.get(grade.status, f"Your submission was not graded: {grade.message}")

@@ -57,21 +57,39 @@ class GradeRun:
 
     def summary(self) -> dict[str, Any]:
         timed = [g.seconds for g in self.groups if g.seconds > 0]
-        per_group = {"groups": len(timed), "mean_s": round(sum(timed) / len(timed), 2), "max_s": round(max(timed), 2),
-                     "model_text_groups": sum(g.source == "model" for g in self.groups)} if timed else None
-        return dict(summary(self.grades), groups=len(self.groups), similar_pairs=len(self.pairs),
-                    model_feedback=per_group,
-                    timings={k: round(v, 3) for k, v in self.timings.items()}, files=self.files,
-                    warnings=self.warnings, model=self.model or None, cached=self.cached)
+        per_group = (
+            {
+                "groups": len(timed),
+                "mean_s": round(sum(timed) / len(timed), 2),
+                "max_s": round(max(timed), 2),
+                "model_text_groups": sum(g.source == "model" for g in self.groups),
+            }
+            if timed
+            else None
+        )
+        return dict(
+            summary(self.grades),
+            groups=len(self.groups),
+            similar_pairs=len(self.pairs),
+            model_feedback=per_group,
+            timings={k: round(v, 3) for k, v in self.timings.items()},
+            files=self.files,
+            warnings=self.warnings,
+            model=self.model or None,
+            cached=self.cached,
+        )
 
 
-def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
-          ) -> GradeRun:
+def grade(
+    request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+) -> GradeRun:
     progress = on_progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
     exercise, rubric = request.exercise, request.rubric
     request.out.mkdir(parents=True, exist_ok=True)
-    overrides = read_overrides(ensure_overrides_file(request.out))  # read first: a bad file stops before any work
+    overrides = read_overrides(
+        ensure_overrides_file(request.out)
+    )  # read first: a bad file stops before any work
 
     clock = time.perf_counter()
     submissions = read_submissions(request.submissions, exercise.id, exercise.entry)
@@ -86,7 +104,9 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
             done[0] += 1
             progress("run", done[0], len(submissions))
 
-        outcomes = grade_batch(submissions, exercise, tests, cache, request.limits, request.workers, arrived, cancelled)
+        outcomes = grade_batch(
+            submissions, exercise, tests, cache, request.limits, request.workers, arrived, cancelled
+        )
         timings["run_s"] = time.perf_counter() - clock
         by_student = {s.student: s for s in submissions}
         grades = _score_all(outcomes, by_student, rubric, len(exercise.tests))
@@ -114,19 +134,22 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
             progress("feedback", count[0], len(chosen))
 
         chosen = groups if request.model_groups is None else groups[: request.model_groups]
-        feedback.write_group_hints(chosen, {g.student: g for g in grades}, exercise, reports, request.engine,
-                                   config, group_done)
+        feedback.write_group_hints(
+            chosen, {g.student: g for g in grades}, exercise, reports, request.engine, config, group_done
+        )
     by_number = {g.number: g for g in groups}
     for item in grades:
         item.feedback, item.feedback_source = feedback.student_feedback(
-            item, exercise, by_number.get(item.group), nearest.get(item.student), request.avoid + rubric.avoid)
+            item, exercise, by_number.get(item.group), nearest.get(item.student), request.avoid + rubric.avoid
+        )
     timings["feedback_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     pairs = similar_pairs([(g.student, g.code) for g in grades if g.code])
     timings["similarity_s"] = time.perf_counter() - clock
     model = request.engine.info().model_name if request.engine is not None else ""
-    run = GradeRun(grades, groups, pairs, nearest, timings, warnings, model=model,
-                   cached=sum(o.cached for o in outcomes))
+    run = GradeRun(
+        grades, groups, pairs, nearest, timings, warnings, model=model, cached=sum(o.cached for o in outcomes)
+    )
     progress("report", 0, 1)
     clock = time.perf_counter()
     run.files = report.write_all(run, exercise, request.out)
@@ -135,8 +158,9 @@ def grade(request: GradeRequest, on_progress: Progress | None = None, cancelled:
     return run
 
 
-def _score_all(outcomes: list[Outcome], submissions: dict[str, Submission], rubric: Rubric, visible: int
-               ) -> list[Grade]:
+def _score_all(
+    outcomes: list[Outcome], submissions: dict[str, Submission], rubric: Rubric, visible: int
+) -> list[Grade]:
     grades = []
     for outcome in outcomes:
         code = submissions[outcome.student].code
@@ -170,8 +194,18 @@ def _judge_all(grades: list[Grade], request: GradeRequest, cache: Cache, progres
                 result = judge.judge_one(request.engine, request.exercise, grade.code, item)
                 stored = {"passed": result.passed, "probability": result.probability, "note": result.note}
                 cache.put_extra(key, stored)
-            grade.items.append(ItemResult(item.id, "judge", item.question, item.points if stored["passed"] else 0.0,
-                                          item.points, stored["passed"], stored["probability"], stored["note"]))
+            grade.items.append(
+                ItemResult(
+                    item.id,
+                    "judge",
+                    item.question,
+                    item.points if stored["passed"] else 0.0,
+                    item.points,
+                    stored["passed"],
+                    stored["probability"],
+                    stored["note"],
+                )
+            )
         progress("judge", done, len(grades))
 
 

@@ -35,11 +35,21 @@ def judge_items(engine: Engine, exercise: Exercise, code: str, judges: Sequence[
 
 def judge_one(engine: Engine, exercise: Exercise, code: str, item: Judge) -> ItemResult:
     prompt = judge_prompt(exercise, code, item.question)
-    generation = engine.generate(prompt, GenerationParams(max_tokens=3, temperature=0.0, seed=0), VERDICT_GRAMMAR)
+    generation = engine.generate(
+        prompt, GenerationParams(max_tokens=3, temperature=0.0, seed=0), VERDICT_GRAMMAR
+    )
     verdict = generation.collect().strip().lower() == "yes"
     probability, note = yes_probability(engine, prompt)
-    return ItemResult(item.id, "judge", item.question, item.points if verdict else 0.0, item.points, verdict,
-                      probability, note)
+    return ItemResult(
+        item.id,
+        "judge",
+        item.question,
+        item.points if verdict else 0.0,
+        item.points,
+        verdict,
+        probability,
+        note,
+    )
 
 
 def yes_probability(engine: Engine, prompt: str) -> tuple[float | None, str]:

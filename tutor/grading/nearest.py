@@ -28,7 +28,9 @@ class Nearest:
     distance: int
 
 
-def nearest_repairs(failing: Sequence[tuple[str, str]], passing: Sequence[tuple[str, str]]) -> dict[str, Nearest]:
+def nearest_repairs(
+    failing: Sequence[tuple[str, str]], passing: Sequence[tuple[str, str]]
+) -> dict[str, Nearest]:
     """For each failing (student, code), the nearest passing (student, code) of another student."""
     if not failing or not passing:
         return {}
@@ -44,7 +46,9 @@ def nearest_repairs(failing: Sequence[tuple[str, str]], passing: Sequence[tuple[
         if not shortlist:
             continue
         best = min(shortlist, key=lambda i: (Levenshtein.distance(fail_ids[row], pass_ids[i]), i))
-        found[student] = Nearest(passing[best][0], passing[best][1], Levenshtein.distance(fail_ids[row], pass_ids[best]))
+        found[student] = Nearest(
+            passing[best][0], passing[best][1], Levenshtein.distance(fail_ids[row], pass_ids[best])
+        )
     return found
 
 
@@ -66,8 +70,9 @@ def with_names_of(code: str, repair: str) -> str:
     """``repair`` with its variable names replaced by the ones ``code`` uses in the same places (a consistent
     one-to-one mapping only), so that what is left of the difference is the real change."""
     ours, theirs = tokens(code), tokens(repair)
-    matcher = difflib.SequenceMatcher(a=[_key(t.kind, t.value) for t in theirs], b=[_key(t.kind, t.value) for t in ours],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[_key(t.kind, t.value) for t in theirs], b=[_key(t.kind, t.value) for t in ours], autojunk=False
+    )
     mapping: dict[str, str] = {}
     for block in matcher.get_matching_blocks():
         for offset in range(block.size):
@@ -90,8 +95,12 @@ def _bags(sequences: list[list[int]], size: int) -> np.ndarray:
 
 def unified_diff(code: str, repair: str) -> str:
     """Line diff, blank lines and trailing spaces left out (they change nothing)."""
+
     def lines(text: str) -> list[str]:
         return [line.rstrip() + "\n" for line in text.splitlines() if line.strip()]
 
-    return "".join(difflib.unified_diff(lines(code), lines(repair), fromfile="submission",
-                                        tofile="nearest passing repair"))
+    return "".join(
+        difflib.unified_diff(
+            lines(code), lines(repair), fromfile="submission", tofile="nearest passing repair"
+        )
+    )

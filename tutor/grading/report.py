@@ -25,7 +25,9 @@ def write_all(run: GradeRun, exercise: Exercise, out: Path) -> dict[str, str]:
         "report_html": write_html(run, exercise, out / "report.html"),
     }
     files["summary_json"] = str(out / "summary.json")
-    (out / "summary.json").write_text(json.dumps(run.summary() | {"files": files}, indent=2), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(run.summary() | {"files": files}, indent=2), encoding="utf-8"
+    )
     return files
 
 
@@ -40,43 +42,84 @@ def write_csv(grades: list[Grade], path: Path) -> str:
     tests, items = _columns(grades)
     header = ["student", *tests, *items, "total", "percent", "status", "overridden", "feedback"]
     first = grades[0] if grades else None
-    maxima = ["points per item", *[_num(t.max_points) for t in (first.tests if first else [])],
-              *[_num(i.max_points) for i in (first.items if first else [])], _num(first.max_points if first else 0),
-              "100", "", "", ""]
+    maxima = [
+        "points per item",
+        *[_num(t.max_points) for t in (first.tests if first else [])],
+        *[_num(i.max_points) for i in (first.items if first else [])],
+        _num(first.max_points if first else 0),
+        "100",
+        "",
+        "",
+        "",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerow(maxima)
         for grade in grades:
-            writer.writerow([grade.student, *[_num(t.points) for t in grade.tests], *[_num(i.points) for i in grade.items],
-                             _num(grade.total), f"{grade.percent:.1f}", grade.status,
-                             "; ".join(f"{k}: {v}" if v else k for k, v in grade.overridden.items()), grade.feedback])
+            writer.writerow(
+                [
+                    grade.student,
+                    *[_num(t.points) for t in grade.tests],
+                    *[_num(i.points) for i in grade.items],
+                    _num(grade.total),
+                    f"{grade.percent:.1f}",
+                    grade.status,
+                    "; ".join(f"{k}: {v}" if v else k for k, v in grade.overridden.items()),
+                    grade.feedback,
+                ]
+            )
     return str(path)
 
 
 def results_json(grade: Grade) -> dict[str, Any]:
     """Gradescope's autograder ``results.json`` shape; hidden tests are ``after_published``."""
     tests: list[dict[str, Any]] = [
-        {"name": f"Test {t.number}: {t.name}", "number": str(t.number), "score": t.points, "max_score": t.max_points,
-         "status": "passed" if t.status == "pass" else "failed",
-         "output": "" if t.status == "pass" else t.output, "visibility": "after_published" if t.hidden else "visible"}
+        {
+            "name": f"Test {t.number}: {t.name}",
+            "number": str(t.number),
+            "score": t.points,
+            "max_score": t.max_points,
+            "status": "passed" if t.status == "pass" else "failed",
+            "output": "" if t.status == "pass" else t.output,
+            "visibility": "after_published" if t.hidden else "visible",
+        }
         for t in grade.tests
     ]
-    tests += [{"name": f"{i.kind}: {i.description}", "score": i.points, "max_score": i.max_points,
-               "status": "passed" if i.passed else "failed", "output": i.note, "visibility": "visible"}
-              for i in grade.items]
-    return {"score": round(grade.total, 4), "output": grade.feedback, "visibility": "visible",
-            "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"student": grade.student, "status": grade.status, "percent": round(grade.percent, 2),
-                           "feedback_source": grade.feedback_source, "group": grade.group,
-                           "overridden": grade.overridden}}
+    tests += [
+        {
+            "name": f"{i.kind}: {i.description}",
+            "score": i.points,
+            "max_score": i.max_points,
+            "status": "passed" if i.passed else "failed",
+            "output": i.note,
+            "visibility": "visible",
+        }
+        for i in grade.items
+    ]
+    return {
+        "score": round(grade.total, 4),
+        "output": grade.feedback,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "student": grade.student,
+            "status": grade.status,
+            "percent": round(grade.percent, 2),
+            "feedback_source": grade.feedback_source,
+            "group": grade.group,
+            "overridden": grade.overridden,
+        },
+    }
 
 
 def write_results(grades: list[Grade], folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     for grade in grades:
-        (folder / f"{safe_name(grade.student)}.json").write_text(json.dumps(results_json(grade), indent=2),
-                                                                 encoding="utf-8")
+        (folder / f"{safe_name(grade.student)}.json").write_text(
+            json.dumps(results_json(grade), indent=2), encoding="utf-8"
+        )
     return str(folder)
 
 
@@ -85,7 +128,9 @@ def write_similar(run: GradeRun, path: Path) -> str:
         writer = csv.writer(handle)
         writer.writerow(["first", "second", "similarity", "shared_fingerprints", "note"])
         for pair in run.pairs:
-            writer.writerow([pair.first, pair.second, pair.similarity, pair.shared, "for review, not a verdict"])
+            writer.writerow(
+                [pair.first, pair.second, pair.similarity, pair.shared, "for review, not a verdict"]
+            )
     return str(path)
 
 

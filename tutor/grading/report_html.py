@@ -49,7 +49,9 @@ def _png(figure: Figure) -> str:
 def _histogram(grades: list[Grade]) -> str:
     figure = Figure(figsize=(4.2, 3))
     axes = figure.subplots()
-    axes.hist([g.percent for g in grades], bins=[i * 10 for i in range(11)], color="#2563eb", edgecolor="white")
+    axes.hist(
+        [g.percent for g in grades], bins=[i * 10 for i in range(11)], color="#2563eb", edgecolor="white"
+    )
     axes.set(title="Scores", xlabel="percent", ylabel="students")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _png(figure)
@@ -59,7 +61,9 @@ def _pass_rates(grades: list[Grade]) -> str:
     figure = Figure(figsize=(4.2, 3))
     axes = figure.subplots()
     count = len(grades[0].tests) if grades else 0
-    rates = [100 * sum(g.tests[i].status == "pass" for g in grades) / max(len(grades), 1) for i in range(count)]
+    rates = [
+        100 * sum(g.tests[i].status == "pass" for g in grades) / max(len(grades), 1) for i in range(count)
+    ]
     colours = ["#9ca3af" if grades and grades[0].tests[i].hidden else "#16a34a" for i in range(count)]
     axes.bar([str(i + 1) for i in range(count)], rates, color=colours)
     axes.set(title="Pass rate per test (grey: hidden)", xlabel="test", ylabel="% of students", ylim=(0, 100))
@@ -79,19 +83,28 @@ def _groups_plot(run: GradeRun) -> str:
 def write_html(run: GradeRun, exercise: Exercise, path: Path) -> str:
     grades = run.grades
     summary = run.summary()
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Grades: {escape(exercise.title)}</title>",
-             f"<style>{_STYLE}</style></head><body>",
-             f"<h1>{escape(exercise.title)}</h1><p class='muted'>Exercise {escape(exercise.id)} · "
-             f"{len(grades)} submissions · feedback: {escape(run.model or 'program analysis (no model)')}</p>",
-             _cards(summary), "<div class='plots'>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Grades: {escape(exercise.title)}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(exercise.title)}</h1><p class='muted'>Exercise {escape(exercise.id)} · "
+        f"{len(grades)} submissions · feedback: {escape(run.model or 'program analysis (no model)')}</p>",
+        _cards(summary),
+        "<div class='plots'>",
+    ]
     if grades:
-        parts += [f"<img alt='score histogram' src='{_histogram(grades)}'>",
-                  f"<img alt='pass rate per test' src='{_pass_rates(grades)}'>"]
+        parts += [
+            f"<img alt='score histogram' src='{_histogram(grades)}'>",
+            f"<img alt='pass rate per test' src='{_pass_rates(grades)}'>",
+        ]
     if run.groups:
         parts.append(f"<img alt='failure groups' src='{_groups_plot(run)}'>")
-    parts += ["</div>", _groups_table(run), _pairs_table(run),
-              "<h2>Students</h2><p class='muted'>Click a name to open the tests, the feedback the student gets, and "
-              "(teacher only) the diff to the nearest passing repair.</p>"]
+    parts += [
+        "</div>",
+        _groups_table(run),
+        _pairs_table(run),
+        "<h2>Students</h2><p class='muted'>Click a name to open the tests, the feedback the student gets, and "
+        "(teacher only) the diff to the nearest passing repair.</p>",
+    ]
     first_failing = next((g.student for g in grades if g.failing and g.code), None)
     parts += [_student(g, run, opened=g.student == first_failing) for g in grades]
     parts.append("</body></html>")
@@ -102,13 +115,22 @@ def write_html(run: GradeRun, exercise: Exercise, path: Path) -> str:
 def _cards(summary: dict[str, object]) -> str:
     statuses = summary.get("statuses") or {}
     broken = sum(v for k, v in statuses.items() if k != "ok") if isinstance(statuses, dict) else 0
-    cards = [("students", summary["students"]), ("mean score", f"{summary['mean_percent']}%"),
-             ("full marks", summary["full_marks"]), ("broken, hung or crashed", broken),
-             ("failure groups", summary["groups"]),
-             ("similar pairs", summary["similar_pairs"])]
-    return "<div class='cards'>" + "".join(
-        f"<div class='card'><div class='muted'>{escape(str(k))}</div><div class='big'>{escape(str(v))}</div></div>"
-        for k, v in cards) + "</div>"
+    cards = [
+        ("students", summary["students"]),
+        ("mean score", f"{summary['mean_percent']}%"),
+        ("full marks", summary["full_marks"]),
+        ("broken, hung or crashed", broken),
+        ("failure groups", summary["groups"]),
+        ("similar pairs", summary["similar_pairs"]),
+    ]
+    return (
+        "<div class='cards'>"
+        + "".join(
+            f"<div class='card'><div class='muted'>{escape(str(k))}</div><div class='big'>{escape(str(v))}</div></div>"
+            for k, v in cards
+        )
+        + "</div>"
+    )
 
 
 def _groups_table(run: GradeRun) -> str:
@@ -117,56 +139,91 @@ def _groups_table(run: GradeRun) -> str:
     rows = []
     for group in run.groups[:_SHOWN_GROUPS]:
         said = group.explanation or group.hint
-        what = escape(group.label) + (f"<br><i>{escape(said)}</i> <span class='muted'>({group.source})</span>"
-                                      if said and group.source == "model" else "")
+        what = escape(group.label) + (
+            f"<br><i>{escape(said)}</i> <span class='muted'>({group.source})</span>"
+            if said and group.source == "model"
+            else ""
+        )
         names = ", ".join(group.students[:8]) + (" …" if len(group.students) > 8 else "")
-        rows.append(f"<tr><td>{group.number}</td><td>{len(group.students)} students</td><td>{what}</td>"
-                    f"<td class='muted'>{escape(names)}</td></tr>")
-    more = f"<p class='muted'>… and {len(run.groups) - _SHOWN_GROUPS} smaller groups (each student's section " \
-           "names their group).</p>" if len(run.groups) > _SHOWN_GROUPS else ""
-    return ("<h2>Failure groups</h2><p class='muted'>Same failing tests, same first error, same program shape."
-            "</p><table><tr><th>#</th><th>size</th><th>what fails</th><th>students</th></tr>"
-            + "".join(rows) + "</table>" + more)
+        rows.append(
+            f"<tr><td>{group.number}</td><td>{len(group.students)} students</td><td>{what}</td>"
+            f"<td class='muted'>{escape(names)}</td></tr>"
+        )
+    more = (
+        f"<p class='muted'>… and {len(run.groups) - _SHOWN_GROUPS} smaller groups (each student's section "
+        "names their group).</p>"
+        if len(run.groups) > _SHOWN_GROUPS
+        else ""
+    )
+    return (
+        "<h2>Failure groups</h2><p class='muted'>Same failing tests, same first error, same program shape."
+        "</p><table><tr><th>#</th><th>size</th><th>what fails</th><th>students</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + more
+    )
 
 
 def _pairs_table(run: GradeRun) -> str:
-    head = ("<h2>Similar pairs, for review</h2><p class='muted'>Local fingerprinting (winnowing over tokens, names "
-            "ignored). Short exercises have few natural solutions: a pair is a reason to look, never a verdict.</p>")
+    head = (
+        "<h2>Similar pairs, for review</h2><p class='muted'>Local fingerprinting (winnowing over tokens, names "
+        "ignored). Short exercises have few natural solutions: a pair is a reason to look, never a verdict.</p>"
+    )
     if not run.pairs:
         return head + "<p>No pair above the threshold.</p>"
-    rows = "".join(f"<tr><td><a href='#{escape(p.first)}'>{escape(p.first)}</a></td><td><a href='#{escape(p.second)}'>"
-                   f"{escape(p.second)}</a></td><td>{p.similarity:.0%}</td></tr>" for p in run.pairs[:_SHOWN_PAIRS])
-    more = f"<p class='muted'>All {len(run.pairs)} pairs are in similar.csv.</p>" if len(run.pairs) > _SHOWN_PAIRS else ""
+    rows = "".join(
+        f"<tr><td><a href='#{escape(p.first)}'>{escape(p.first)}</a></td><td><a href='#{escape(p.second)}'>"
+        f"{escape(p.second)}</a></td><td>{p.similarity:.0%}</td></tr>"
+        for p in run.pairs[:_SHOWN_PAIRS]
+    )
+    more = (
+        f"<p class='muted'>All {len(run.pairs)} pairs are in similar.csv.</p>"
+        if len(run.pairs) > _SHOWN_PAIRS
+        else ""
+    )
     return head + f"<table><tr><th>first</th><th>second</th><th>similarity</th></tr>{rows}</table>{more}"
 
 
 def _student(grade: Grade, run: GradeRun, opened: bool = False) -> str:
     mark = "pass" if not grade.failing else "fail"
-    head = (f"<summary><b>{escape(grade.student)}</b> — <span class='{mark}'>{grade.total:g} / {grade.max_points:g}"
-            f" ({grade.percent:.0f}%)</span> · {escape(grade.status)}"
-            + (f" · group {grade.group}" if grade.group else "")
-            + (" · <b>overridden</b>" if grade.overridden else "") + "</summary>")
+    head = (
+        f"<summary><b>{escape(grade.student)}</b> — <span class='{mark}'>{grade.total:g} / {grade.max_points:g}"
+        f" ({grade.percent:.0f}%)</span> · {escape(grade.status)}"
+        + (f" · group {grade.group}" if grade.group else "")
+        + (" · <b>overridden</b>" if grade.overridden else "")
+        + "</summary>"
+    )
     rows = "".join(
         f"<tr><td>{t.number}{' (hidden)' if t.hidden else ''}</td><td><code>{escape(t.name[:90])}</code></td>"
         f"<td class='{'pass' if t.status == 'pass' else 'fail'}'>{t.status}</td><td>{t.points:g}/{t.max_points:g}</td>"
-        f"<td>{escape(t.output[:160])}</td></tr>" for t in grade.tests)
+        f"<td>{escape(t.output[:160])}</td></tr>"
+        for t in grade.tests
+    )
     rows += "".join(
         f"<tr><td>{escape(i.kind)}</td><td>{escape(i.description)}</td><td>{_verdict(i.passed)}</td>"
         f"<td>{i.points:g}/{i.max_points:g}</td><td>{_probability(i.probability)} {escape(i.note)}</td></tr>"
-        for i in grade.items)
-    body = [f"<table><tr><th>#</th><th>test</th><th>result</th><th>points</th><th>output</th></tr>{rows}</table>",
-            f"<p><b>Feedback</b> <span class='muted'>({escape(grade.feedback_source)})</span>: "
-            f"{escape(grade.feedback)}</p>"]
+        for i in grade.items
+    )
+    body = [
+        f"<table><tr><th>#</th><th>test</th><th>result</th><th>points</th><th>output</th></tr>{rows}</table>",
+        f"<p><b>Feedback</b> <span class='muted'>({escape(grade.feedback_source)})</span>: "
+        f"{escape(grade.feedback)}</p>",
+    ]
     if grade.overridden:
-        body.append("<p>Teacher overrides: " + escape("; ".join(f"{k} ({v})" if v else k
-                                                              for k, v in grade.overridden.items())) + "</p>")
+        body.append(
+            "<p>Teacher overrides: "
+            + escape("; ".join(f"{k} ({v})" if v else k for k, v in grade.overridden.items()))
+            + "</p>"
+        )
     nearest = run.nearest.get(grade.student)
     if nearest is not None and grade.code:
         repair = with_names_of(grade.code, nearest.code)
         renamed = " with this student's variable names" if repair != nearest.code else ""
-        body.append(f"<div class='teacher'><b>Teacher only</b> — diff to the nearest passing repair (the correct "
-                    f"submission of {escape(nearest.student)}{renamed}; {nearest.distance} "
-                    f"token{'' if nearest.distance == 1 else 's'} apart, names aside):<pre>{escape(unified_diff(grade.code, repair))}</pre></div>")
+        body.append(
+            f"<div class='teacher'><b>Teacher only</b> — diff to the nearest passing repair (the correct "
+            f"submission of {escape(nearest.student)}{renamed}; {nearest.distance} "
+            f"token{'' if nearest.distance == 1 else 's'} apart, names aside):<pre>{escape(unified_diff(grade.code, repair))}</pre></div>"
+        )
     elif grade.code:
         body.append(f"<details><summary>code</summary><pre>{escape(grade.code)}</pre></details>")
     state = " open" if opened else ""  # one example is shown opened
@@ -174,7 +231,11 @@ def _student(grade: Grade, run: GradeRun, opened: bool = False) -> str:
 
 
 def _verdict(passed: bool | None) -> str:
-    return "—" if passed is None else ("<span class='pass'>yes</span>" if passed else "<span class='fail'>no</span>")
+    return (
+        "—"
+        if passed is None
+        else ("<span class='pass'>yes</span>" if passed else "<span class='fail'>no</span>")
+    )
 
 
 def _probability(probability: float | None) -> str:

@@ -124,14 +124,19 @@ def load_rubric(path: Path | None) -> Rubric:
 
 
 def _numbers(value: Any, path: Path, name: str) -> list[float]:
-    if not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
-                                              for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
         raise RubricError(f"{path}: {name} must be a list of numbers, 0 or more")
     return [float(v) for v in value]
 
 
 def _extra(item: Any, path: Path, index: int) -> tuple[TestCase, float]:
-    if not isinstance(item, dict) or not isinstance(item.get("call"), str) or not isinstance(item.get("expected"), str):
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("call"), str)
+        or not isinstance(item.get("expected"), str)
+    ):
         raise RubricError(f"{path}: tests.extra[{index}] needs call and expected, both text")
     try:
         ast.parse(item["call"], mode="eval")
@@ -143,19 +148,30 @@ def _extra(item: Any, path: Path, index: int) -> tuple[TestCase, float]:
 def _check(item: Any, path: Path) -> Check:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str):
         raise RubricError(f"{path}: every [[check]] needs an id")
-    check = Check(id=item["id"], points=float(item.get("points", 1)), uses=str(item.get("uses", "")),
-                  avoids=str(item.get("avoids", "")), max_lines=int(item.get("max_lines", 0)))
+    check = Check(
+        id=item["id"],
+        points=float(item.get("points", 1)),
+        uses=str(item.get("uses", "")),
+        avoids=str(item.get("avoids", "")),
+        max_lines=int(item.get("max_lines", 0)),
+    )
     what = check.uses or check.avoids
     if bool(check.uses) + bool(check.avoids) + bool(check.max_lines) != 1:
         raise RubricError(f"{path}: check {check.id!r} needs exactly one of uses, avoids, max_lines")
     if what and what not in CONSTRUCTS and not what.startswith(("function:", "builtin:", "import:")):
-        raise RubricError(f"{path}: check {check.id!r}: {what!r} is not one of {', '.join(CONSTRUCTS)}, "
-                          "function:NAME, builtin:NAME, import:NAME")
+        raise RubricError(
+            f"{path}: check {check.id!r}: {what!r} is not one of {', '.join(CONSTRUCTS)}, "
+            "function:NAME, builtin:NAME, import:NAME"
+        )
     return check
 
 
 def _judge(item: Any, path: Path) -> Judge:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not isinstance(item.get("question"), str):
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("id"), str)
+        or not isinstance(item.get("question"), str)
+    ):
         raise RubricError(f"{path}: every [[judge]] needs an id and a question")
     return Judge(id=item["id"], question=item["question"], points=float(item.get("points", 1)))
 
@@ -170,8 +186,9 @@ def run_checks(rubric: Rubric, code: str) -> list[ItemResult]:
     results = []
     for check in rubric.checks:
         ok = tree is not None and _check_passes(check, tree, code)
-        results.append(ItemResult(check.id, "check", check.description, check.points if ok else 0.0,
-                                  check.points, ok))
+        results.append(
+            ItemResult(check.id, "check", check.description, check.points if ok else 0.0, check.points, ok)
+        )
     return results
 
 
@@ -193,7 +210,9 @@ def uses(tree: ast.Module, what: str) -> bool:
     if what == "recursion":
         return any(_recursive(f) for f in nodes if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef))
     kinds: dict[str, tuple[type, ...]] = {
-        "loop": (ast.For, ast.While, ast.AsyncFor), "for": (ast.For, ast.AsyncFor), "while": (ast.While,),
+        "loop": (ast.For, ast.While, ast.AsyncFor),
+        "for": (ast.For, ast.AsyncFor),
+        "while": (ast.While,),
         "comprehension": (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
     }
     if what in kinds:
@@ -204,8 +223,13 @@ def uses(tree: ast.Module, what: str) -> bool:
     if kind == "builtin":
         return any(isinstance(n, ast.Call) and _called_name(n) == name for n in nodes)
     if kind == "import":
-        return any(isinstance(n, ast.Import) and any(a.name.split(".")[0] == name for a in n.names)
-                   or isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == name for n in nodes)
+        return any(
+            isinstance(n, ast.Import)
+            and any(a.name.split(".")[0] == name for a in n.names)
+            or isinstance(n, ast.ImportFrom)
+            and (n.module or "").split(".")[0] == name
+            for n in nodes
+        )
     return False
 
 
@@ -221,5 +245,8 @@ def _called_name(call: ast.Call) -> str:
 
 def _plain(what: str) -> str:
     kind, _, name = what.partition(":")
-    return {"function": f"a function named {name}", "builtin": f"the built-in {name}()",
-            "import": f"the module {name}"}.get(kind, what)
+    return {
+        "function": f"a function named {name}",
+        "builtin": f"the built-in {name}()",
+        "import": f"the module {name}",
+    }.get(kind, what)

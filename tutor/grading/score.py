@@ -76,15 +76,27 @@ class Grade:
         return [t for t in self.tests if t.status != "pass"]
 
 
-def score(outcome: Outcome, rubric: Rubric, visible_count: int, items: list[ItemResult] | None = None) -> Grade:
+def score(
+    outcome: Outcome, rubric: Rubric, visible_count: int, items: list[ItemResult] | None = None
+) -> Grade:
     """Points for each test (all or nothing per test; partial credit across tests) plus the rubric items."""
     points = rubric.test_points(visible_count)
     tests = []
     for number, (result, worth) in enumerate(zip(outcome.tests, points, strict=False), start=1):
         hidden = number in rubric.hidden or number > visible_count
         output = result.get("message") or ("" if result["status"] == "pass" else f"got {result.get('got')}")
-        tests.append(TestScore(number, result["call"], worth if result["status"] == "pass" else 0.0, worth,
-                               result["status"], output, hidden, dict(result)))
+        tests.append(
+            TestScore(
+                number,
+                result["call"],
+                worth if result["status"] == "pass" else 0.0,
+                worth,
+                result["status"],
+                output,
+                hidden,
+                dict(result),
+            )
+        )
     return Grade(outcome.student, outcome.status, outcome.message, tests, list(items or []))
 
 

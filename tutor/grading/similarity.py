@@ -48,8 +48,10 @@ def normalised_tokens(code: str) -> list[str]:
 def fingerprints(code: str, k: int = K_GRAM, window: int = WINDOW) -> set[int]:
     """The winnowed hashes of the program's normalised token k-grams."""
     stream = normalised_tokens(code)
-    hashes = [int.from_bytes(hashlib.blake2b(" ".join(stream[i : i + k]).encode(), digest_size=8).digest(), "big")
-              for i in range(len(stream) - k + 1)]
+    hashes = [
+        int.from_bytes(hashlib.blake2b(" ".join(stream[i : i + k]).encode(), digest_size=8).digest(), "big")
+        for i in range(len(stream) - k + 1)
+    ]
     if len(hashes) <= window:
         return set(hashes)
     chosen: set[int] = set()

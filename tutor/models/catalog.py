@@ -33,7 +33,9 @@ class CatalogEntry:
     sha256: str = ""
     source: str = "hub"
     size_bytes: int = 0
-    carrier: tuple[str, ...] = ()  # PyPI packages whose joined data parts are this file (see tutor.models.carrier)
+    carrier: tuple[
+        str, ...
+    ] = ()  # PyPI packages whose joined data parts are this file (see tutor.models.carrier)
 
     @property
     def reference(self) -> Reference:
@@ -53,7 +55,10 @@ class CatalogEntry:
 
 def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
     data = tomllib.loads((path or resources_dir() / "models" / "catalog.toml").read_text(encoding="utf-8"))
-    return [CatalogEntry(**dict(entry, carrier=tuple(entry.get("carrier", ())))) for entry in data.get("model", [])]
+    return [
+        CatalogEntry(**dict(entry, carrier=tuple(entry.get("carrier", ()))))
+        for entry in data.get("model", [])
+    ]
 
 
 def find_entry(model_id: str, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
@@ -85,6 +90,8 @@ def ram_warning(model_size_bytes: int, available_gb: float) -> str:
     """A warning when a model file probably does not fit in the available RAM (file + ~25 % + 0.3 GB)."""
     needed = model_size_bytes / 2**30 * 1.25 + 0.3
     if available_gb and needed > available_gb:
-        return (f"This model needs about {needed:.1f} GB of memory and only {available_gb:.1f} GB are free: "
-                "it may be very slow or fail to load.")
+        return (
+            f"This model needs about {needed:.1f} GB of memory and only {available_gb:.1f} GB are free: "
+            "it may be very slow or fail to load."
+        )
     return ""

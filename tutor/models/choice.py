@@ -44,7 +44,9 @@ def choose_model(policy: Policy, requested: str, store: ModelStore) -> tuple[str
         if entry is not None and entry.source != "hub":
             return "", ""
         for model in store.list():
-            if wanted in (model.id, model.path.name, model.path.stem) or (entry and model.path.name == entry.file):
+            if wanted in (model.id, model.path.name, model.path.stem) or (
+                entry and model.path.name == entry.file
+            ):
                 return str(model.path), f"the school's default model ({wanted})"
         return "", f"the school's default model {wanted} is not on this machine; using the embedded one"
     return "", ""

@@ -83,8 +83,10 @@ def download(
     from huggingface_hub.file_download import http_get
 
     if constants.HF_HUB_OFFLINE:
-        raise DownloadError("Downloads are off (HF_HUB_OFFLINE is set); import a model file instead with "
-                            "`tutor models import FILE`.")
+        raise DownloadError(
+            "Downloads are off (HF_HUB_OFFLINE is set); import a model file instead with "
+            "`tutor models import FILE`."
+        )
     folder = target_folder(reference, root)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(reference.filename).name
@@ -97,19 +99,29 @@ def download(
         done = partial.stat().st_size if partial.exists() else 0
         _check_disk(folder, (meta.size or 0) - done)
         with partial.open("ab") as handle:
-            http_get(meta.location or url, handle, resume_size=done, expected_size=meta.size,
-                     displayed_filename=target.name, tqdm_class=_tqdm_class(progress, cancel))
+            http_get(
+                meta.location or url,
+                handle,
+                resume_size=done,
+                expected_size=meta.size,
+                displayed_filename=target.name,
+                tqdm_class=_tqdm_class(progress, cancel),
+            )
     except DownloadError:
         raise
     except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
         raise DownloadError(f"{reference} was not found on the model hub ({type(exc).__name__}).") from None
     except OSError as exc:
         if getattr(exc, "errno", None) == 28 or "No space left" in str(exc):
-            raise DownloadError("The disk is full; the partial download was kept and resumes once there is room.") from None
+            raise DownloadError(
+                "The disk is full; the partial download was kept and resumes once there is room."
+            ) from None
         raise DownloadError(_network_message(exc)) from None
     except Exception as exc:  # httpx and hub errors: no network, refused, reset
         if isinstance(exc, DownloadCancelled) or isinstance(exc.__cause__, DownloadCancelled):
-            raise DownloadCancelled("The download was cancelled; it resumes where it stopped next time.") from None
+            raise DownloadCancelled(
+                "The download was cancelled; it resumes where it stopped next time."
+            ) from None
         raise DownloadError(_network_message(exc)) from None
     expected = expected_sha256 or (etag if re.fullmatch(r"[0-9a-f]{64}", etag) else None)
     _verify(partial, expected)
@@ -118,15 +130,19 @@ def download(
 
 
 def _network_message(exc: BaseException) -> str:
-    return (f"Could not reach the model hub ({type(exc).__name__}); with no network, import a model file instead "
-            "with `tutor models import FILE`.")
+    return (
+        f"Could not reach the model hub ({type(exc).__name__}); with no network, import a model file instead "
+        "with `tutor models import FILE`."
+    )
 
 
 def _check_disk(folder: Path, still_needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if still_needed > 0 and still_needed + _DISK_MARGIN > free:
-        raise DownloadError(f"Not enough free disk space: the model needs {still_needed / 2**20:.0f} MB more and "
-                            f"{free / 2**20:.0f} MB are free in {folder}.")
+        raise DownloadError(
+            f"Not enough free disk space: the model needs {still_needed / 2**20:.0f} MB more and "
+            f"{free / 2**20:.0f} MB are free in {folder}."
+        )
 
 
 def _verify(path: Path, expected: str | None) -> None:
@@ -134,7 +150,9 @@ def _verify(path: Path, expected: str | None) -> None:
         return
     if sha256_of(path) != expected.lower():
         path.unlink(missing_ok=True)
-        raise DownloadError(f"The downloaded file does not match its expected sha256 and was deleted ({path.name}).")
+        raise DownloadError(
+            f"The downloaded file does not match its expected sha256 and was deleted ({path.name})."
+        )
 
 
 def _tqdm_class(progress: ProgressCallback | None, cancel: threading.Event | None) -> type:

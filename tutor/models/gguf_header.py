@@ -17,10 +17,17 @@ import gguf
 
 MAGIC = b"GGUF"
 _SCALARS = {
-    gguf.GGUFValueType.UINT8: "<B", gguf.GGUFValueType.INT8: "<b", gguf.GGUFValueType.UINT16: "<H",
-    gguf.GGUFValueType.INT16: "<h", gguf.GGUFValueType.UINT32: "<I", gguf.GGUFValueType.INT32: "<i",
-    gguf.GGUFValueType.FLOAT32: "<f", gguf.GGUFValueType.BOOL: "<?", gguf.GGUFValueType.UINT64: "<Q",
-    gguf.GGUFValueType.INT64: "<q", gguf.GGUFValueType.FLOAT64: "<d",
+    gguf.GGUFValueType.UINT8: "<B",
+    gguf.GGUFValueType.INT8: "<b",
+    gguf.GGUFValueType.UINT16: "<H",
+    gguf.GGUFValueType.INT16: "<h",
+    gguf.GGUFValueType.UINT32: "<I",
+    gguf.GGUFValueType.INT32: "<i",
+    gguf.GGUFValueType.FLOAT32: "<f",
+    gguf.GGUFValueType.BOOL: "<?",
+    gguf.GGUFValueType.UINT64: "<Q",
+    gguf.GGUFValueType.INT64: "<q",
+    gguf.GGUFValueType.FLOAT64: "<d",
 }
 _MAX_STRING = 64 * 1024 * 1024
 
@@ -48,10 +55,18 @@ class GGUFInfo:
         return f"{count / 1e9:.1f}B" if count >= 1e9 else f"{count / 1e6:.0f}M"
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "version": self.version, "architecture": self.architecture, "name": self.name,
-                "parameters": self.parameters, "parameters_label": self.parameters_label,
-                "quantization": self.quantization, "context_length": self.context_length,
-                "chat_template": self.chat_template is not None, "file_size": self.file_size}
+        return {
+            "path": self.path,
+            "version": self.version,
+            "architecture": self.architecture,
+            "name": self.name,
+            "parameters": self.parameters,
+            "parameters_label": self.parameters_label,
+            "quantization": self.quantization,
+            "context_length": self.context_length,
+            "chat_template": self.chat_template is not None,
+            "file_size": self.file_size,
+        }
 
 
 class _Stream:
@@ -155,14 +170,21 @@ def _info(path: Path, version: int, metadata: dict[str, Any], parameters: int, s
     architecture = str(metadata.get("general.architecture", "unknown"))
     file_type = metadata.get("general.file_type")
     try:
-        quantization = gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_") if file_type is not None else "unknown"
+        quantization = (
+            gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_") if file_type is not None else "unknown"
+        )
     except ValueError:
         quantization = f"type {file_type}"
     template = metadata.get("tokenizer.chat_template")
     return GGUFInfo(
-        path=str(path), version=version, architecture=architecture,
-        name=str(metadata.get("general.name", path.stem)), parameters=parameters, quantization=quantization,
+        path=str(path),
+        version=version,
+        architecture=architecture,
+        name=str(metadata.get("general.name", path.stem)),
+        parameters=parameters,
+        quantization=quantization,
         context_length=int(metadata.get(f"{architecture}.context_length", 0) or 0),
-        chat_template=template if isinstance(template, str) else None, file_size=size,
+        chat_template=template if isinstance(template, str) else None,
+        file_size=size,
         metadata={k: v for k, v in metadata.items() if not str(v).startswith("<array")},
     )

@@ -53,5 +53,7 @@ def measure_reference(tokens: int = 48) -> Reference:
     started = time.perf_counter()
     generation = engine.generate(prompt, params)
     generation.collect()
-    rate = generation.stats.tokens_per_s or generation.stats.completion_tokens / (time.perf_counter() - started)
+    rate = generation.stats.tokens_per_s or generation.stats.completion_tokens / (
+        time.perf_counter() - started
+    )
     return Reference(rate, path.stat().st_size, path.name)

@@ -36,9 +36,15 @@ class LocalModel:
     problem: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "path": str(self.path), "source": self.source, "read_only": self.read_only,
-                "size_mb": round(self.path.stat().st_size / 2**20, 1) if self.path.exists() else 0,
-                "header": self.info.to_json() if self.info else None, "problem": self.problem}
+        return {
+            "id": self.id,
+            "path": str(self.path),
+            "source": self.source,
+            "read_only": self.read_only,
+            "size_mb": round(self.path.stat().st_size / 2**20, 1) if self.path.exists() else 0,
+            "header": self.info.to_json() if self.info else None,
+            "problem": self.problem,
+        }
 
 
 class ModelStore:
@@ -63,7 +69,11 @@ class ModelStore:
                 found.append(self._describe(path.stem, path, "imported", False))
         hub = self.folder / "hub"
         for path in sorted(hub.glob("*/*.gguf")) if hub.is_dir() else []:
-            found.append(self._describe(f"{path.parent.name.replace('__', '/')}/{path.name}", path, "downloaded", False))
+            found.append(
+                self._describe(
+                    f"{path.parent.name.replace('__', '/')}/{path.name}", path, "downloaded", False
+                )
+            )
         for share in self.shared:
             for path in sorted(share.glob("*.gguf")) if share.is_dir() else []:
                 found.append(self._describe(f"shared:{path.name}", path, "shared", True))
@@ -98,7 +108,9 @@ class ModelStore:
         else:
             needed = source.stat().st_size
             if shutil.disk_usage(self.folder).free < needed + 32 * 2**20:
-                raise StoreError(f"not enough free disk space to copy {source.name} ({needed / 2**20:.0f} MB)")
+                raise StoreError(
+                    f"not enough free disk space to copy {source.name} ({needed / 2**20:.0f} MB)"
+                )
             fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".import-", suffix=".partial")
             os.close(fd)
             try:

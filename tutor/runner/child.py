@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 LEARNER_FILE = "solution.py"
 VALUE_LIMIT = 300
-MAX_TIMEOUTS = 2  # after two tests ran out of time, the rest would too: stop instead of making the learner wait
+MAX_TIMEOUTS = (
+    2  # after two tests ran out of time, the rest would too: stop instead of making the learner wait
+)
 GENERATOR_LIMIT = 10_000
 
 BLOCKED_EVENTS = {
@@ -56,9 +58,29 @@ BLOCKED_EVENTS = {
     "os.killpg": "sending signals to processes",
     "signal.pthread_kill": "sending signals to processes",
 }
-BLOCKED_MODULES = {"ctypes", "_ctypes", "_posixsubprocess", "_socket", "socket", "multiprocessing", "_multiprocessing"}
-WRITE_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
-                "os.symlink", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move"}
+BLOCKED_MODULES = {
+    "ctypes",
+    "_ctypes",
+    "_posixsubprocess",
+    "_socket",
+    "socket",
+    "multiprocessing",
+    "_multiprocessing",
+}
+WRITE_EVENTS = {
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.chown",
+    "os.link",
+    "os.symlink",
+    "os.truncate",
+    "os.utime",
+    "shutil.rmtree",
+    "shutil.move",
+}
 
 
 class TestTimeout(BaseException):
@@ -166,8 +188,13 @@ def literal(node: Any) -> Any:
         return {literal(item) for item in node.elts}
     if isinstance(node, _ast.Dict) and None not in node.keys:
         return {literal(k): literal(v) for k, v in zip(node.keys, node.values, strict=True)}
-    if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "set" \
-            and not node.args and not node.keywords:
+    if (
+        isinstance(node, _ast.Call)
+        and isinstance(node.func, _ast.Name)
+        and node.func.id == "set"
+        and not node.args
+        and not node.keywords
+    ):
         return set()
     if isinstance(node, _ast.UnaryOp) and isinstance(node.op, _UNARY):
         operand = literal(node.operand)
@@ -209,7 +236,10 @@ def learner_line(tb: TracebackType | None) -> int | None:
 def describe(exc: BaseException) -> tuple[str, str]:
     name = type(exc).__name__
     if isinstance(exc, SystemExit):
-        return "SystemExit", f"The program called sys.exit({exc.code!r}); a function should return a value instead."
+        return (
+            "SystemExit",
+            f"The program called sys.exit({exc.code!r}); a function should return a value instead.",
+        )
     if isinstance(exc, EOFError):
         return name, "The program tried to read input, but tests give no input: use the function's arguments."
     if isinstance(exc, RecursionError):
@@ -239,7 +269,8 @@ class Reporter:
 
     def send(self, **event: Any) -> None:
         data = ("{" + ", ".join(f"{_json_string(k)}: {encode(v)}" for k, v in event.items()) + "}\n").encode(
-            "utf-8", "replace")
+            "utf-8", "replace"
+        )
         while data:
             written = os.write(self.fd, data)
             data = data[written:]
@@ -249,10 +280,19 @@ def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TestTimeout()
 
 
-def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], per_test_s: float, reporter: Reporter) -> str:
+def run_test(
+    index: int, test: dict[str, Any], namespace: dict[str, Any], per_test_s: float, reporter: Reporter
+) -> str:
     reporter.send(event="start", index=index)
-    result: dict[str, Any] = {"event": "result", "index": index, "status": "pass", "got": None, "message": "",
-              "exception": None, "line": None}
+    result: dict[str, Any] = {
+        "event": "result",
+        "index": index,
+        "status": "pass",
+        "got": None,
+        "message": "",
+        "exception": None,
+        "line": None,
+    }
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
         if test.get("call") is not None:
@@ -267,9 +307,12 @@ def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], per_te
         result.update(status="timeout", message=f"Took longer than {per_test_s:g} s (an endless loop?).")
     except AssertionError as exc:
         failed_in_test = learner_line(exc.__traceback__) is None
-        result.update(status="fail" if failed_in_test else "error", exception="AssertionError",
-                      message=f"Assertion failed: {exc}" if str(exc) else "Assertion failed.",
-                      line=learner_line(exc.__traceback__))
+        result.update(
+            status="fail" if failed_in_test else "error",
+            exception="AssertionError",
+            message=f"Assertion failed: {exc}" if str(exc) else "Assertion failed.",
+            line=learner_line(exc.__traceback__),
+        )
     except BaseException as exc:  # noqa: BLE001 - learner code may raise anything, SystemExit included
         name, message = describe(exc)
         result.update(status="error", exception=name, message=message, line=learner_line(exc.__traceback__))
@@ -282,7 +325,9 @@ def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], per_te
 def main() -> None:
     job_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(job_path, "rb") as handle:
-        job = marshal.load(handle)  # written by the parent, the same interpreter, before any learner code runs
+        job = marshal.load(
+            handle
+        )  # written by the parent, the same interpreter, before any learner code runs
     workdir = os.path.dirname(os.path.abspath(job_path))
     os.chdir(workdir)
     os.remove(job_path)  # the learner's code has no business reading the tests' expected values
@@ -305,27 +350,44 @@ def main() -> None:
         exec(compile(job["source"], LEARNER_FILE, "exec"), namespace)
     except TestTimeout:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        reporter.send(event="module_error", status="timeout", exception=None, line=None,
-                      message=f"Running the file took longer than {per_test_s:g} s (an endless loop?).")
+        reporter.send(
+            event="module_error",
+            status="timeout",
+            exception=None,
+            line=None,
+            message=f"Running the file took longer than {per_test_s:g} s (an endless loop?).",
+        )
         return
     except BaseException as exc:  # noqa: BLE001
         signal.setitimer(signal.ITIMER_REAL, 0)
         name, message = describe(exc)
-        reporter.send(event="module_error", status="error", exception=name, message=message,
-                      line=learner_line(exc.__traceback__))
+        reporter.send(
+            event="module_error",
+            status="error",
+            exception=name,
+            message=message,
+            line=learner_line(exc.__traceback__),
+        )
         return
     signal.setitimer(signal.ITIMER_REAL, 0)
     entry = job.get("entry")
     if entry and not callable(namespace.get(entry)):
-        reporter.send(event="module_error", status="error", exception="NameError", line=None,
-                      message=f"The file does not define a function named {entry}().")
+        reporter.send(
+            event="module_error",
+            status="error",
+            exception="NameError",
+            line=None,
+            message=f"The file does not define a function named {entry}().",
+        )
         return
     timeouts = 0
     for index, test in enumerate(job["tests"]):
         status = run_test(index, test, namespace, per_test_s, reporter)
         timeouts += status == "timeout"
         if (status != "pass" and job.get("stop_on_failure")) or timeouts >= MAX_TIMEOUTS:
-            reporter.send(event="stopped", index=index, reason="timeouts" if timeouts >= MAX_TIMEOUTS else "failure")
+            reporter.send(
+                event="stopped", index=index, reason="timeouts" if timeouts >= MAX_TIMEOUTS else "failure"
+            )
             break
     reporter.send(event="done")
     sys.stdout.flush()

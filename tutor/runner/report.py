@@ -66,7 +66,11 @@ class TestReport:
         return {
             "passed": self.passed,
             "tests": [
-                {k: v for k, v in asdict(t).items() if k in ("call", "status", "expected", "got", "message", "line")}
+                {
+                    k: v
+                    for k, v in asdict(t).items()
+                    if k in ("call", "status", "expected", "got", "message", "line")
+                }
                 for t in self.tests
             ],
             "syntax_error": asdict(self.syntax_error) if self.syntax_error else None,

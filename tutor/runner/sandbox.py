@@ -56,7 +56,9 @@ def passes(exercise: Exercise, code: str, first: str | None = None, limits: Limi
     """Whether ``code`` passes every test, stopping at the first failure (the test labelled ``first`` runs
     first): the fast check used to validate repair candidates."""
     tests = sorted(exercise.tests, key=lambda t: t.label != first)
-    report = run_tests(code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits, stop_on_failure=True)
+    report = run_tests(
+        code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits, stop_on_failure=True
+    )
     return report.passed
 
 
@@ -73,7 +75,9 @@ def run_tests(
     started = time.perf_counter()
     problem = syntax_problem(code)
     if problem is not None:
-        report = TestReport(syntax_error=problem, tests=[_not_run(t, problem.message, "error") for t in tests])
+        report = TestReport(
+            syntax_error=problem, tests=[_not_run(t, problem.message, "error") for t in tests]
+        )
     else:
         report = _run_child(code, tests, entry, prelude, limits, stop_on_failure)
     report.duration_s = time.perf_counter() - started
@@ -84,7 +88,9 @@ def syntax_problem(code: str) -> SyntaxProblem | None:
     """The first syntax error in ``code`` (line and column), or None; nothing is run."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `is` with a literal: the child shows them
+            warnings.simplefilter(
+                "ignore"
+            )  # e.g. SyntaxWarning for `is` with a literal: the child shows them
             compile(code, LEARNER_FILE, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return SyntaxProblem(f"SyntaxError: {exc.msg}", exc.lineno, exc.offset, (exc.text or "").rstrip("\n"))
@@ -165,8 +171,14 @@ def _run_child(
 ) -> TestReport:
     with tempfile.TemporaryDirectory(prefix="tutor-run-") as workdir:
         job_path = os.path.join(workdir, "job.bin")
-        job = {"source": code, "prelude": prelude, "entry": entry, "limits": asdict(limits),
-               "stop_on_failure": stop_on_failure, "tests": [t.to_json() for t in tests]}
+        job = {
+            "source": code,
+            "prelude": prelude,
+            "entry": entry,
+            "limits": asdict(limits),
+            "stop_on_failure": stop_on_failure,
+            "tests": [t.to_json() for t in tests],
+        }
         with open(job_path, "wb") as handle:
             marshal.dump(job, handle)  # the child reads it without importing json
         read_fd, write_fd = os.pipe()
@@ -227,7 +239,8 @@ def _build_report(
             return TestReport(tests=[_from_module_error(t, event) for t in tests])
         if kind == "stopped":
             stopped_early = (
-                "Not run: two tests already ran out of time." if event.get("reason") == "timeouts"
+                "Not run: two tests already ran out of time."
+                if event.get("reason") == "timeouts"
                 else "Not run: stopped at the first failing test."
             )
         index = event.get("index")
@@ -249,7 +262,9 @@ def _build_report(
             status = "timeout" if timed_out else "error"
             report.tests.append(_not_run(test, stop_reason, status))
         else:
-            report.tests.append(_not_run(test, f"Not run: {stop_reason[0].lower()}{stop_reason[1:]}", "error"))
+            report.tests.append(
+                _not_run(test, f"Not run: {stop_reason[0].lower()}{stop_reason[1:]}", "error")
+            )
     return report
 
 

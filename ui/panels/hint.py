@@ -12,8 +12,12 @@ from tutor.policy import Policy
 from ui.panels.common import column
 
 READY = "Ask for a hint with Ctrl+H when a test fails."
-STAGES = {"testing": "Running the tests…", "repairing": "Trying repairs…", "writing hint": "Writing a hint…",
-          "rewriting hint": "Writing a better hint…"}
+STAGES = {
+    "testing": "Running the tests…",
+    "repairing": "Trying repairs…",
+    "writing hint": "Writing a hint…",
+    "rewriting hint": "Writing a better hint…",
+}
 BANNER_STYLE = "background: #fff3cd; color: #5c4400; padding: 6px; border-radius: 4px;"
 
 
@@ -48,15 +52,24 @@ class HintPanel(QWidget):
         buttons.addWidget(self.explain_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
-        layout = column(self, QLabel("<b>Hint</b>"), self.policy_banner, self.stage, self.busy, self.view,
-                        self.explanation)
+        layout = column(
+            self,
+            QLabel("<b>Hint</b>"),
+            self.policy_banner,
+            self.stage,
+            self.busy,
+            self.view,
+            self.explanation,
+        )
         layout.addLayout(buttons)
 
     def show_policy(self, policy: Policy) -> None:
         """The banner for a broken policy or exam mode; hidden otherwise."""
         if policy.error:
-            self.policy_banner.setText(f"<b>The school's policy has an error</b> ({policy.error}). "
-                                       "Hints and downloads are off until it is fixed.")
+            self.policy_banner.setText(
+                f"<b>The school's policy has an error</b> ({policy.error}). "
+                "Hints and downloads are off until it is fixed."
+            )
         elif policy.exam_mode:
             self.policy_banner.setText("<b>Exam mode</b>: hints are off. Tests still run.")
         self.policy_banner.setVisible(bool(policy.error or policy.exam_mode))
@@ -110,8 +123,13 @@ class HintPanel(QWidget):
         if hint.status == "passing":
             self.stage.setText("All tests pass: nothing to hint at.")
             return
-        origin = "from the model" if hint.source == "model" else \
-            "from your tests and a checked repair" if hint.repair_passed else "from your tests"
+        origin = (
+            "from the model"
+            if hint.source == "model"
+            else "from your tests and a checked repair"
+            if hint.repair_passed
+            else "from your tests"
+        )
         self.stage.setText(f"Hint ({origin}, {hint.timings.get('total_s', 0):.1f} s):")
         if hint.notice:  # e.g. the engine crashed: say so, once, above the hint
             self.stage.setText(f"{hint.notice} {self.stage.text()}")

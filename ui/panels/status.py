@@ -30,7 +30,8 @@ class StatusPanel(QObject):
             self.engine_choice.addItem(label, value)
         self.engine_choice.setCurrentIndex(max(0, self.engine_choice.findData(engine)))
         self.engine_choice.currentIndexChanged.connect(
-            lambda index: self.engine_chosen.emit(self.engine_choice.itemData(index)))
+            lambda index: self.engine_chosen.emit(self.engine_choice.itemData(index))
+        )
         for widget in (self.engine_choice, self.model_progress, self.engine_label):
             bar.addPermanentWidget(widget)
 

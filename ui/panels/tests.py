@@ -37,9 +37,13 @@ class TestsPanel(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.verticalHeader().setVisible(False)
         header = table.horizontalHeader()
-        modes = [QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Interactive,
-                 QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.ResizeToContents,
-                 QHeaderView.ResizeMode.Stretch]
+        modes = [
+            QHeaderView.ResizeMode.ResizeToContents,
+            QHeaderView.ResizeMode.Interactive,
+            QHeaderView.ResizeMode.ResizeToContents,
+            QHeaderView.ResizeMode.ResizeToContents,
+            QHeaderView.ResizeMode.Stretch,
+        ]
         for section, mode in enumerate(modes):
             header.setSectionResizeMode(section, mode)
         header.resizeSection(1, 150)
@@ -58,8 +62,13 @@ class TestsPanel(QWidget):
         self.report = report
         self.table.setRowCount(len(report.tests))
         for row, test in enumerate(report.tests):
-            cells = ["✓" if test.passed else "✗", test.call, test.expected or "", test.got or "",
-                     test.message or "passed"]
+            cells = [
+                "✓" if test.passed else "✗",
+                test.call,
+                test.expected or "",
+                test.got or "",
+                test.message or "passed",
+            ]
             for column_index, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"{test.status}: {test.call}" if column_index == 0 else text)
@@ -72,8 +81,11 @@ class TestsPanel(QWidget):
             self.summary.setText(f"<b>{problem.message}</b> on line {problem.line}: no test could run.")
             self.line_chosen.emit(problem.line)
             return
-        status = "All tests pass. Well done!" if report.passed else \
-            f"{report.passed_count} of {len(report.tests)} tests pass."
+        status = (
+            "All tests pass. Well done!"
+            if report.passed
+            else f"{report.passed_count} of {len(report.tests)} tests pass."
+        )
         self.summary.setText(f"{status} ({report.duration_s * 1000:.0f} ms)")
         failure = report.first_failure
         if failure is None:

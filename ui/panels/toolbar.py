@@ -18,9 +18,13 @@ class Toolbar(QToolBar):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         window.addToolBar(self)
 
-    def add(self, text: str, shortcut: QKeySequence, slot: Callable[..., object], shown: bool = True) -> QAction:
+    def add(
+        self, text: str, shortcut: QKeySequence, slot: Callable[..., object], shown: bool = True
+    ) -> QAction:
         """An action on the toolbar (``shown``), or on the window only, reachable by its shortcut."""
-        window = self.parentWidget() or self  # no Python reference back to the window: no cycle for the collector
+        window = (
+            self.parentWidget() or self
+        )  # no Python reference back to the window: no cycle for the collector
         action = QAction(text, window)
         if not shortcut.isEmpty():
             action.setShortcut(shortcut)

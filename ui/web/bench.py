@@ -14,7 +14,9 @@ from tutor.engines.native import NativeEngine
 from tutor.models.default_model import ensure_default_model
 from ui.web.host import run_with_browser_engine
 
-PROMPT = "Explain, step by step, what this Python function does:\ndef total(numbers):\n    return sum(numbers)\n"
+PROMPT = (
+    "Explain, step by step, what this Python function does:\ndef total(numbers):\n    return sum(numbers)\n"
+)
 
 
 def measure(rounds: int, tokens: int) -> dict[str, object]:
@@ -43,12 +45,20 @@ def measure(rounds: int, tokens: int) -> dict[str, object]:
         native_rates.append(rate(native))
         browser_rates.append(rate(browser))
     info = browser.info()
-    return {"native_tok_s": round(statistics.median(native_rates), 2),
-            "browser_tok_s": round(statistics.median(browser_rates), 2),
-            "ratio_browser_over_native": round(statistics.median(browser_rates) / statistics.median(native_rates), 3),
-            "native_load_s": round(native_load, 2), "browser_load_s": round(browser_load, 2),
-            "browser_backend": info.backend, "browser_threads": info.threads,
-            "webgpu_adapter": info.details.get("webgpu_adapter"), "rounds": rounds, "tokens": tokens}
+    return {
+        "native_tok_s": round(statistics.median(native_rates), 2),
+        "browser_tok_s": round(statistics.median(browser_rates), 2),
+        "ratio_browser_over_native": round(
+            statistics.median(browser_rates) / statistics.median(native_rates), 3
+        ),
+        "native_load_s": round(native_load, 2),
+        "browser_load_s": round(browser_load, 2),
+        "browser_backend": info.backend,
+        "browser_threads": info.threads,
+        "webgpu_adapter": info.details.get("webgpu_adapter"),
+        "rounds": rounds,
+        "tokens": tokens,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,7 +118,9 @@ class BrowserEngine(QObject):
     name = "browser"
     _call_js = Signal(str)
 
-    def __init__(self, root: Path | None = None, threads: int | None = None, context_length: int = 4096) -> None:
+    def __init__(
+        self, root: Path | None = None, threads: int | None = None, context_length: int = 4096
+    ) -> None:
         super().__init__()
         root = root or web_root()
         if not (root / "index.html").is_file() or not (root / "wllama" / "index.js").is_file():
@@ -230,8 +232,12 @@ class BrowserEngine(QObject):
         self.server.model_path = path
         self._template = header.chat_template
         self._flags["load"].clear()
-        config = {"url": "model.gguf", "size": path.stat().st_size, "n_ctx": self._context_length,
-                  "threads": self._threads}
+        config = {
+            "url": "model.gguf",
+            "size": path.stat().st_size,
+            "n_ctx": self._context_length,
+            "threads": self._threads,
+        }
         self._js(f"tutor.load({json.dumps(config)})")
         self._wait("load", LOAD_TIMEOUT_S)
         result = self._events["load"]
@@ -241,13 +247,22 @@ class BrowserEngine(QObject):
             raise EngineError(f"The browser engine could not load {path.name}: {result['error'][:300]}")
         webgpu = result.get("webgpu") or {}
         self._info = EngineInfo(
-            name=self.name, model_path=str(path), model_name=header.name,
-            backend="webgpu" if result.get("gpu_layers") else "wasm", threads=int(result.get("threads", 0)),
-            context_length=self._context_length, chat_template=header.chat_template is not None,
+            name=self.name,
+            model_path=str(path),
+            model_name=header.name,
+            backend="webgpu" if result.get("gpu_layers") else "wasm",
+            threads=int(result.get("threads", 0)),
+            context_length=self._context_length,
+            chat_template=header.chat_template is not None,
             load_s=float(result.get("ms", 0)) / 1000,
-            details={"multithread": result.get("multithread"), "gpu_layers": result.get("gpu_layers"),
-                     "webgpu_adapter": webgpu, "cross_origin_isolated": result.get("isolated"),
-                     "fetch_s": float(result.get("fetch_ms", 0)) / 1000, "runtime": "wllama 3.8.1 (llama.cpp, WebAssembly)"},
+            details={
+                "multithread": result.get("multithread"),
+                "gpu_layers": result.get("gpu_layers"),
+                "webgpu_adapter": webgpu,
+                "cross_origin_isolated": result.get("isolated"),
+                "fetch_s": float(result.get("fetch_ms", 0)) / 1000,
+                "runtime": "wllama 3.8.1 (llama.cpp, WebAssembly)",
+            },
         )
         if progress:
             progress(1.0)
@@ -262,16 +277,26 @@ class BrowserEngine(QObject):
     def render(self, prompt: Prompt) -> str:
         return render_prompt(prompt, self._template)  # wllama adds the BOS token itself
 
-    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+    def generate(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None
+    ) -> Generation:
         if self._reload and self._model_path is not None:  # the renderer died: a fresh page, the model again
             self._reload = False
             self.load(self._model_path)
         if self._info.load_s == 0:
             raise EngineError("No model is loaded.")
         stats = GenerationStats()
-        request = {"prompt": self.render(prompt), "max_tokens": params.max_tokens, "temperature": params.temperature,
-                   "top_p": params.top_p, "top_k": params.top_k, "repeat_penalty": params.repeat_penalty,
-                   "seed": params.seed, "stop": list(params.stop), "grammar": _gbnf(grammar)}
+        request = {
+            "prompt": self.render(prompt),
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "top_k": params.top_k,
+            "repeat_penalty": params.repeat_penalty,
+            "seed": params.seed,
+            "stop": list(params.stop),
+            "grammar": _gbnf(grammar),
+        }
         return Generation(self._stream(request, stats), stats)
 
     def _stream(self, request: dict[str, Any], stats: GenerationStats) -> Iterator[str]:
@@ -316,7 +341,9 @@ class BrowserEngine(QObject):
     @staticmethod
     def _finish(stats: GenerationStats, result: dict[str, Any]) -> None:
         timings = result.get("timings") or {}
-        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(str(result.get("finish")), "stop")
+        stats.finish = {"stop": "stop", "length": "length", "cancelled": "cancelled"}.get(
+            str(result.get("finish")), "stop"
+        )
         stats.prompt_tokens = int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0))
         stats.prompt_tokens_reused = int(timings.get("cache_n", 0))
         if result.get("finish") == "crashed":

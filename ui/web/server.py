@@ -15,8 +15,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html",
-          ".json": "application/json", ".gguf": "application/octet-stream"}
+_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".html": "text/html",
+    ".json": "application/json",
+    ".gguf": "application/octet-stream",
+}
 
 
 class EngineServer:
@@ -82,7 +88,7 @@ class EngineServer:
         if not path.startswith(prefix):
             self._refuse(handler)
             return
-        name = path[len(prefix):] or "index.html"
+        name = path[len(prefix) :] or "index.html"
         self.served.append(name)
         if name in self.extra:
             data = self.extra[name]

@@ -35,7 +35,9 @@ def test_localization_hand_checked() -> None:
 
 
 def test_conceal_hand_checked() -> None:
-    assert conceals("Look at the comparison on line 4: which remainder does an even number leave?", BUGGY, FIXED)
+    assert conceals(
+        "Look at the comparison on line 4: which remainder does an even number leave?", BUGGY, FIXED
+    )
     assert not conceals("Change it to `n % 2 == 0` and it works.", BUGGY, FIXED)
     assert not conceals("The line should read: if n % 2 == 0:", BUGGY, FIXED)
 
@@ -50,10 +52,21 @@ def test_repair_scores_run_every_test() -> None:
 
 
 def test_score_row_for_a_model_hint() -> None:
-    hint = {"hint": "Check the comparison on line 4: which remainder means even?", "line": 4, "source": "model"}
+    hint = {
+        "hint": "Check the comparison on line 4: which remainder means even?",
+        "line": 4,
+        "source": "model",
+    }
     row = score(SUM, BUGGY, FIXED, hint, FIXED)
-    assert row == {"rpass": True, "redit": 1, "hint_line": 4, "fix_lines": [4], "localization": True,
-                   "conceal": True, "model_share": True}
+    assert row == {
+        "rpass": True,
+        "redit": 1,
+        "hint_line": 4,
+        "fix_lines": [4],
+        "localization": True,
+        "conceal": True,
+        "model_share": True,
+    }
 
 
 def test_bootstrap_interval() -> None:
@@ -65,11 +78,33 @@ def test_bootstrap_interval() -> None:
 
 
 def test_summary_has_exactly_the_issue_shape() -> None:
-    rows = [{"system": "analysis", "rpass": True, "redit": 1, "localization": True, "conceal": True,
-             "model_share": False, "time_total_s": t} for t in (1.0, 2.0, 3.0)]
+    rows = [
+        {
+            "system": "analysis",
+            "rpass": True,
+            "redit": 1,
+            "localization": True,
+            "conceal": True,
+            "model_share": False,
+            "time_total_s": t,
+        }
+        for t in (1.0, 2.0, 3.0)
+    ]
     summary = summarize(rows, ["analysis", "default"], None, "basics", 3)
     assert set(summary) == {"systems", "judge", "set", "seed"}
-    assert list(summary["systems"]["analysis"]) == ["n", "rpass", "redit", "localization", "conceal", "model_share",
-                                                    "hgood", "time_p50_s", "time_p90_s"]
-    assert summary["systems"]["analysis"]["time_p50_s"] == 2.0 and summary["systems"]["analysis"]["hgood"] is None
+    assert list(summary["systems"]["analysis"]) == [
+        "n",
+        "rpass",
+        "redit",
+        "localization",
+        "conceal",
+        "model_share",
+        "hgood",
+        "time_p50_s",
+        "time_p90_s",
+    ]
+    assert (
+        summary["systems"]["analysis"]["time_p50_s"] == 2.0
+        and summary["systems"]["analysis"]["hgood"] is None
+    )
     assert summary["systems"]["default"]["n"] == 0

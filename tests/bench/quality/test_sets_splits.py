@@ -23,7 +23,9 @@ def test_basics_has_three_verified_bugs_per_exercise() -> None:
     assert len({i.kind for i in items}) >= 6  # off-by-one, wrong comparison, missing case, wrong return, ...
     for item in items:
         exercise = exercises[item.task]
-        assert item.fix.strip() == (pack.find(item.task).solution or "").strip()  # the minimal fix is the reference solution
+        assert (
+            item.fix.strip() == (pack.find(item.task).solution or "").strip()
+        )  # the minimal fix is the reference solution
         assert not run(exercise, item.code).passed, item.name
         assert run(exercise, item.fix).passed, item.name
 
@@ -45,7 +47,9 @@ def test_splits_are_disjoint_by_task_and_cover_every_item() -> None:
         assert parts["dev"] and parts["test"], name
         items, _ = load_set(name)
         assert {i.task for i in items} <= set(parts["dev"]) | set(parts["test"]), name
-    assert split_of("refactory/q2") == "test" and split_of("refactory/q1") == "dev" and split_of("nope") is None
+    assert (
+        split_of("refactory/q2") == "test" and split_of("refactory/q1") == "dev" and split_of("nope") is None
+    )
 
 
 def test_training_gate_refuses_test_items() -> None:
@@ -56,7 +60,11 @@ def test_training_gate_refuses_test_items() -> None:
     with pytest.raises(TestItemLeak, match="test task"):
         refuse_test_items([*dev[:3], test_item])
     # the same program under another name and reformatted is still caught
-    disguised = {"task": "my/own", "name": "x", "code": "\n\n" + test_item.fix.replace("    ", "  ") + "\n# copied\n"}
+    disguised = {
+        "task": "my/own",
+        "name": "x",
+        "code": "\n\n" + test_item.fix.replace("    ", "  ") + "\n# copied\n",
+    }
     with pytest.raises(TestItemLeak, match="fix of a test item|code of a test item"):
         refuse_test_items([disguised], code_fields=("code",))
 

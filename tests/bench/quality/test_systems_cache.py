@@ -11,12 +11,20 @@ from tutor.bench.quality.systems import SystemError, parse_system, parse_systems
 
 
 def test_systems_list_with_engines_and_settings() -> None:
-    systems = parse_systems("analysis, default ,qwen2.5-coder-0.5b@native,k=1,qwen2.5-coder-1.5b-instruct-q4km@browser")
-    assert [s.name for s in systems] == ["analysis", "default", "qwen2.5-coder-0.5b-instruct-q4km,k=1",
-                                         "qwen2.5-coder-1.5b-instruct-q4km@browser"]
+    systems = parse_systems(
+        "analysis, default ,qwen2.5-coder-0.5b@native,k=1,qwen2.5-coder-1.5b-instruct-q4km@browser"
+    )
+    assert [s.name for s in systems] == [
+        "analysis",
+        "default",
+        "qwen2.5-coder-0.5b-instruct-q4km,k=1",
+        "qwen2.5-coder-1.5b-instruct-q4km@browser",
+    ]
     assert [s.family for s in systems] == ["", "gemma", "qwen", "qwen"]
     assert systems[2].repairs == 1 and systems[3].engine == "browser"
-    assert all(parse_system(s.name) == s for s in systems)  # the canonical name parses back to the same system
+    assert all(
+        parse_system(s.name) == s for s in systems
+    )  # the canonical name parses back to the same system
 
 
 def test_gguf_path_system(tmp_path: Path) -> None:
@@ -26,17 +34,20 @@ def test_gguf_path_system(tmp_path: Path) -> None:
         system.model_path()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("qwen2.5-coder", "ambiguous"),
-    ("gpt-4o", "unknown system"),
-    ("default@gpu", "unknown engine"),
-    ("k=3,default", "before any system"),
-    ("default,k=99", "0 to 10"),
-    ("default,temp=1", "unknown setting"),
-    ("default,default", "listed twice"),
-    ("analysis@browser", "no engine"),
-    ("", "no systems"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("qwen2.5-coder", "ambiguous"),
+        ("gpt-4o", "unknown system"),
+        ("default@gpu", "unknown engine"),
+        ("k=3,default", "before any system"),
+        ("default,k=99", "0 to 10"),
+        ("default,temp=1", "unknown setting"),
+        ("default,default", "listed twice"),
+        ("analysis@browser", "no engine"),
+        ("", "no systems"),
+    ],
+)
 def test_bad_systems_are_refused_in_one_line(text: str, message: str) -> None:
     with pytest.raises(SystemError, match=message) as info:
         parse_systems(text)

@@ -51,8 +51,14 @@ def test_hint_panel_streams_then_shows_the_hint_and_hides_the_explanation(qtbot)
     assert panel.view.toPlainText() == "Look at the loop."
     panel.show_stage("rewriting hint")
     assert panel.view.toPlainText() == "" and "better hint" in panel.stage.text()
-    hint = Hint(status="hint", hint="Check the loop's last value.", explanation="range stops early.",
-                source="analysis", repair_passed=True, timings={"total_s": 1.5})
+    hint = Hint(
+        status="hint",
+        hint="Check the loop's last value.",
+        explanation="range stops early.",
+        source="analysis",
+        repair_passed=True,
+        timings={"total_s": 1.5},
+    )
     panel.show_hint(hint)
     assert not panel.running and not panel.busy.isVisible() and not panel.explanation.isVisible()
     assert "checked repair" in panel.stage.text() and panel.view.toPlainText() == hint.hint
@@ -78,15 +84,24 @@ def test_exercises_panel_marks_filters_and_reports_the_choice(qtbot) -> None:  #
     panel = ExercisesPanel(PACK.exercises)
     qtbot.addWidget(panel)
     panel.fill({"factorial": ExerciseProgress(runs=1, solved=True), "unique": ExerciseProgress(hints=1)})
-    texts = {panel.list.item(i).data(Qt.ItemDataRole.UserRole): panel.list.item(i).text()
-             for i in range(panel.list.count())}
-    assert texts["factorial"].startswith("✓") and texts["unique"].startswith("•") and texts["greeting"].startswith(" ")
+    texts = {
+        panel.list.item(i).data(Qt.ItemDataRole.UserRole): panel.list.item(i).text()
+        for i in range(panel.list.count())
+    }
+    assert (
+        texts["factorial"].startswith("✓")
+        and texts["unique"].startswith("•")
+        and texts["greeting"].startswith(" ")
+    )
     with qtbot.waitSignal(panel.chosen) as blocker:
         assert panel.select("unique")
     assert blocker.args == ["unique"] and not panel.select("no_such_exercise")
     panel.apply_filter("recurs")
-    visible = [panel.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.list.count())
-               if not panel.list.item(i).isHidden()]
+    visible = [
+        panel.list.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(panel.list.count())
+        if not panel.list.item(i).isHidden()
+    ]
     assert visible == ["factorial", "digit_sum"]
 
 

@@ -45,7 +45,9 @@ def test_real_model_loads_and_generates_in_the_page(browser) -> None:  # type: i
     assert info.details["multithread"] is (info.threads > 1)
     adapter = info.details["webgpu_adapter"]
     assert adapter["available"] or adapter["reason"]  # what happened is reported, never guessed
-    generation = browser.generate("def add(a, b):\n", GenerationParams(max_tokens=16, temperature=0.0, seed=1))
+    generation = browser.generate(
+        "def add(a, b):\n", GenerationParams(max_tokens=16, temperature=0.0, seed=1)
+    )
     pieces = list(generation)
     assert len(pieces) >= 5 and generation.stats.completion_tokens == len(pieces)
     assert generation.stats.finish == "length"
@@ -54,13 +56,17 @@ def test_real_model_loads_and_generates_in_the_page(browser) -> None:  # type: i
 @pytest.mark.slow
 def test_greedy_tokens_match_the_native_engine(browser, engine) -> None:  # type: ignore[no-untyped-def]
     params = GenerationParams(max_tokens=12, temperature=0.0, seed=1, repeat_penalty=1.0)
-    assert browser.generate("The capital of France is", params).collect() == \
-        engine.generate("The capital of France is", params).collect()
+    assert (
+        browser.generate("The capital of France is", params).collect()
+        == engine.generate("The capital of France is", params).collect()
+    )
 
 
 @pytest.mark.slow
 def test_cancel_stops_mid_stream(browser) -> None:  # type: ignore[no-untyped-def]
-    generation = browser.generate("Once upon a time", GenerationParams(max_tokens=300, temperature=0.7, seed=2))
+    generation = browser.generate(
+        "Once upon a time", GenerationParams(max_tokens=300, temperature=0.7, seed=2)
+    )
     count = 0
     for _ in generation:
         count += 1
@@ -73,8 +79,11 @@ def test_cancel_stops_mid_stream(browser) -> None:  # type: ignore[no-untyped-de
 def test_grammar_is_applied(browser) -> None:  # type: ignore[no-untyped-def]
     from tutor.feedback.prompts import HINT_GRAMMAR
 
-    text = browser.generate("Why does my loop never stop?\n", GenerationParams(max_tokens=40, temperature=1.0, seed=3),
-                            HINT_GRAMMAR).collect()
+    text = browser.generate(
+        "Why does my loop never stop?\n",
+        GenerationParams(max_tokens=40, temperature=1.0, seed=3),
+        HINT_GRAMMAR,
+    ).collect()
     assert text.startswith("Explanation: ") and "`" not in text
 
 
@@ -113,7 +122,14 @@ def test_interceptor_blocks_everything_not_to_the_app_and_the_server_wants_its_s
     watcher.join()
     outside.close()
     blocked = browser.interceptor.blocked_urls
-    for needle in ("example.org/steal", f"{port}/fetch", f"{port}/xhr", "pixel.png", "cdn.example.org", f"{port}/ws"):
+    for needle in (
+        "example.org/steal",
+        f"{port}/fetch",
+        f"{port}/xhr",
+        "pixel.png",
+        "cdn.example.org",
+        f"{port}/ws",
+    ):
         assert any(needle in url for url in blocked), (needle, blocked)
     assert {"Image", "Script", "WebSocket"} <= set(browser.interceptor.blocked)  # counted by kind
     assert contacted == []  # nothing reached the other local port, the WebSocket included
@@ -144,13 +160,34 @@ def test_tutor_hint_with_the_browser_engine(tmp_path: Path, default_model: Path)
 
     code.write_text(load_bundled().find("sum_of_evens").starter)
     tutor = Path(sys.executable).with_name("tutor")
-    result = subprocess.run([str(tutor), "hint", str(code), "-e", "sum_of_evens", "--engine", "browser",
-                             "--repairs", "0", "--model", str(default_model), "--json"],
-                            capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [
+            str(tutor),
+            "hint",
+            str(code),
+            "-e",
+            "sum_of_evens",
+            "--engine",
+            "browser",
+            "--repairs",
+            "0",
+            "--model",
+            str(default_model),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(result.stdout)
-    assert data["status"] == "hint" and data["engine"]["name"] == "browser" and data["engine"]["backend"] == "wasm"
+    assert (
+        data["status"] == "hint"
+        and data["engine"]["name"] == "browser"
+        and data["engine"]["backend"] == "wasm"
+    )
 
 
 @pytest.mark.slow
@@ -176,7 +213,11 @@ def _offline_with_loopback() -> list[str] | None:
     if not (shutil.which("unshare") and shutil.which("ip")):
         return None
     probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "offline"] if probe.returncode == 0 else None
+    return (
+        ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "offline"]
+        if probe.returncode == 0
+        else None
+    )
 
 
 @pytest.mark.slow
@@ -189,9 +230,27 @@ def test_browser_engine_hint_with_networking_cut_off(tmp_path: Path, default_mod
     code = tmp_path / "code.py"
     code.write_text("def sum_of_evens(numbers):\n    return 0\n")
     tutor = str(Path(sys.executable).with_name("tutor"))
-    result = subprocess.run([*prefix, tutor, "hint", str(code), "-e", "sum_of_evens", "--engine", "browser",
-                             "--repairs", "0", "--model", str(default_model), "--json"],
-                            capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [
+            *prefix,
+            tutor,
+            "hint",
+            str(code),
+            "-e",
+            "sum_of_evens",
+            "--engine",
+            "browser",
+            "--repairs",
+            "0",
+            "--model",
+            str(default_model),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["engine"]["name"] == "browser"

@@ -18,13 +18,25 @@ from ui.web.server import EngineServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WEB = resources_dir() / "web"
-FLAGS = ["--headless", "--no-sandbox", "--no-first-run", "--disable-quic", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader",
-         "--enable-unsafe-swiftshader", "--enable-features=Vulkan"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-webgpu",
+    "--use-webgpu-adapter=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--enable-features=Vulkan",
+]
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (packaging/install.sh installs it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (packaging/install.sh installs it)"
+    ),
     pytest.mark.skipif(not (WEB / "index.html").is_file(), reason="the engine page is not built"),
 ]
 
@@ -34,8 +46,11 @@ def run_page(model: Path, gpu: bool, timeout: float = 400) -> dict:
     server.model_path = model
     profile = tempfile.mkdtemp(prefix="tutor-chromium-")
     url = f"{server.base_url}index.html?selftest=1&tokens=12&gpu={int(gpu)}&prompt=The%20capital%20of%20France%20is"
-    browser = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", url],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = subprocess.Popen(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + timeout
         while not server.reports and time.monotonic() < deadline and browser.poll() is None:

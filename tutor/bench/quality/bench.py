@@ -60,8 +60,14 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
     sources: dict[str, HintSource] = {}
     judge: Judge | None = None
     ordered = interleave(job.items)
-    bar = tqdm(total=len(ordered) * len(job.systems), desc="hints", unit="hint", file=sys.stderr,
-               disable=not job.progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(ordered) * len(job.systems),
+        desc="hints",
+        unit="hint",
+        file=sys.stderr,
+        disable=not job.progress,
+        dynamic_ncols=True,
+    )
     rows: list[dict[str, Any]] = []
     try:
         for item in ordered:
@@ -84,7 +90,9 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
                             job.log(f"loading the judge {job.judge.name}")
                             judge = Judge(job.judge, open_source(job.judge, job.threads))
                         started = time.perf_counter()
-                        found = judge.verdict(exercise, item.code, item.fix, row.get("failing_test"), row["hint"])
+                        found = judge.verdict(
+                            exercise, item.code, item.fix, row.get("failing_test"), row["hint"]
+                        )
                         verdict = dict(found.to_json(), judge_s=round(time.perf_counter() - started, 3))
                         cache.put(judge_key(job.judge.name, system.name), item.key, verdict)
                     row = dict(row, judge=verdict) if verdict else row
@@ -105,15 +113,28 @@ def _one(source: HintSource, system: System, item: Item, exercise: Exercise) -> 
     model_s = timings.get("repair_model_s", 0.0) + timings.get("hint_model_s", 0.0)
     completion = tokens.get("repair_completion", 0) + tokens.get("hint_completion", 0)
     return {
-        "system": system.name, "set": item.set, "task": item.task, "name": item.name, "item": item.key,
-        "hint": hint.hint, "explanation": hint.explanation, "source": hint.source, "status": hint.status,
-        "line": hint.line, "repair": source.last_repair, "repair_source": hint.repair_source,
-        "failing_test": hint.failing_test, "rejected": hint.rejected,
+        "system": system.name,
+        "set": item.set,
+        "task": item.task,
+        "name": item.name,
+        "item": item.key,
+        "hint": hint.hint,
+        "explanation": hint.explanation,
+        "source": hint.source,
+        "status": hint.status,
+        "line": hint.line,
+        "repair": source.last_repair,
+        "repair_source": hint.repair_source,
+        "failing_test": hint.failing_test,
+        "rejected": hint.rejected,
         **scores,
-        "time_first_s": round(source.last_first_token_s, 3), "time_total_s": round(timings.get("total_s", 0.0), 3),
-        "model_s": round(model_s, 3), "bench_s": round(bench_s, 4),
+        "time_first_s": round(source.last_first_token_s, 3),
+        "time_total_s": round(timings.get("total_s", 0.0), 3),
+        "model_s": round(model_s, 3),
+        "bench_s": round(bench_s, 4),
         "prompt_tokens": tokens.get("repair_prompt", 0) + tokens.get("hint_prompt", 0),
-        "completion_tokens": completion, "tok_s": round(completion / model_s, 2) if model_s else None,
+        "completion_tokens": completion,
+        "tok_s": round(completion / model_s, 2) if model_s else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "engine": {k: data["engine"].get(k) for k in ("name", "model_name", "threads", "backend")},
     }

@@ -27,16 +27,24 @@ from tutor.exercises import Exercise, load_bundled, load_tasks
 from tutor.feedback.tokens import tokens
 from tutor.runner import run
 
-DEFAULT_DATASETS = next((p / "shared" / "datasets" for p in Path(__file__).resolve().parents
-                         if (p / "shared" / "datasets").is_dir()), Path("shared/datasets"))
+DEFAULT_DATASETS = next(
+    (
+        p / "shared" / "datasets"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "datasets").is_dir()
+    ),
+    Path("shared/datasets"),
+)
 
 
 def check(exercise: Exercise, item: Item) -> str:
-    """"" when the bug fails a test and the fix passes every test, else what is wrong."""
+    """ "" when the bug fails a test and the fix passes every test, else what is wrong."""
     if run(exercise, item.code).passed:
         return "the buggy program passes every test"
     report = run(exercise, item.fix)
-    return "" if report.passed else f"the fix fails {report.first_failure.call if report.first_failure else '?'}"
+    return (
+        "" if report.passed else f"the fix fails {report.first_failure.call if report.first_failure else '?'}"
+    )
 
 
 def nearest(code: str, candidates: list[tuple[str, list[Any]]]) -> tuple[str, int]:
@@ -75,7 +83,9 @@ def build_basics() -> tuple[list[Item], list[str]]:
         if bug["old"] not in fix:
             problems.append(f"{bug['task']}/{bug['name']}: edit not found in the solution")
             continue
-        item = Item(bug["task"], bug["name"], fix.replace(bug["old"], bug["new"], 1), fix, bug["kind"], "basics")
+        item = Item(
+            bug["task"], bug["name"], fix.replace(bug["old"], bug["new"], 1), fix, bug["kind"], "basics"
+        )
         if problem := check(exercise, item):
             problems.append(f"{bug['task']}/{bug['name']}: {problem}")
         else:
@@ -86,9 +96,22 @@ def build_basics() -> tuple[list[Item], list[str]]:
 def write_basics_tasks() -> None:
     lines = []
     for e in load_bundled().exercises:
-        lines.append(json.dumps({"id": e.id, "title": e.title, "description": e.description, "entry": e.entry,
-                                 "prelude": e.prelude, "tests": [{"code": t.code} if t.code else {"call": t.call, "expected": t.expected}
-                                                  for t in e.tests]}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "id": e.id,
+                    "title": e.title,
+                    "description": e.description,
+                    "entry": e.entry,
+                    "prelude": e.prelude,
+                    "tests": [
+                        {"code": t.code} if t.code else {"call": t.call, "expected": t.expected}
+                        for t in e.tests
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     tasks_path("basics").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -98,8 +121,14 @@ def build_quixbugs(folder: Path) -> tuple[list[Item], list[str]]:
     fixed = {r["task"]: r["code"] for r in rows if r["label"] == "fixed"}
     items, problems = [], []
     for row in (r for r in rows if r["label"] == "buggy"):
-        item = Item(row["task"], row.get("name") or row["task"].split("/")[-1], row["code"], fixed[row["task"]],
-                    "", "quixbugs")
+        item = Item(
+            row["task"],
+            row.get("name") or row["task"].split("/")[-1],
+            row["code"],
+            fixed[row["task"]],
+            "",
+            "quixbugs",
+        )
         if problem := check(exercises[row["task"]], item):
             problems.append(f"{item.task}: {problem}")
         else:
@@ -112,8 +141,11 @@ def build_refactory(folder: Path, per_task: int, seed: int) -> tuple[list[Item],
     rows = _rows(folder / "refactory.programs.jsonl")
     items, problems = [], []
     for task in sorted(exercises):
-        correct = [(r["code"], [(t.kind, t.value) for t in tokens(r["code"])]) for r in rows
-                   if r["task"] == task and r["label"] == "correct"]
+        correct = [
+            (r["code"], [(t.kind, t.value) for t in tokens(r["code"])])
+            for r in rows
+            if r["task"] == task and r["label"] == "correct"
+        ]
         wrong = [r for r in rows if r["task"] == task and r["label"] == "wrong"]
         random.Random(f"{seed}/{task}").shuffle(wrong)
         kept = 0
@@ -136,14 +168,19 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tutor.bench.quality.build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tutor.bench.quality.build", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--refactory-per-task", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--only", choices=["basics", "quixbugs", "refactory"])
     args = parser.parse_args(argv)
-    builders = {"basics": build_basics, "quixbugs": lambda: build_quixbugs(args.datasets),
-                "refactory": lambda: build_refactory(args.datasets, args.refactory_per_task, args.seed)}
+    builders = {
+        "basics": build_basics,
+        "quixbugs": lambda: build_quixbugs(args.datasets),
+        "refactory": lambda: build_refactory(args.datasets, args.refactory_per_task, args.seed),
+    }
     write_basics_tasks()
     for name in ("quixbugs", "refactory"):
         shutil.copyfile(args.datasets / f"{name}.tasks.jsonl", tasks_path(name))

@@ -23,24 +23,40 @@ class QualityError(Exception):
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("quality", parents=[common], help="hint quality benchmark (quality, cost, time)",
-                                   description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--systems", required=True,
-                        help="comma-separated: analysis, default, a catalog id (or unique prefix) or a .gguf path, "
-                             "optionally @native|@browser and ,k=N")
+    parser = subparsers.add_parser(
+        "quality",
+        parents=[common],
+        help="hint quality benchmark (quality, cost, time)",
+        description=__doc__.splitlines()[0] if __doc__ else "",
+    )
+    parser.add_argument(
+        "--systems",
+        required=True,
+        help="comma-separated: analysis, default, a catalog id (or unique prefix) or a .gguf path, "
+        "optionally @native|@browser and ,k=N",
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--set", dest="set_name", help="a bundled set: basics, quixbugs, refactory or all")
     source.add_argument("--items", type=Path, help='a JSONL file of {"task", "name", "code", "fix"}')
     parser.add_argument("--limit", type=int, default=None, help="a seeded sample of N items from each set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: bench-quality-SET)")
-    parser.add_argument("--judge", default=None, help="judge model: auto (the largest local model) or a system")
+    parser.add_argument(
+        "--judge", default=None, help="judge model: auto (the largest local model) or a system"
+    )
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--watts", type=float, default=DEFAULT_WATTS, help="power draw used for the energy cost")
-    parser.add_argument("--kwh-price", type=float, default=DEFAULT_KWH_PRICE, help="electricity price (USD per kWh)")
+    parser.add_argument(
+        "--watts", type=float, default=DEFAULT_WATTS, help="power draw used for the energy cost"
+    )
+    parser.add_argument(
+        "--kwh-price", type=float, default=DEFAULT_KWH_PRICE, help="electricity price (USD per kWh)"
+    )
     parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--from-cache", action="store_true",
-                        help="report only what the output folder's cache holds (a stopped run); generate nothing")
+    parser.add_argument(
+        "--from-cache",
+        action="store_true",
+        help="report only what the output folder's cache holds (a stopped run); generate nothing",
+    )
     parser.set_defaults(func=command)
 
 
@@ -80,8 +96,16 @@ def _command(args: argparse.Namespace) -> int:
     warnings = family_warnings(judge, systems)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    job = BenchRun(systems, chosen, exercises, out, judge, args.threads, progress=not (args.no_progress or args.json),
-                   generate=not args.from_cache)
+    job = BenchRun(
+        systems,
+        chosen,
+        exercises,
+        out,
+        judge,
+        args.threads,
+        progress=not (args.no_progress or args.json),
+        generate=not args.from_cache,
+    )
     try:
         rows = run_bench(job)
     except SystemError as exc:

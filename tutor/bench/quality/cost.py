@@ -32,25 +32,37 @@ API_PRICES = (
 )
 
 
-def local_cost(seconds_per_hint: float, watts: float = DEFAULT_WATTS, kwh_price: float = DEFAULT_KWH_PRICE) -> dict[str, float]:
+def local_cost(
+    seconds_per_hint: float, watts: float = DEFAULT_WATTS, kwh_price: float = DEFAULT_KWH_PRICE
+) -> dict[str, float]:
     kwh = watts * seconds_per_hint * 1000 / 3600 / 1000
     return {"kwh_per_1000": round(kwh, 4), "usd_per_1000": round(kwh * kwh_price, 4)}
 
 
 def api_costs(prompt_tokens: float, completion_tokens: float) -> dict[str, float]:
     """USD per 1,000 hints for each priced API model, for hints of this many tokens each."""
-    return {p.model: round(1000 * (prompt_tokens * p.input_per_m + completion_tokens * p.output_per_m) / 1e6, 4)
-            for p in API_PRICES}
+    return {
+        p.model: round(1000 * (prompt_tokens * p.input_per_m + completion_tokens * p.output_per_m) / 1e6, 4)
+        for p in API_PRICES
+    }
 
 
-def cost_table(rows: list[dict[str, Any]], watts: float = DEFAULT_WATTS, kwh_price: float = DEFAULT_KWH_PRICE) -> dict[str, Any]:
+def cost_table(
+    rows: list[dict[str, Any]], watts: float = DEFAULT_WATTS, kwh_price: float = DEFAULT_KWH_PRICE
+) -> dict[str, Any]:
     """Per 1,000 hints from one system's per-item rows (mean time and tokens per hint)."""
     if not rows:
         return {}
     seconds = sum(r["time_total_s"] for r in rows) / len(rows)
     prompt = sum(r["prompt_tokens"] for r in rows) / len(rows)
     completion = sum(r["completion_tokens"] for r in rows) / len(rows)
-    return {"seconds_per_hint": round(seconds, 2), "prompt_tokens_per_hint": round(prompt, 1),
-            "completion_tokens_per_hint": round(completion, 1), "watts": watts, "kwh_price_usd": kwh_price,
-            "local": local_cost(seconds, watts, kwh_price), "api_usd_per_1000": api_costs(prompt, completion),
-            "api_prices": {"source": PRICE_SOURCE, "date": PRICE_DATE}}
+    return {
+        "seconds_per_hint": round(seconds, 2),
+        "prompt_tokens_per_hint": round(prompt, 1),
+        "completion_tokens_per_hint": round(completion, 1),
+        "watts": watts,
+        "kwh_price_usd": kwh_price,
+        "local": local_cost(seconds, watts, kwh_price),
+        "api_usd_per_1000": api_costs(prompt, completion),
+        "api_prices": {"source": PRICE_SOURCE, "date": PRICE_DATE},
+    }

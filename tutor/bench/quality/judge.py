@@ -22,10 +22,10 @@ CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")
 GRAMMAR = Grammar(gbnf='root ::= "yes" | "no"')
 QUESTIONS = {  # each asked so that "yes" is the good answer
     "HCorrect": "Is the hint correct: does it point at the real bug (what the reference fix changes) and say "
-                "nothing false about the program?",
+    "nothing false about the program?",
     "HInformative": "Does the hint give the student something concrete to check or change next?",
     "HConceal": "Does the hint keep the solution hidden, that is, it contains no code and does not spell out the "
-                "corrected line?",
+    "corrected line?",
     "HComprehensible": "Is the hint short, clear and easy for a beginner to follow?",
 }
 # bumped whenever the prompt or the grammar changes, so cached verdicts of an older judge are not reused
@@ -68,7 +68,7 @@ def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, An
         f"You grade hints that a programming tutor gives to beginners.\n\nTask: {exercise.title}\n"
         f"{exercise.description.strip()[:1200]}\n\nStudent's buggy program (line numbers added):\n{numbered}\n\n"
         f"{test}\n\nReference fix (for you only; the hint must not give it away):\n{fix.strip()}\n\n"
-        f"Hint given to the student:\n\"\"\"{hint.strip()}\"\"\"\n\n"
+        f'Hint given to the student:\n"""{hint.strip()}"""\n\n'
     )
 
 
@@ -86,8 +86,10 @@ is `if n > 0:` on line 3 (the fix is `if n < 0:`):
 
 
 def judge_prompt(context: str, criterion: str) -> list[Message]:
-    return [{"role": "system", "content": RUBRIC},
-            {"role": "user", "content": f"{context}Question: {QUESTIONS[criterion]}\nAnswer yes or no."}]
+    return [
+        {"role": "system", "content": RUBRIC},
+        {"role": "user", "content": f"{context}Question: {QUESTIONS[criterion]}\nAnswer yes or no."},
+    ]
 
 
 class Judge:
@@ -100,13 +102,17 @@ class Judge:
     def name(self) -> str:
         return self.system.name
 
-    def verdict(self, exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> Verdict:
+    def verdict(
+        self, exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str
+    ) -> Verdict:
         if not hint.strip():
             return Verdict({name: False for name in CRITERIA}, "(no hint)")
         params = GenerationParams(max_tokens=2, temperature=0.0, seed=1)
         context = judge_context(exercise, code, fix, failing, hint)
         answers = []
-        for criterion in CRITERIA:  # one question a call: a small judge answers a single question far more reliably
+        for (
+            criterion
+        ) in CRITERIA:  # one question a call: a small judge answers a single question far more reliably
             answer = self.source.engine.generate(judge_prompt(context, criterion), params, GRAMMAR).collect()
             answers.append(f"{criterion}: {answer.strip() or 'no'}")
         return parse_verdict("\n".join(answers))
@@ -130,5 +136,9 @@ def choose_judge(requested: str | None) -> System | None:
 def family_warnings(judge: System | None, systems: list[System]) -> list[str]:
     if judge is None:
         return []
-    return [f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
-            "be biased" for s in systems if s.family and s.family == judge.family]
+    return [
+        f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
+        "be biased"
+        for s in systems
+        if s.family and s.family == judge.family
+    ]

@@ -42,7 +42,11 @@ def system_summary(rows: list[dict[str, Any]], judged: bool) -> dict[str, Any]:
     """The issue's summary fields for one system's rows."""
     times = [r["time_total_s"] for r in rows]
     redits = [r["redit"] for r in rows if r["redit"] is not None]
-    summary: dict[str, Any] = {"n": len(rows), "rpass": None, "redit": _round(float(np.mean(redits)) if redits else None, 2)}
+    summary: dict[str, Any] = {
+        "n": len(rows),
+        "rpass": None,
+        "redit": _round(float(np.mean(redits)) if redits else None, 2),
+    }
     for key in RATES:
         summary[key] = _round(bootstrap(_rate(rows, key))[0])
     summary["hgood"] = _round(bootstrap(_hgood(rows))[0]) if judged else None
@@ -70,11 +74,17 @@ def by_system(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def summarize(rows: list[dict[str, Any]], systems: list[str], judge: str | None, set_name: str, seed: int) -> dict[str, Any]:
+def summarize(
+    rows: list[dict[str, Any]], systems: list[str], judge: str | None, set_name: str, seed: int
+) -> dict[str, Any]:
     """Exactly the summary shape of the issue (``--json`` prints it)."""
     grouped = by_system(rows)
-    return {"systems": {name: system_summary(grouped.get(name, []), judge is not None) for name in systems},
-            "judge": judge, "set": set_name, "seed": seed}
+    return {
+        "systems": {name: system_summary(grouped.get(name, []), judge is not None) for name in systems},
+        "judge": judge,
+        "set": set_name,
+        "seed": seed,
+    }
 
 
 def paired(rows: list[dict[str, Any]], systems: list[str]) -> list[dict[str, Any]]:
@@ -86,14 +96,26 @@ def paired(rows: list[dict[str, Any]], systems: list[str]) -> list[dict[str, Any
     return [r for r in rows if r["item"] in (common or set())]
 
 
-def details(rows: list[dict[str, Any]], systems: list[str], judge: str | None, warnings: list[str],
-            watts: float, kwh_price: float) -> dict[str, Any]:
+def details(
+    rows: list[dict[str, Any]],
+    systems: list[str],
+    judge: str | None,
+    warnings: list[str],
+    watts: float,
+    kwh_price: float,
+) -> dict[str, Any]:
     grouped = by_system(rows)
     both = paired(rows, systems)
-    out: dict[str, Any] = {"warnings": warnings, "judge": judge, "systems": {},
-                           "paired": {"items": len({r["item"] for r in both}),
-                                      "systems": {n: system_summary(r, judge is not None) for n, r in by_system(both).items()},
-                                      "intervals_95": {n: intervals(r, judge is not None) for n, r in by_system(both).items()}}}
+    out: dict[str, Any] = {
+        "warnings": warnings,
+        "judge": judge,
+        "systems": {},
+        "paired": {
+            "items": len({r["item"] for r in both}),
+            "systems": {n: system_summary(r, judge is not None) for n, r in by_system(both).items()},
+            "intervals_95": {n: intervals(r, judge is not None) for n, r in by_system(both).items()},
+        },
+    }
     for name in systems:
         mine = grouped.get(name, [])
         sets: dict[str, list[dict[str, Any]]] = {}
@@ -105,21 +127,38 @@ def details(rows: list[dict[str, Any]], systems: list[str], judge: str | None, w
         out["systems"][name] = {
             "n_judged": len(judged),
             "intervals_95": intervals(mine, judge is not None),
-            "criteria": {c: _round(float(np.mean([j[c] for j in judged]))) if judged else None for c in (*CRITERIA, "HGood")},
-            "by_set": {s: dict(system_summary(r, judge is not None), intervals_95=intervals(r, judge is not None))
-                       for s, r in sets.items()},
-            "time_first_p50_s": _round(float(np.median([r["time_first_s"] for r in mine])) if mine else None, 2),
-            "tok_s_median": _round(float(np.median([r["tok_s"] for r in mine if r["tok_s"]])) if any(r["tok_s"] for r in mine) else None, 1),
-            "completion_tokens_mean": _round(float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1),
+            "criteria": {
+                c: _round(float(np.mean([j[c] for j in judged]))) if judged else None
+                for c in (*CRITERIA, "HGood")
+            },
+            "by_set": {
+                s: dict(system_summary(r, judge is not None), intervals_95=intervals(r, judge is not None))
+                for s, r in sets.items()
+            },
+            "time_first_p50_s": _round(
+                float(np.median([r["time_first_s"] for r in mine])) if mine else None, 2
+            ),
+            "tok_s_median": _round(
+                float(np.median([r["tok_s"] for r in mine if r["tok_s"]]))
+                if any(r["tok_s"] for r in mine)
+                else None,
+                1,
+            ),
+            "completion_tokens_mean": _round(
+                float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1
+            ),
             "peak_rss_mb": max((r["peak_rss_mb"] for r in mine), default=None),
             "bench_share_of_model_time": _round(bench_s / model_s) if model_s else None,
-            "bench_s": round(bench_s, 2), "model_s": round(model_s, 2),
+            "bench_s": round(bench_s, 2),
+            "model_s": round(model_s, 2),
             "cost_per_1000_hints": cost_table(mine, watts, kwh_price),
         }
     return out
 
 
-def write_outputs(out: Path, rows: list[dict[str, Any]], summary: dict[str, Any], extra: dict[str, Any]) -> None:
+def write_outputs(
+    out: Path, rows: list[dict[str, Any]], summary: dict[str, Any], extra: dict[str, Any]
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "details.json").write_text(json.dumps(extra, indent=2) + "\n")
@@ -141,8 +180,10 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     for name, e in extra.get("systems", {}).items():
         share = e.get("bench_share_of_model_time")
         if share is not None:
-            lines.append(f"{name}: the benchmark's own work (full test runs, scoring) = {share:.1%} of model time "
-                         f"(goal < 10%)")
+            lines.append(
+                f"{name}: the benchmark's own work (full test runs, scoring) = {share:.1%} of model time "
+                f"(goal < 10%)"
+            )
     lines += [f"warning: {w}" for w in extra.get("warnings", [])]
     return "\n".join(lines)
 
@@ -151,9 +192,11 @@ def _line(name: str, s: dict[str, Any]) -> str:
     def f(v: Any) -> str:
         return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
 
-    return (f"{name:<38} {s['n']:>4} {f(s['rpass']):>6} {f(s['redit']):>6} {f(s['localization']):>6} "
-            f"{f(s['conceal']):>7} {f(s['model_share']):>6} {f(s['hgood']):>6} {f(s['time_p50_s']):>7} "
-            f"{f(s['time_p90_s']):>7}")
+    return (
+        f"{name:<38} {s['n']:>4} {f(s['rpass']):>6} {f(s['redit']):>6} {f(s['localization']):>6} "
+        f"{f(s['conceal']):>7} {f(s['model_share']):>6} {f(s['hgood']):>6} {f(s['time_p50_s']):>7} "
+        f"{f(s['time_p90_s']):>7}"
+    )
 
 
 def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> str:
@@ -167,10 +210,16 @@ def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> st
     if kind == "scatter":
         for name, s in summary["systems"].items():
             if s["n"] and s[metric] is not None:
-                low, high = extra["systems"][name]["intervals_95"].get("HGood" if metric == "hgood" else metric)
-                error = [[s[metric] - low], [high - s[metric]]] if low is not None and high is not None else None
+                low, high = extra["systems"][name]["intervals_95"].get(
+                    "HGood" if metric == "hgood" else metric
+                )
+                error = (
+                    [[s[metric] - low], [high - s[metric]]] if low is not None and high is not None else None
+                )
                 ax.errorbar(s["time_p50_s"], s[metric], yerr=error, fmt="o", capsize=4)
-                ax.annotate(name, (s["time_p50_s"], s[metric]), textcoords="offset points", xytext=(6, 4), fontsize=8)
+                ax.annotate(
+                    name, (s["time_p50_s"], s[metric]), textcoords="offset points", xytext=(6, 4), fontsize=8
+                )
         ax.set_xscale("symlog", linthresh=1)
         ax.set_xlabel("median time per hint (s, this machine)")
         ax.set_ylabel(f"{'HGood (judge)' if metric == 'hgood' else 'localization'} rate, 95% CI")
@@ -196,9 +245,13 @@ def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> st
 
 def render_html(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     text = html.escape(table(summary, extra))
-    images = "".join(f'<img alt="{kind}" src="data:image/png;base64,{_figure_png(summary, extra, kind)}">'
-                     for kind in ("scatter", "bars"))
-    return (f"<!doctype html><meta charset='utf-8'><title>Hint quality benchmark</title>"
-            f"<h1>Hint quality benchmark</h1><p>set {html.escape(str(summary['set']))}, seed {summary['seed']}, "
-            f"judge {html.escape(str(summary['judge']))}</p><pre>{text}</pre>{images}"
-            f"<h2>Details</h2><pre>{html.escape(json.dumps(extra, indent=1))}</pre>")
+    images = "".join(
+        f'<img alt="{kind}" src="data:image/png;base64,{_figure_png(summary, extra, kind)}">'
+        for kind in ("scatter", "bars")
+    )
+    return (
+        f"<!doctype html><meta charset='utf-8'><title>Hint quality benchmark</title>"
+        f"<h1>Hint quality benchmark</h1><p>set {html.escape(str(summary['set']))}, seed {summary['seed']}, "
+        f"judge {html.escape(str(summary['judge']))}</p><pre>{text}</pre>{images}"
+        f"<h2>Details</h2><pre>{html.escape(json.dumps(extra, indent=1))}</pre>"
+    )

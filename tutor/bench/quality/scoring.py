@@ -51,7 +51,9 @@ def repair_scores(exercise: Exercise, code: str, repair: str | None) -> tuple[bo
     return run(exercise, repair).passed, edit_distance(code, repair)
 
 
-def score(exercise: Exercise, code: str, fix: str, hint: dict[str, Any], repair: str | None) -> dict[str, Any]:
+def score(
+    exercise: Exercise, code: str, fix: str, hint: dict[str, Any], repair: str | None
+) -> dict[str, Any]:
     """The automatic scores of one hint (``hint`` is ``Hint.to_json()``)."""
     text = hint.get("hint", "")
     rpass, redit = repair_scores(exercise, code, repair)

@@ -69,12 +69,21 @@ def read_items(path: Path, set_name: str = "") -> list[Item]:
             continue
         try:
             data = json.loads(line)
-            items.append(Item(task=str(data["task"]), name=str(data.get("name") or f"line{number}"),
-                              code=str(data["code"]), fix=str(data["fix"]), kind=str(data.get("kind", "")),
-                              set=set_name or str(data.get("set", ""))))
+            items.append(
+                Item(
+                    task=str(data["task"]),
+                    name=str(data.get("name") or f"line{number}"),
+                    code=str(data["code"]),
+                    fix=str(data["fix"]),
+                    kind=str(data.get("kind", "")),
+                    set=set_name or str(data.get("set", "")),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
-            raise SetError(f"{path}:{number}: not an item ({type(exc).__name__}: {exc}); "
-                           'expected {"task", "name", "code", "fix"}') from None
+            raise SetError(
+                f"{path}:{number}: not an item ({type(exc).__name__}: {exc}); "
+                'expected {"task", "name", "code", "fix"}'
+            ) from None
     return items
 
 

@@ -72,7 +72,9 @@ def _shape(code: str) -> tuple[str, ...]:
     return tuple(t.value for t in tokens(code))
 
 
-def refuse_test_items(records: Iterable[Mapping[str, Any] | Item], code_fields: tuple[str, ...] = ("code", "fix")) -> int:
+def refuse_test_items(
+    records: Iterable[Mapping[str, Any] | Item], code_fields: tuple[str, ...] = ("code", "fix")
+) -> int:
     """Raise ``TestItemLeak`` if any record is of a test task or contains a test program; else return the count.
     A record is an ``Item`` or a mapping with an optional ``task`` and the code fields."""
     test = test_tasks()
@@ -82,12 +84,16 @@ def refuse_test_items(records: Iterable[Mapping[str, Any] | Item], code_fields: 
         data: Mapping[str, Any] = record.to_json() if isinstance(record, Item) else record
         task = str(data.get("task", ""))
         if task in test:
-            raise TestItemLeak(f"training data holds an item of the test task {task} ({data.get('name', '?')}); "
-                               "only dev tasks may be used (resources/eval/splits.toml)")
+            raise TestItemLeak(
+                f"training data holds an item of the test task {task} ({data.get('name', '?')}); "
+                "only dev tasks may be used (resources/eval/splits.toml)"
+            )
         for field in code_fields:
             text = data.get(field)
             if isinstance(text, str) and text.strip() and _shape(text) in programs:
-                raise TestItemLeak(f"training data holds the {field} of a test item (task {task or 'unnamed'}, "
-                                   f"{data.get('name', '?')}); only dev tasks may be used")
+                raise TestItemLeak(
+                    f"training data holds the {field} of a test item (task {task or 'unnamed'}, "
+                    f"{data.get('name', '?')}); only dev tasks may be used"
+                )
         count += 1
     return count

