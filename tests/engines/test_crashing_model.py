@@ -50,7 +50,8 @@ def damaged_shape(default_model: Path, model_dir: Path) -> Path:
 def test_the_header_check_accepts_it_and_llama_cpp_aborts_loading_it(crashing_model: Path) -> None:
     assert read_header(crashing_model).architecture == "gemma3"
     loader = (
-        f"import llama_cpp; llama_cpp.Llama(model_path={str(crashing_model)!r}, n_ctx=256, verbose=False)"
+        "import llama_cpp; from tutor.engines import cpu_backend; cpu_backend.ensure_loaded(); "
+        f"llama_cpp.Llama(model_path={str(crashing_model)!r}, n_ctx=256, verbose=False)"
     )
     result = subprocess.run([sys.executable, "-c", loader], capture_output=True, text=True, timeout=300)
     assert result.returncode == -signal.SIGABRT, result.stderr[-500:]
