@@ -141,6 +141,7 @@ class BrowserEngine(QObject):
         self._model_path: Path | None = None
         self._reload = False
         self._closing = False
+        self._retired: list[QWebEnginePage] = []  # pages whose renderer died, deleted later (see close)
         self.server = EngineServer(root, {"qwebchannel.js": qwebchannel_js()})
         self.profile = QWebEngineProfile(self)  # off the record: no cache or storage on disk
         self.interceptor = OriginOnlyInterceptor(self.server.origin)
@@ -175,6 +176,7 @@ class BrowserEngine(QObject):
             target.put((_DONE, {"finish": "crashed", "detail": detail}))
         old = self.page
         self._make_page()
+        self._retired.append(old)
         old.deleteLater()
 
     @Slot(bool)
@@ -361,7 +363,9 @@ class BrowserEngine(QObject):
         from shiboken6 import Shiboken
 
         self._closing = True
-        for part in (self.page, self.profile, self.interceptor):  # a profile must outlive its pages
+        # a profile must outlive its pages
+        parts = [*self._retired, self.page, self.profile, self.interceptor]
+        for part in parts:
             if Shiboken.isValid(part):
                 Shiboken.delete(part)
         self.server.close()
