@@ -7,6 +7,7 @@ Cancel is the exception: ``HintPipeline.cancel`` is thread-safe and is called di
 
 from __future__ import annotations
 
+import atexit
 import time
 import traceback
 
@@ -130,6 +131,7 @@ class ModelThread(QObject):
         # stop it when this object goes, through a callable that holds the thread and worker but not ``self``
         thread, worker = self.worker_thread, self.worker
         self.destroyed.connect(lambda: _stop(worker, thread))
+        _running.append((worker, thread))  # and at the latest when the interpreter exits (see _stop_all)
 
     def prepare(self, model_path: str = "") -> None:
         self._prepare.emit(model_path)
@@ -144,9 +146,22 @@ class ModelThread(QObject):
         _stop(self.worker, self.worker_thread)
 
 
+_running: list[tuple[ModelWorker, QThread]] = []
+
+
 def _stop(worker: ModelWorker, thread: QThread) -> None:
+    if (worker, thread) in _running:
+        _running.remove((worker, thread))
     worker.cancel()
     thread.quit()
-    thread.wait(10_000)
+    thread.wait()  # the worker's slots end soon after a cancel; a QThread destroyed while running aborts Qt
     if isinstance(worker.engine, ProcessEngine):
         worker.engine.close()  # the engine process ends with the window
+
+
+@atexit.register
+def _stop_all() -> None:
+    """A window dropped without closing may be collected only at exit, after its ``destroyed`` handlers can run:
+    stop its model thread here, before the interpreter tears the objects down."""
+    for worker, thread in list(_running):
+        _stop(worker, thread)
