@@ -12,6 +12,7 @@ import time
 import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from shiboken6 import Shiboken
 
 from tutor.engines.base import Engine, EngineError
 from tutor.engines.process import ProcessEngine
@@ -152,6 +153,8 @@ _running: list[tuple[ModelWorker, QThread]] = []
 def _stop(worker: ModelWorker, thread: QThread) -> None:
     if (worker, thread) in _running:
         _running.remove((worker, thread))
+    if not Shiboken.isValid(thread):  # already stopped by close(), and Qt has since deleted it at teardown
+        return
     worker.cancel()
     thread.quit()
     thread.wait()  # the worker's slots end soon after a cancel; a QThread destroyed while running aborts Qt
