@@ -12,8 +12,6 @@ Every stage reports its time and token counts in ``Hint.timings`` / ``Hint.token
 
 from __future__ import annotations
 
-import keyword
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +21,7 @@ from typing import Any
 from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
+from tutor.feedback.fallback import analysis_hint, model_hint_reasons
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
 from tutor.feedback.tokens import edit_distance
@@ -262,9 +261,6 @@ class HintPipeline:
         change = analysis.describe_change(code, fixed) if fixed else ""
         prompt = prompts.hint_prompt(context, fixed, change, self.engine.info().chat_template)
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
-        facts = f"{failure.call} {failure.expected or ''} {failure.got or ''} {failure.message}"
-        focus = _focus_words(code, fixed, failure)
-        task_text = f"{exercise.description}\n{prompts.EXAMPLE}"
         rejected: list[dict[str, Any]] = []
         for attempt in range(0 if self._engine_error else 2):
             if self._cancelled.is_set():
@@ -290,18 +286,8 @@ class HintPipeline:
             if generation.stats.finish == "cancelled" or self._cancelled.is_set():
                 return Hint(status="cancelled")
             parsed = prompts.parse_hint(generation.text)
-            verdict = check_hint(
-                parsed.hint, fixed, code, avoid, task_text, facts, focus, prompts.EXAMPLE_ANSWERS
-            )
-            explanation_verdict = check_hint(
-                parsed.explanation, fixed, code, avoid, "", facts, focus, prompts.EXAMPLE_ANSWERS
-            )
-            leaks = [
-                f"explanation {r}"
-                for r in explanation_verdict.reasons
-                if r.startswith(("contains", "copies", "points"))
-            ]
-            if verdict.ok and not leaks:
+            reasons = model_hint_reasons(parsed, exercise, code, fixed, failure, avoid)
+            if not reasons:
                 return Hint(
                     status="hint",
                     hint=parsed.hint,
@@ -309,7 +295,7 @@ class HintPipeline:
                     source="model",
                     rejected=rejected,
                 )
-            rejected.append({"hint": parsed.hint, "reasons": verdict.reasons + leaks})
+            rejected.append({"hint": parsed.hint, "reasons": reasons})
         hint = self._analysis_hint(failure, change, fixed, code, avoid)
         hint.rejected = rejected
         return hint
@@ -318,21 +304,8 @@ class HintPipeline:
     def _analysis_hint(
         failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
     ) -> Hint:
-        observed = analysis.describe_failure(failure)
-        question = change or _question_without_repair(failure)
-        generic = "Work through the failing test by hand, line by line, and compare each value with what you expect."
-        candidates = [f"{observed} {question}", question, observed, generic]
-
-        def leak_free(text: str) -> bool:
-            return not [r for r in check_hint(text, fixed, code, avoid).reasons if r.startswith("contains")]
-
-        # the first wording that neither leaks the fix nor uses a word the teacher asked hints to avoid
-        text = next((c for c in candidates if leak_free(c)), generic)
-        explanation = observed if leak_free(observed) else ""
-        if fixed and explanation:
-            kinds = ", ".join(sorted({c.kind for c in analysis.changes(code, fixed)}))
-            longer = f"{explanation} A repair that passes every test changes this kind of thing: {kinds}."
-            explanation = longer if leak_free(longer) else explanation
+        """The analysis hint as a ``Hint`` (``fallback.analysis_hint`` gives its text)."""
+        text, explanation = analysis_hint(failure, change, fixed, code, avoid)
         return Hint(status="hint", hint=text, explanation=explanation, source="analysis")
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
@@ -395,50 +368,6 @@ class _Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.timings[self.key] = self.timings.get(self.key, 0.0) + time.perf_counter() - self.start
-
-
-def _focus_words(code: str, fixed: str | None, failure: TestResult) -> tuple[str, ...]:
-    """What a specific hint mentions: the lines a repair changes (their number, their names), else the line
-    where the error happened. Empty when nothing is known, and then the guard asks for any concrete reference."""
-    lines = (
-        sorted({c.line for c in analysis.changes(code, fixed)})
-        if fixed
-        else ([failure.line] if failure.line else [])
-    )
-    if not lines:
-        return ()
-    source = code.splitlines()
-    names = {
-        word
-        for number in lines
-        if 0 < number <= len(source)
-        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", source[number - 1])
-        if word not in keyword.kwlist
-    }
-    return tuple(f"line {n}" for n in lines) + tuple(sorted(names))
-
-
-_ERROR_QUESTIONS = {
-    "RecursionError": "Which input should stop the recursion without another call, and does your function check "
-    "for it before calling itself?",
-    "ZeroDivisionError": "Which value is zero when the division happens, and how should that case be handled?",
-    "IndexError": "Which positions does your code read, and does the list really have an item at each of them?",
-    "KeyError": "Which key is looked up, and has it been put in the dictionary before that moment?",
-    "TypeError": "What type does each value have at that moment? Try printing them for this input.",
-    "NameError": "Is every name on that line defined, and spelled the same way everywhere?",
-    "UnboundLocalError": "Does the variable get a value before it is used, on every path through the function?",
-    "AttributeError": "What type is the value on that line, and does that type really have this method?",
-}
-
-
-def _question_without_repair(failure: TestResult) -> str:
-    if failure.status == "timeout":
-        return "Which value should change on every pass of the loop (or every recursive call), and does it?"
-    if failure.exception in _ERROR_QUESTIONS:
-        return _ERROR_QUESTIONS[failure.exception]
-    if failure.status == "error" and failure.line:
-        return f"What are the values of the variables on line {failure.line} for this input? Try it by hand."
-    return "Work through this call by hand, line by line: where does your value first differ from what you expect?"
 
 
 def repair_params(config: PipelineConfig, code: str, index: int) -> GenerationParams:

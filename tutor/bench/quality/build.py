@@ -18,7 +18,7 @@ import json
 import random
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +115,13 @@ def write_basics_tasks() -> None:
     tasks_path("basics").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def build_quixbugs(folder: Path) -> tuple[list[Item], list[str]]:
+def build_quixbugs(folder: Path, tasks: Collection[str] | None = None) -> tuple[list[Item], list[str]]:
+    """Every buggy program (of ``tasks`` only, when given) with its fixed version."""
     exercises = {e.id: e for e in load_tasks(folder / "quixbugs.tasks.jsonl").exercises}
-    rows = _rows(folder / "quixbugs.programs.jsonl")
+    rows = read_rows(folder / "quixbugs.programs.jsonl")
     fixed = {r["task"]: r["code"] for r in rows if r["label"] == "fixed"}
     items, problems = [], []
-    for row in (r for r in rows if r["label"] == "buggy"):
+    for row in (r for r in rows if r["label"] == "buggy" and (tasks is None or r["task"] in tasks)):
         item = Item(
             row["task"],
             row.get("name") or row["task"].split("/")[-1],
@@ -136,9 +137,15 @@ def build_quixbugs(folder: Path) -> tuple[list[Item], list[str]]:
     return items, problems
 
 
-def build_refactory(folder: Path, per_task: int, seed: int) -> tuple[list[Item], list[str]]:
+def build_refactory(
+    folder: Path, per_task: int, seed: int, tasks: Collection[str] | None = None, quiet: bool = False
+) -> tuple[list[Item], list[str]]:
+    """A seeded sample of ``per_task`` wrong programs per task (of ``tasks`` only, when given), each with the
+    nearest correct program of its task."""
     exercises = {e.id: e for e in load_tasks(folder / "refactory.tasks.jsonl").exercises}
-    rows = _rows(folder / "refactory.programs.jsonl")
+    if tasks is not None:
+        exercises = {k: v for k, v in exercises.items() if k in tasks}
+    rows = read_rows(folder / "refactory.programs.jsonl")
     items, problems = [], []
     for task in sorted(exercises):
         correct = [
@@ -159,11 +166,12 @@ def build_refactory(folder: Path, per_task: int, seed: int) -> tuple[list[Item],
                 continue
             items.append(item)
             kept += 1
-            print(f"  {task} {kept}/{per_task}", file=sys.stderr, end="\r")
+            if not quiet:
+                print(f"  {task} {kept}/{per_task}", file=sys.stderr, end="\r")
     return items, problems
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
+def read_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
