@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tutor.train.assembly import build_examples, deduplicate, split_by_task
 from tutor.train.card import read_jsonl
 from tutor.train.data_cli import main
-from tutor.train.dataset import build_examples, deduplicate, split_by_task
 from tutor.train.examples import Example
 
 from .data_support import evens_pair, sum_of_evens

@@ -12,7 +12,7 @@ from tutor.bench.quality.splits import TestItemLeak, refuse_test_items
 from tutor.exercises import Exercise, TestCase
 from tutor.runner import run
 from tutor.train import humaneval, mutants
-from tutor.train.dataset import assemble, gate
+from tutor.train.assembly import assemble, gate
 from tutor.train.examples import Example
 from tutor.train.sources import SOURCE_NAMES, Pair, collect, mutant_pairs
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tutor.engines.native import NativeEngine
-from tutor.train.dataset import build_examples
+from tutor.train.assembly import build_examples
 from tutor.train.examples import Example
 from tutor.train.teacher import ANSWER_SHAPE, Teacher, analysis_answer, teacher_reasons
 

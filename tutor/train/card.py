@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tutor.train.dataset import Built, answer_fits_grammar
+from tutor.train.assembly import Built, answer_fits_grammar
 from tutor.train.examples import Example
 from tutor.train.sources import LICENSES, Pair
 

@@ -84,8 +84,8 @@ class _Refused(RuntimeError):
 def build(args: argparse.Namespace) -> dict[str, Any]:
     from tqdm import tqdm
 
+    from tutor.train.assembly import assemble
     from tutor.train.card import write_dataset
-    from tutor.train.dataset import assemble
     from tutor.train.sources import collect
 
     if args.max_per_source is not None and args.max_per_source < 1:
