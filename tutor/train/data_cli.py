@@ -95,7 +95,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     teacher, engine = _teacher(args)
     try:
-        with tqdm(desc="bug/fix pairs", unit="pair", file=sys.stderr, disable=None) as bar:
+        with tqdm(desc="bug/fix pairs", unit="pair", file=sys.stderr) as bar:
 
             def tick(source: str) -> None:
                 bar.set_postfix_str(source, refresh=False)
@@ -104,7 +104,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             datasets = args.datasets if args.datasets.is_dir() else None
             collected = collect(datasets, args.max_per_source, args.seed, progress=tick)
         with tqdm(
-            total=len(collected.pairs), desc="examples", unit="pair", file=sys.stderr, disable=None
+            total=len(collected.pairs), desc="examples", unit="pair", file=sys.stderr
         ) as bar:
             built = assemble(
                 collected.pairs,
