@@ -10,7 +10,7 @@ from tutor.bench.quality import splits
 from tutor.bench.quality.sets import items_path, read_items
 from tutor.bench.quality.splits import TestItemLeak, refuse_test_items
 from tutor.exercises import Exercise, TestCase
-from tutor.runner import run
+from tutor.runner import TestResult, run
 from tutor.train import humaneval, mutants
 from tutor.train.assembly import assemble, gate
 from tutor.train.examples import Example
@@ -59,9 +59,7 @@ def test_the_gate_raises_on_a_test_item_in_any_form() -> None:
         gate([disguised])
 
 
-def run_failure(task: str):  # type: ignore[no-untyped-def]
-    from tutor.runner.report import TestResult
-
+def run_failure(task: str) -> TestResult:
     return TestResult(call=f"{task}()", status="fail")
 
 

@@ -5,13 +5,16 @@ otherwise the analysis text, in the hint grammar's shape. Teacher answers come f
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tutor.engines.native import NativeEngine
+from tutor.exercises import Exercise
 from tutor.train.assembly import build_examples
 from tutor.train.examples import Example
+from tutor.train.sources import Pair, first_failure
 from tutor.train.teacher import ANSWER_SHAPE, Teacher, analysis_answer, teacher_reasons
 
 from .data_support import evens_pair, sum_of_evens
@@ -59,9 +62,8 @@ def test_rejected_answers_are_replaced_by_the_analysis_text_and_a_good_one_is_ke
     assert ANSWER_SHAPE.fullmatch(analysis_text) and "line 4" in analysis_text
     for answer, expected_target in ((LEAKING, "analysis"), (WRONG_LINE, "analysis"), (GOOD, "teacher:t")):
         cache = tmp_path / f"{expected_target}-{len(answer)}.jsonl"
-        teacher = Teacher(NativeEngine(), "t", cache)  # no model loaded: every answer comes from the cache
         _cache_answer(cache, pair, exercises, answer)
-        teacher = Teacher(NativeEngine(), "t", cache)
+        teacher = Teacher(NativeEngine(), "t", cache)  # no model loaded: every answer comes from the cache
         examples, stats, _ = build_examples([pair], exercises, teacher)
         hint = next(e for e in examples if e.kind == "hint")
         assert hint.target_source == expected_target
@@ -79,7 +81,7 @@ def test_without_a_teacher_every_hint_is_the_analysis_text() -> None:
     assert guard_ok == 1 and stats.to_json()["answers"] == 0
 
 
-def _cache_answer(cache: Path, pair, exercises, answer: str) -> None:  # type: ignore[no-untyped-def]
+def _cache_answer(cache: Path, pair: Pair, exercises: dict[str, Exercise], answer: str) -> None:
     from tutor.feedback import analysis, prompts
 
     context = prompts.shared_context(exercises[pair.task], pair.code, pair.failure)
@@ -89,17 +91,13 @@ def _cache_answer(cache: Path, pair, exercises, answer: str) -> None:  # type: i
 
 
 @pytest.mark.slow
-def test_the_default_model_as_teacher_and_a_resumed_build(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_model_as_teacher_and_a_resumed_build(engine: NativeEngine, tmp_path: Path) -> None:
     pair = evens_pair()
-    second = type(pair)(
-        **{**pair.__dict__, "code": pair.fix.replace("total += n", "total += 1"), "name": "b"}
-    )
-    from tutor.train.sources import first_failure
-
     exercise = sum_of_evens()
-    failure = first_failure(exercise, second.code)
+    code = pair.fix.replace("total += n", "total += 1")
+    failure = first_failure(exercise, code)
     assert failure is not None
-    second = type(pair)(**{**second.__dict__, "failure": failure})
+    second = replace(pair, name="b", code=code, failure=failure)
     cache = tmp_path / "cache.jsonl"
     teacher = Teacher(engine, "default", cache)
     examples, stats, _ = build_examples([pair, second], {pair.task: exercise}, teacher, teacher_limit=2)
