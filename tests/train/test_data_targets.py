@@ -15,7 +15,14 @@ from tutor.exercises import Exercise
 from tutor.train.assembly import build_examples
 from tutor.train.examples import Example
 from tutor.train.sources import Pair, first_failure
-from tutor.train.teacher import ANSWER_SHAPE, Teacher, analysis_answer, teacher_reasons
+from tutor.train.teacher import (
+    ANSWER_SHAPE,
+    NOT_SOCRATIC,
+    Teacher,
+    analysis_answer,
+    not_socratic,
+    teacher_reasons,
+)
 
 from .data_support import evens_pair, sum_of_evens
 
@@ -53,6 +60,16 @@ def test_the_rule_on_real_strings() -> None:
     )
     assert "names neither the changed line nor the kind of change" in reasons(vague)
     assert "does not have the hint format (cut off?)" in reasons(GOOD.replace("\nHint:", " Hint:"))
+    # what the guard lets through but the prompt does not ask for: an instruction, the fix's new code in words
+    instruction = GOOD.replace("Hint: When your loop", "Hint: Make sure that when your loop").replace(
+        "total?", "total."
+    )
+    assert reasons(instruction) == [f"{NOT_SOCRATIC}the hint is not a question"]
+    code, fix = "def f(n):\n    return sum(range(0))\n", "def f(n):\n    return sum(range(n + 1))\n"
+    assert not_socratic("Should the range on line 2 go up to n + 1 instead?", code, fix) == [
+        f"{NOT_SOCRATIC}the hint spells out the fix ('n+1')"
+    ]
+    assert not_socratic("Which numbers does the range on line 2 give you for this input?", code, fix) == []
 
 
 def test_rejected_answers_are_replaced_by_the_analysis_text_and_a_good_one_is_kept(tmp_path: Path) -> None:

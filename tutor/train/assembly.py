@@ -22,7 +22,7 @@ from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.train.examples import Example
 from tutor.train.sources import Pair
-from tutor.train.teacher import ANSWER_SHAPE, Teacher, analysis_answer, teacher_reasons
+from tutor.train.teacher import ANSWER_SHAPE, NOT_SOCRATIC, Teacher, analysis_answer, teacher_reasons
 
 
 @dataclass
@@ -31,6 +31,7 @@ class TeacherStats:
     asked: int = 0  # new calls in this build
     cached: int = 0  # answers read from the cache
     accepted: int = 0
+    accepted_by_guard_and_facts: int = 0  # before the Socratic check (a question, no new code)
     seconds: list[float] = field(default_factory=list)  # per new call
     reasons: Counter[str] = field(default_factory=Counter)
 
@@ -43,6 +44,7 @@ class TeacherStats:
             "cached": self.cached,
             "accepted": self.accepted,
             "acceptance_rate": round(self.accepted / answered, 3) if answered else None,
+            "accepted_by_guard_and_facts": self.accepted_by_guard_and_facts,
             "seconds_per_answer_mean": round(statistics.fmean(self.seconds), 2) if self.seconds else None,
             "seconds_per_answer_median": round(statistics.median(self.seconds), 2) if self.seconds else None,
             "rejections": dict(self.reasons.most_common()),
@@ -117,6 +119,7 @@ def _hint_target(
         stats.cached += 1
     reasons = teacher_reasons(answer.text, exercise, pair.code, pair.fix, pair.failure)
     stats.reasons.update(_reason_family(r) for r in reasons)
+    stats.accepted_by_guard_and_facts += not [r for r in reasons if not r.startswith(NOT_SOCRATIC)]
     if reasons:
         return None, "analysis", cached is None
     stats.accepted += 1

@@ -120,7 +120,8 @@ def markdown(card: dict[str, Any]) -> str:
         "## Hint targets",
         f"- Teacher: {teacher['model'] or 'none'}; answers {teacher['answers']} "
         f"({teacher['asked']} asked, {teacher['cached']} from the cache), accepted {teacher['accepted']} "
-        f"(rate {teacher['acceptance_rate']}), seconds per answer {teacher['seconds_per_answer_median']} "
+        f"(rate {teacher['acceptance_rate']}; {teacher['accepted_by_guard_and_facts']} passed the guard and the "
+        f"analysis facts before the Socratic check), seconds per answer {teacher['seconds_per_answer_median']} "
         f"(median).",
         f"- Rejections: {', '.join(f'{k} {v}' for k, v in teacher['rejections'].items()) or 'none'}.",
         f"- Targets: {', '.join(f'{k} {v}' for k, v in card['train']['hint_targets'].items())} (train).",

@@ -103,9 +103,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
 
             datasets = args.datasets if args.datasets.is_dir() else None
             collected = collect(datasets, args.max_per_source, args.seed, progress=tick)
-        with tqdm(
-            total=len(collected.pairs), desc="examples", unit="pair", file=sys.stderr
-        ) as bar:
+        with tqdm(total=len(collected.pairs), desc="examples", unit="pair", file=sys.stderr) as bar:
             built = assemble(
                 collected.pairs,
                 collected.exercises,

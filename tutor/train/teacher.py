@@ -6,7 +6,10 @@ pipeline's first hint attempt's sampling settings) through the project's engine.
 - the pipeline's leak guard accepts it as it would accept a model hint (``fallback.model_hint_reasons``: the hint
   in full, the explanation for leaks and wrong lines), and
 - it agrees with the analysis facts: every line it names is a line the fix changes, or, naming no line, it names
-  the kind of change (a comparison, an operator, a number...).
+  the kind of change (a comparison, an operator, a number...), and
+- it is the Socratic hint the prompt asks for, which the guard does not check: the hint is a question and does not
+  spell out the fix's new code. (Measured on Qwen2.5-Coder-1.5B: most answers the guard accepts are instructions
+  such as "Change 0 to n + 1 on line 2"; the card counts those apart, as ``accepted_by_guard_and_facts``.)
 
 Otherwise the target is the analysis hint (``fallback.analysis_hint``), cut to the one-sentence explanation and
 one-sentence hint that ``HINT_GRAMMAR`` lets a model write, so that a model trained on it can produce it.
@@ -15,6 +18,7 @@ Answers are cached on disk, one JSON line each, keyed by the teacher and the una
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import time
@@ -26,6 +30,7 @@ from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.fallback import GENERIC, analysis_hint, model_hint_reasons
 from tutor.feedback.pipeline import PipelineConfig
+from tutor.feedback.tokens import tokens
 from tutor.models.gguf_header import GGUFError, read_header
 from tutor.models.store import LocalModel, ModelStore, StoreError
 from tutor.runner import TestResult
@@ -59,6 +64,9 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "extra": ("extra", "needed", "unnecessary", "remove"),
     "statement": (),
 }
+
+
+NOT_SOCRATIC = "not socratic: "
 
 
 class TeacherError(RuntimeError):
@@ -143,7 +151,30 @@ def teacher_reasons(text: str, exercise: Exercise, code: str, fixed: str, failur
     reasons = [] if ANSWER_SHAPE.fullmatch(text) else ["does not have the hint format (cut off?)"]
     parsed = prompts.parse_hint(text)
     reasons += model_hint_reasons(parsed, exercise, code, fixed, failure, avoid_words(exercise))
-    return reasons + disagreement(parsed, code, fixed)
+    return reasons + disagreement(parsed, code, fixed) + not_socratic(parsed.hint, code, fixed)
+
+
+def not_socratic(hint: str, code: str, fixed: str) -> list[str]:
+    """What the hint prompt asks and the guard does not check: the hint is a question, and it does not spell
+    out the fix's new code (``n + 1``, ``len(seq)``: text the grammar and the guard let through)."""
+    reasons = [] if hint.rstrip().endswith("?") else [f"{NOT_SOCRATIC}the hint is not a question"]
+    squashed = "".join(hint.lower().split())
+    for snippet in _new_code(code, fixed):
+        if snippet.lower() in squashed:
+            return [*reasons, f"{NOT_SOCRATIC}the hint spells out the fix ({snippet!r})"]
+    return reasons
+
+
+def _new_code(code: str, fixed: str) -> list[str]:
+    """The fix's new code in each changed region, without spaces (3 characters or more)."""
+    left, right = [t.value for t in tokens(code)], [t.value for t in tokens(fixed)]
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    found = []
+    for op, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        snippet = "".join("".join(right[j1:j2]).split())
+        if op != "equal" and len(snippet) >= 3:
+            found.append(snippet)
+    return found
 
 
 def disagreement(parsed: prompts.ParsedHint, code: str, fixed: str) -> list[str]:
