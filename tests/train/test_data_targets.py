@@ -19,6 +19,7 @@ from tutor.train.teacher import (
     ANSWER_SHAPE,
     NOT_SOCRATIC,
     Teacher,
+    TeacherError,
     analysis_answer,
     not_socratic,
     teacher_reasons,
@@ -80,12 +81,13 @@ def test_rejected_answers_are_replaced_by_the_analysis_text_and_a_good_one_is_ke
     for answer, expected_target in ((LEAKING, "analysis"), (WRONG_LINE, "analysis"), (GOOD, "teacher:t")):
         cache = tmp_path / f"{expected_target}-{len(answer)}.jsonl"
         _cache_answer(cache, pair, exercises, answer)
-        teacher = Teacher(NativeEngine(), "t", cache)  # no model loaded: every answer comes from the cache
+        teacher = Teacher(None, "t", cache)  # no model loaded: every answer comes from the cache
         examples, stats, _ = build_examples([pair], exercises, teacher)
         hint = next(e for e in examples if e.kind == "hint")
         assert hint.target_source == expected_target
         assert hint.answer == (GOOD if expected_target != "analysis" else analysis_text)
         assert (stats.cached, stats.asked, stats.accepted) == (1, 0, int(expected_target != "analysis"))
+        assert stats.accepted_by_guard_and_facts == int(expected_target != "analysis")
         repair = next(e for e in examples if e.kind == "repair")
         assert repair.answer == pair.fix and repair.context == hint.context
 
@@ -96,6 +98,16 @@ def test_without_a_teacher_every_hint_is_the_analysis_text() -> None:
     hint = next(e for e in examples if e.kind == "hint")
     assert hint.target_source == "analysis" and hint.change.startswith("Check the number on line 4")
     assert guard_ok == 1 and stats.to_json()["answers"] == 0
+
+
+def test_a_teacher_with_no_model_uses_its_cache_and_refuses_a_new_call(tmp_path: Path) -> None:
+    pair = evens_pair()
+    exercises = {pair.task: sum_of_evens()}
+    teacher = Teacher(None, "t", tmp_path / "cache.jsonl")
+    examples, stats, _ = build_examples([pair], exercises, teacher, teacher_limit=0)
+    assert stats.asked == 0 and next(e for e in examples if e.kind == "hint").target_source == "analysis"
+    with pytest.raises(TeacherError, match="no model loaded"):
+        build_examples([pair], exercises, teacher)
 
 
 def _cache_answer(cache: Path, pair: Pair, exercises: dict[str, Exercise], answer: str) -> None:

@@ -65,10 +65,18 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    from tutor.engines.base import EngineError
+    from tutor.train.teacher import TeacherError
+
     try:
         card = build(args)
-    except (_Refused, TestItemLeak) as exc:
+    except (_Refused, TestItemLeak, TeacherError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except EngineError as exc:
+        print(
+            f"error: the teacher model stopped ({exc}); run the same command again to resume", file=sys.stderr
+        )
         return 2
     if args.json:
         print(json.dumps(card, indent=2))
@@ -135,8 +143,6 @@ def _teacher(args: argparse.Namespace) -> tuple[Any, Any]:
     from tutor.engines.select import choose, make_engine
     from tutor.train.teacher import Teacher, TeacherError, find_teacher
 
-    if args.teacher_limit == 0:
-        return None, None
     try:
         model = find_teacher(args.teacher)
     except TeacherError as exc:
@@ -145,6 +151,8 @@ def _teacher(args: argparse.Namespace) -> tuple[Any, Any]:
         if args.teacher not in ("auto", "none"):
             raise _Refused(f"no teacher model {args.teacher!r}")
         return None, None
+    if args.teacher_limit == 0:  # no new calls: the cached answers only, no model loaded
+        return Teacher(None, model.id, args.out / CACHE_FILE), None
     engine = make_engine(choose("native"), threads=args.threads)
     try:
         print(f"loading the teacher {model.id} ...", file=sys.stderr)

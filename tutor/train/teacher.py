@@ -103,7 +103,8 @@ class Answer:
 class Teacher:
     """A loaded teacher model: ``ask`` returns its raw grammar-shaped answer, cached by ``key``."""
 
-    def __init__(self, engine: Engine, model_id: str, cache: Path | None = None) -> None:
+    def __init__(self, engine: Engine | None, model_id: str, cache: Path | None = None) -> None:
+        """``engine`` None: only the cached answers (``--teacher-limit 0`` re-judges a cache, no model loaded)."""
         self.engine, self.model_id, self.cache = engine, model_id, cache
         self.config = PipelineConfig()
         self._answers: dict[str, Answer] = {}
@@ -122,6 +123,8 @@ class Teacher:
         found = self.cached(key)
         if found is not None:
             return found
+        if self.engine is None:
+            raise TeacherError(f"no cached answer of {self.model_id} for {key}, and no model loaded")
         prompt = prompts.hint_prompt(context, fixed, change, bool(self.engine.info().chat_template))
         params = GenerationParams(
             max_tokens=self.config.hint_max_tokens,
