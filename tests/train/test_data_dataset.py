@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -70,3 +71,16 @@ def test_bad_options_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
     assert main(["--out", str(tmp_path), "--teacher", str(tmp_path / "missing.gguf")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.strip().count("\n") == 0
+
+
+def test_data_registers_under_a_train_command_with_or_without_the_common_options() -> None:
+    from tutor.train.data_cli import add_parser, command
+
+    for with_common in (True, False):
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--json", action="store_true")
+        parser = argparse.ArgumentParser(prog="tutor")
+        train = parser.add_subparsers(dest="command").add_parser("train").add_subparsers(dest="step")
+        add_parser(train, common if with_common else None)
+        args = parser.parse_args(["train", "data", "--teacher", "none", "--json", "--max-per-source", "5"])
+        assert args.func is command and args.json and args.max_per_source == 5 and args.teacher == "none"

@@ -23,19 +23,26 @@ from tutor.bench.quality.splits import TestItemLeak
 CACHE_FILE = "teacher-cache.jsonl"
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """Add ``data`` to ``subparsers``; ``common`` (the ``tutor`` command's shared options, ``--json`` among
+    them) is taken as a parent when given."""
     data = subparsers.add_parser(
         "data",
+        parents=[common] if common is not None else [],
         help="build training examples (repair and hint) from real bug/fix pairs",
         description="Build train.jsonl, dev.jsonl and a data card from Refactory and QuixBugs dev-split pairs "
         "and from mutants of correct programs (Refactory, HumanEval, the bundled pack's dev exercises).",
     )
-    _options(data)
+    _options(data, json_flag=common is None or not _has_option(common, "--json"))
     data.set_defaults(func=command)
     return data
 
 
-def _options(parser: argparse.ArgumentParser) -> None:
+def _has_option(parser: argparse.ArgumentParser, flag: str) -> bool:
+    return any(flag in action.option_strings for action in parser._actions)
+
+
+def _options(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("train-data"), help="output folder (default ./train-data)"
     )
@@ -61,7 +68,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
         "--datasets", type=Path, default=DEFAULT_DATASETS, help="the Refactory/QuixBugs JSONL"
     )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the teacher model")
-    parser.add_argument("--json", action="store_true", help="print the data card as JSON")
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print the data card as JSON")
 
 
 def command(args: argparse.Namespace) -> int:
