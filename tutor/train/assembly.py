@@ -20,9 +20,17 @@ from typing import Any
 from tutor.bench.quality.splits import refuse_test_items
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
+from tutor.feedback.fallback import model_hint_reasons
 from tutor.train.examples import Example
 from tutor.train.sources import Pair
-from tutor.train.teacher import ANSWER_SHAPE, NOT_SOCRATIC, Teacher, analysis_answer, teacher_reasons
+from tutor.train.teacher import (
+    ANSWER_SHAPE,
+    NOT_SOCRATIC,
+    Teacher,
+    analysis_answer,
+    avoid_words,
+    teacher_reasons,
+)
 
 
 @dataclass
@@ -87,7 +95,14 @@ def build_examples(
             budget -= asked
             if text is None:
                 text = analysis_answer(exercise, pair.code, pair.fix, pair.failure)
-                guard_ok += not teacher_reasons(text, exercise, pair.code, pair.fix, pair.failure)
+                guard_ok += not model_hint_reasons(
+                    prompts.parse_hint(text),
+                    exercise,
+                    pair.code,
+                    pair.fix,
+                    pair.failure,
+                    avoid_words(exercise),
+                )
             examples.append(Example("hint", pair.source, pair.task, context, text, pair.fix, change, target))
         if on_pair is not None:
             on_pair()
