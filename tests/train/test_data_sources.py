@@ -122,6 +122,10 @@ def test_mutants_cover_the_beginner_kinds_and_keep_the_layout() -> None:
     assert program.replace("ys = list(xs)", "ys = xs") in found
     assert program.replace("        elif xs[i] < -5:\n            s -= 1\n", "") in found
     assert program.replace("return s", "return xs") in found
+    words = "def count(text):\n    counts = {}\n    for word in text.split():\n        counts[word] = 1\n    return counts\n"
+    assert not [
+        p for k, p in mutants.candidates(words) if "word + 1" in p or "word - 1" in p
+    ]  # a key, not a position
     ordered = mutants.ordered(list((k, p) for p, k in found.items()), "seed")
     assert {k for k, _ in ordered[: len(kinds)]} == kinds  # the kinds in turn
 

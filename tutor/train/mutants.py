@@ -108,8 +108,9 @@ class _Text:
 
 def _tree_edits(source: str, tree: ast.Module) -> Iterator[tuple[str, str]]:
     text = _Text(source)
+    counters = _integer_names(tree)
     for node in ast.walk(tree):
-        yield from _off_by_one(text, node)
+        yield from _off_by_one(text, node, counters)
         yield from _missing_case(text, node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             yield from _return_value(text, node)
@@ -117,7 +118,33 @@ def _tree_edits(source: str, tree: ast.Module) -> Iterator[tuple[str, str]]:
             yield from _changed_input(text, node)
 
 
-def _off_by_one(text: _Text, node: ast.AST) -> Iterator[tuple[str, str]]:
+def _integer_names(tree: ast.Module) -> set[str]:
+    """Names that hold positions or counts: ``for i in range(...)``, ``for i, x in enumerate(...)``, and names
+    set to a whole number or to ``len(...)`` (an index off by one is a bug in those, not in a dict's key)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.iter, ast.Call)
+            and isinstance(node.iter.func, ast.Name)
+        ):
+            target = node.target
+            if node.iter.func.id == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
+                target = target.elts[0]
+            if node.iter.func.id in ("range", "enumerate") and isinstance(target, ast.Name):
+                names.add(target.id)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            whole = isinstance(value, ast.Constant) and type(value.value) is int
+            length = (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "len"
+            )
+            if whole or length:
+                names.add(node.targets[0].id)
+    return names
+
+
+def _off_by_one(text: _Text, node: ast.AST, counters: set[str]) -> Iterator[tuple[str, str]]:
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -129,7 +156,7 @@ def _off_by_one(text: _Text, node: ast.AST) -> Iterator[tuple[str, str]]:
             segment = text.segment(stop)
             for delta in (" + 1", " - 1"):
                 yield "off-by-one", text.replace(stop, f"{segment}{delta}")
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name | ast.BinOp):
+    if isinstance(node, ast.Subscript) and _is_position(node.slice, counters):
         segment = text.segment(node.slice)
         for delta in (" + 1", " - 1"):
             yield "off-by-one", text.replace(node.slice, f"{segment}{delta}")
@@ -140,6 +167,12 @@ def _off_by_one(text: _Text, node: ast.AST) -> Iterator[tuple[str, str]]:
         and node.right.value == 1
     ):
         yield "off-by-one", text.replace(node, text.segment(node.left))
+
+
+def _is_position(index: ast.expr, counters: set[str]) -> bool:
+    if isinstance(index, ast.Name):
+        return index.id in counters
+    return isinstance(index, ast.BinOp) and isinstance(index.op, ast.Add | ast.Sub)
 
 
 def _missing_case(text: _Text, node: ast.AST) -> Iterator[tuple[str, str]]:
