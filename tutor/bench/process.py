@@ -2,7 +2,7 @@
 to come back after a crash. Part of ``tutor bench``; alone: ``python -m tutor.bench.process [--json]``.
 
 1. tokens/s of ``ProcessEngine`` ÷ tokens/s of ``NativeEngine`` in process: same model, prompt, settings and
-   threads, runs interleaved, medians (goal ≥ 0.97).
+   threads, runs interleaved, medians (goal ≥ 0.97). Each engine is measured from its own process.
 2. restart after a crash: the engine process is killed (SIGKILL, as the kernel does when memory runs out) in the
    middle of a generation; the request raises ``EngineCrashed``; the next request starts a fresh process and
    reloads the model. Reported: the restart (spawn + load) and the next request's first token.
@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -40,20 +41,73 @@ def _rate(engine: Any, params: GenerationParams) -> float:
     return count / (time.perf_counter() - start)
 
 
-def process_vs_in_process(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
-    threads = default_threads()
-    inside, outside = NativeEngine(threads=threads), ProcessEngine(threads=threads)
-    inside.load(model)
-    outside.load(model)
+def serve_rates(kind: str, model: str, tokens: int, threads: int) -> None:
+    """A measuring process: load one engine, then answer each ``go`` line on stdin with one tokens/s figure.
+
+    Each engine kind is measured from its own process, so that neither sees the other's llama.cpp threads
+    (an idle in-process engine in the same parent distorted the earlier figures by up to 8x).
+    """
+    engine: Any = NativeEngine(threads=threads) if kind == "in-process" else ProcessEngine(threads=threads)
+    engine.load(Path(model))
     params = GenerationParams(max_tokens=tokens, temperature=0.0, seed=1)
+    _rate(engine, params)  # warm: the weights are paged in and the prompt is then reused the same way
+    print("ready", flush=True)
     try:
-        _rate(inside, params), _rate(outside, params)  # warm both: the prompt is then reused the same way
-        inside_rates, outside_rates = [], []
-        for _ in range(rounds):
-            outside_rates.append(_rate(outside, params))
-            inside_rates.append(_rate(inside, params))
+        for line in sys.stdin:
+            if line.strip() != "go":
+                break
+            print(round(_rate(engine, params), 3), flush=True)
     finally:
-        outside.close()
+        engine.close()
+
+
+class _Meter:
+    """The parent's handle on one measuring process."""
+
+    def __init__(self, kind: str, model: Path, tokens: int, threads: int) -> None:
+        code = "import sys; from tutor.bench.process import serve_rates; serve_rates(*sys.argv[1:3], *map(int, sys.argv[3:]))"
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", code, kind, str(model), str(tokens), str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect("ready")
+
+    def _expect(self, word: str) -> str:
+        assert self.child.stdout is not None
+        line = self.child.stdout.readline().strip()
+        if not line or (word and line != word):
+            raise RuntimeError(f"measuring process ended early (exit {self.child.poll()})")
+        return line
+
+    def rate(self) -> float:
+        assert self.child.stdin is not None
+        self.child.stdin.write("go\n")
+        self.child.stdin.flush()
+        return float(self._expect(""))
+
+    def close(self) -> None:
+        if self.child.stdin is not None:
+            self.child.stdin.close()
+        self.child.wait(timeout=60)
+
+
+def process_vs_in_process(model: Path, rounds: int, tokens: int) -> dict[str, Any]:
+    """Rounds interleaved between two measuring processes that stay loaded; medians of each."""
+    threads = default_threads()
+    inside = _Meter("in-process", model, tokens, threads)
+    try:
+        outside = _Meter("engine-process", model, tokens, threads)
+        try:
+            inside_rates, outside_rates = [], []
+            for _ in range(rounds):
+                outside_rates.append(outside.rate())
+                inside_rates.append(inside.rate())
+        finally:
+            outside.close()
+    finally:
+        inside.close()
     ratio = statistics.median(outside_rates) / statistics.median(inside_rates)
     return {
         "process_tok_s": round(statistics.median(outside_rates), 1),
@@ -63,6 +117,7 @@ def process_vs_in_process(model: Path, rounds: int, tokens: int) -> dict[str, An
         "rounds": rounds,
         "tokens": tokens,
         "threads": threads,
+        "rates": {"process": outside_rates, "in_process": inside_rates},
     }
 
 

@@ -50,7 +50,7 @@ class Case:
     prompt: Prompt
 
 
-def buggy_cases(folder: Path, count: int) -> list[Case]:
+def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
     """Buggy QuixBugs programs and wrong Refactory submissions (alternating) whose first failing test is known."""
     exercises: dict[str, Exercise] = {}
     pools: list[list[dict[str, Any]]] = []
@@ -76,7 +76,7 @@ def buggy_cases(folder: Path, count: int) -> list[Case]:
                     Case(
                         f"{row['task']}:{row.get('name', index)}",
                         row["code"],
-                        prompts.repair_prompt(context, chat=False),
+                        prompts.repair_prompt(context, chat),
                     )
                 )
     return cases
@@ -108,7 +108,7 @@ def bench_repairs(
 ) -> dict[str, Any]:
     engine = NativeEngine(threads=threads)
     engine.load(model)
-    cases = buggy_cases(folder, programs)
+    cases = buggy_cases(folder, programs, engine.info().chat_template)
     results: dict[str, Any] = {
         "programs": [c.name for c in cases],
         "k": PipelineConfig().repairs,
@@ -218,8 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved (default 3)")
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
+    parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     args = parser.parse_args(argv)
-    model = ensure_default_model()
+    model = args.model or ensure_default_model()
     if args.suite == "repairs":
         if not args.datasets.is_dir():
             print(f"tutor bench: no datasets folder at {args.datasets}", file=sys.stderr)

@@ -15,12 +15,18 @@ def plain_prompt(messages: list[Message]) -> str:
 
 
 def render_prompt(prompt: Prompt, template: str | None, bos: str = "", eos: str = "") -> str:
-    """Text for a model: as is; messages through the model's chat template; else through ``plain_prompt``."""
+    """Text for a model: as is; messages through the model's chat template; else through ``plain_prompt``.
+
+    A final ``assistant`` message is a prefill: the answer starts with its text and the model continues it
+    (so a repair answer opens its code fence in the prompt, and the fence's closing ``` can stop generation).
+    """
     if isinstance(prompt, str):
         return prompt
+    messages = list(prompt)
+    prefill = messages.pop()["content"] if messages and messages[-1]["role"] == "assistant" else ""
     if template:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-        return str(formatter(messages=cast(Any, list(prompt))).prompt)
-    return plain_prompt(list(prompt))
+        return str(formatter(messages=cast(Any, messages)).prompt) + prefill
+    return plain_prompt(messages) + prefill

@@ -105,13 +105,20 @@ def shared_context(exercise: Exercise, code: str, failure: TestResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+REPAIR_PREFILL = f"{FIXED_OPEN}\n```python\n"  # every repair answer starts inside the code fence
+
+
 def repair_prompt(context: str, chat: bool) -> Prompt:
+    """The repair request. The answer is opened in the prompt (for chat models, as a prefilled assistant turn),
+    so the model writes code at once and the closing fence stops it; a chat model left to open the fence itself
+    would be stopped by that opening fence (``REPAIR_STOPS``) before writing any code."""
     if chat:
-        return _messages(
+        user = (
             f"{context}\n{REPAIR_INSTRUCTION} Reply with the whole corrected program between "
             f"{FIXED_OPEN} and {FIXED_CLOSE}."
         )
-    return f"{EXAMPLE}{context}{REPAIR_INSTRUCTION}\n{FIXED_OPEN}\n```python\n"
+        return [*_messages(user), {"role": "assistant", "content": REPAIR_PREFILL}]
+    return f"{EXAMPLE}{context}{REPAIR_INSTRUCTION}\n{REPAIR_PREFILL}"
 
 
 def hint_prompt(context: str, fixed_code: str | None, change: str, chat: bool) -> Prompt:

@@ -48,20 +48,18 @@ class Example:
         return prompts.hint_prompt(self.context, self.fixed, self.change, chat)
 
     def completion(self, chat: bool) -> str:
-        """The answer as the model should write it after the prompt (base prompts already open the fence)."""
+        """The answer as the model writes it after the prompt (a repair prompt already opens the code fence)."""
         if self.kind == "hint":
             return self.answer if self.answer.endswith("\n") else self.answer + "\n"
-        code = self.answer.rstrip() + "\n"
-        if chat:
-            return f"{prompts.FIXED_OPEN}\n```python\n{code}```\n{prompts.FIXED_CLOSE}"
-        return f"{code}```\n{prompts.FIXED_CLOSE}"
+        return f"{self.answer.rstrip()}\n```\n{prompts.FIXED_CLOSE}"
 
     def messages(self) -> list[dict[str, str]]:
-        """Chat form: system, user, assistant."""
+        """Chat form: system, user, assistant (a prefilled assistant turn joined with its continuation)."""
         chat_prompt = self.prompt(chat=True)
         assert isinstance(chat_prompt, list)
         turns = [{"role": m["role"], "content": m["content"]} for m in chat_prompt]
-        return [*turns, {"role": "assistant", "content": self.completion(chat=True)}]
+        prefill = turns.pop()["content"] if turns[-1]["role"] == "assistant" else ""
+        return [*turns, {"role": "assistant", "content": prefill + self.completion(chat=True)}]
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, **asdict(self), "messages": self.messages()}

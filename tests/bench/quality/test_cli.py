@@ -78,6 +78,18 @@ def test_analysis_run_outputs_and_resume(tmp_path: Path) -> None:
     assert (out / "cache.jsonl").read_text() == cached
 
 
+def test_split_keeps_only_that_splits_tasks(tmp_path: Path) -> None:
+    from tutor.bench.quality.splits import split_of
+
+    done = tutor(
+        "--systems", "analysis", "--set", "all", "--split", "test", "--limit", "3", "--out", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert len(rows) == 9 and {split_of(r["task"]) for r in rows} == {"test"}
+    assert json.loads((tmp_path / "summary.json").read_text())["set"] == "all:test"
+
+
 def test_items_file_with_its_tasks(tmp_path: Path) -> None:
     tasks = tmp_path / "t.tasks.jsonl"
     tasks.write_text(

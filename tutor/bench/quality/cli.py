@@ -38,6 +38,12 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--set", dest="set_name", help="a bundled set: basics, quixbugs, refactory or all")
     source.add_argument("--items", type=Path, help='a JSONL file of {"task", "name", "code", "fix"}')
+    parser.add_argument(
+        "--split",
+        choices=("all", "dev", "test"),
+        default="all",
+        help="only the items of this split's tasks (resources/eval/splits.toml), before sampling (default all)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="a seeded sample of N items from each set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: bench-quality-SET)")
@@ -73,6 +79,7 @@ def _command(args: argparse.Namespace) -> int:
     from tutor.bench.quality.judge import choose_judge, family_warnings
     from tutor.bench.quality.report import details, summarize, table, write_outputs
     from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
+    from tutor.bench.quality.splits import split_of
     from tutor.bench.quality.systems import SystemError, parse_systems
 
     if args.limit is not None and args.limit < 1:
@@ -91,8 +98,13 @@ def _command(args: argparse.Namespace) -> int:
             set_name = args.set_name
     except (SystemError, SetError) as exc:
         raise QualityError(str(exc)) from None
+    if args.split != "all":
+        items = [item for item in items if split_of(item.task) == args.split]
+        set_name = f"{set_name}:{args.split}"
+        if not items:
+            raise QualityError(f"no item of {set_name} is in the {args.split} split")
     chosen = sample(items, args.limit, args.seed)
-    out = args.out or Path(f"bench-quality-{Path(set_name).stem}")
+    out = args.out or Path(f"bench-quality-{Path(set_name).stem.replace(':', '-')}")
     warnings = family_warnings(judge, systems)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
