@@ -3,7 +3,10 @@
 The judge sees the task, the buggy program, the first failing test, the reference fix (the contestants never see
 it) and the two hints. Decoding is greedy under a three-way GBNF grammar, so the verdict is always one of the
 three; the probabilities of the three answers under the model's own distribution (read from the first token's
-log-probabilities, renormalised over the three) are kept with it, where the engine reports them.
+log-probabilities, renormalised over the three) are kept with it, where the engine reports them. Battles are
+decided on calibrated verdicts made from those probabilities (``tutor.arena.calibration``). The prompt puts
+what a whole item shares (instructions, task, program, test, fix) before the two hints, so the engine's prefix
+cache reads it once for all the item's battles when they are judged one after another.
 """
 
 from __future__ import annotations
@@ -41,12 +44,20 @@ class Verdict:
     label: str  # "A", "B" or "tie"
     probabilities: dict[str, float] | None
     seconds: float
+    prompt_tokens: int = 0
+    prompt_tokens_reused: int = 0  # read from the engine's prefix cache (the item's shared part)
 
     def to_json(self) -> dict[str, Any]:
         probabilities = (
             {k: round(v, 4) for k, v in self.probabilities.items()} if self.probabilities else None
         )
-        return {"verdict": self.label, "probabilities": probabilities, "seconds": round(self.seconds, 3)}
+        return {
+            "verdict": self.label,
+            "probabilities": probabilities,
+            "seconds": round(self.seconds, 3),
+            "prompt_tokens": self.prompt_tokens,
+            "prompt_tokens_reused": self.prompt_tokens_reused,
+        }
 
 
 def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
@@ -85,7 +96,14 @@ class Judge:
         probabilities = (
             verdict_probabilities(generation.stats.top_logprobs[0]) if generation.stats.top_logprobs else None
         )
-        return Verdict(label, probabilities, time.perf_counter() - started)
+        stats = generation.stats
+        return Verdict(
+            label,
+            probabilities,
+            time.perf_counter() - started,
+            stats.prompt_tokens,
+            stats.prompt_tokens_reused,
+        )
 
 
 def _base_model_prompt(messages: list[Message]) -> str:
