@@ -24,7 +24,12 @@ def test_decide_takes_out_the_prior_then_applies_the_margin() -> None:
 
 
 def _order(first: str, p_a: float) -> dict[str, object]:
-    return {"first": first, "verdict": "B", "probabilities": {"A": p_a, "B": 1 - p_a, "tie": 0.0}, "seconds": 1.0}
+    return {
+        "first": first,
+        "verdict": "B",
+        "probabilities": {"A": p_a, "B": 1 - p_a, "tie": 0.0},
+        "seconds": 1.0,
+    }
 
 
 def _record(x: str, y: str, p_first: float, p_second: float) -> dict[str, object]:
@@ -41,7 +46,11 @@ def _record(x: str, y: str, p_first: float, p_second: float) -> dict[str, object
 
 def test_calibrate_a_judge_that_always_answers_b() -> None:
     # scores: log(.2/.8) = -1.386, log(.05/.95) = -2.944, log(.1/.9) = -2.197 twice; prior = mean = -2.181
-    records = [_record("x", "y", 0.2, 0.05), _record("u", "v", 0.1, 0.1), {"decided_by": "guard", "winner": "u"}]
+    records = [
+        _record("x", "y", 0.2, 0.05),
+        _record("u", "v", 0.1, 0.1),
+        {"decided_by": "guard", "winner": "u"},
+    ]
     done = calibrate(records, margin=0.5)
     first, second, guard = done
     assert first["calibration"]["prior"] == pytest.approx(-2.181, abs=1e-3)

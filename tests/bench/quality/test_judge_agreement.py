@@ -78,7 +78,10 @@ def test_bad_label_files_are_one_line_errors(tmp_path: Path, capsys: pytest.Capt
         read_labels(bad)
     bad.write_text(json.dumps({"item": "x", "hint_a": "h", "hint_b": "g", "preference": "C"}) + "\n")
     assert main([str(bad)]) == 2
-    assert capsys.readouterr().err.strip() == "judge_check: error: " + str(bad) + ": line 1: preference must be A, B or tie"
+    assert (
+        capsys.readouterr().err.strip()
+        == "judge_check: error: " + str(bad) + ": line 1: preference must be A, B or tie"
+    )
     bad.write_text(json.dumps({"item": "nope#0", "hint_a": "h", "hint_b": "g", "preference": "A"}) + "\n")
     assert main([str(bad)]) == 2
     assert "unknown item nope#0" in capsys.readouterr().err
