@@ -115,7 +115,14 @@ def judge_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "decided_by_guard": sum(r.get("decided_by") == "guard" for r in records),
         "identical_hints": sum(r.get("decided_by") == "identical" for r in records),
         "seconds_per_battle": 2 * sum(seconds) / len(orders) if orders else None,
+        "prompt_reuse": _reuse(orders),
     }
+
+
+def _reuse(orders: Sequence[dict[str, Any]]) -> float | None:
+    """The share of the judge's prompt tokens read from the engine's prefix cache (None if not recorded)."""
+    total = sum(o.get("prompt_tokens", 0) for o in orders)
+    return sum(o.get("prompt_tokens_reused", 0) for o in orders) / total if total else None
 
 
 def _flip(verdict: str) -> str:

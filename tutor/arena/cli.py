@@ -134,7 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{summary.battles} battles ({summary.new_battles} new) over {len(items)} items in {out}\n"
         f"judge {stats['name']}: {_judge_figures(stats)}, {stats['decided_by_guard']} decided by the leak guard, "
         f"{stats['identical_hints']} identical-hint ties, "
-        f"{_num(stats['seconds_per_battle'])} s per judged battle\n"
+        f"{_num(stats['seconds_per_battle'])} s per judged battle "
+        f"({_pct(stats['prompt_reuse'])} of the judge's prompt tokens from the prefix cache)\n"
         f"hints: {generated} generated, {cached} from the cache\n"
         f"next: tutor arena leaderboard --out {out}"
     )
