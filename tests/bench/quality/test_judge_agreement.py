@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tutor.bench.quality.agreement import agreement, fit_threshold
-from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide, yes_probability
+from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide, fix_changes, yes_probability
 from tutor.bench.quality.judge_check import CheckError, lookup, main, read_labels
 from tutor.bench.quality.sets import eval_dir
 from tutor.bench.quality.splits import split_of
@@ -36,6 +36,22 @@ def test_thresholds_decide_each_criterion() -> None:
     assert set(THRESHOLDS) == set(CRITERIA) and all(0.0 <= t <= 1.0 for t in THRESHOLDS.values())
     verdict = Verdict(decide(probabilities, limits), "raw", probabilities)
     assert verdict.good is False and verdict.to_json()["p_yes"]["HCorrect"] == 0.7
+
+
+def test_fix_changes_in_the_students_line_numbers() -> None:
+    code = "def f(xs):\n    total = 0\n    for x in xs:\n        total = x\n\n    return total\n"
+    fix = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n"
+    assert (
+        fix_changes(code, fix) == "- line 4: total = x  ->  total += x"
+    )  # the dropped blank line is no change
+    added = "def f(xs):\n    if not xs:\n        return 0\n    total = 0\n"
+    assert fix_changes("def f(xs):\n    total = 0\n", added) == (
+        "- after line 1, add: if not xs:\n- after line 1, add: return 0"
+    )
+    rewrite = "def f(xs):\n" + "".join(f"    a{n} = {n}\n" for n in range(8))
+    assert fix_changes("def f(xs):\n    pass\n", rewrite).startswith(
+        "the fix rewrites the program:\ndef f(xs):"
+    )
 
 
 def test_accuracy_and_kappa_by_hand() -> None:

@@ -124,7 +124,10 @@ def quality_scores(
 def quality_report(
     rows: list[dict[str, Any]], probabilities: list[dict[str, float]], thresholds: dict[str, float]
 ) -> dict[str, Any]:
-    decided = [decide(p, thresholds) for p in probabilities]
+    return _report(rows, [decide(p, thresholds) for p in probabilities], thresholds)
+
+
+def _report(rows: list[dict[str, Any]], decided: list[dict[str, bool]], thresholds: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"n": len(rows), "thresholds": thresholds}
     for name in CRITERIA:
         report[name] = agreement([d[name] for d in decided], [r["labels"][name] for r in rows]).to_json()
@@ -139,6 +142,17 @@ def fit_thresholds(rows: list[dict[str, Any]], probabilities: list[dict[str, flo
         name: round(fit_threshold([p[name] for p in probabilities], [r["labels"][name] for r in rows]), 4)
         for name in CRITERIA
     }
+
+
+def leave_one_out(rows: list[dict[str, Any]], probabilities: list[dict[str, float]]) -> dict[str, Any]:
+    """Each label decided by thresholds fitted on all the other labels: an estimate of the fit's accuracy on
+    unseen hints, free of the in-sample optimism of ``fitted_in_sample``."""
+    decided = []
+    for index in range(len(rows)):
+        rest = [i for i in range(len(rows)) if i != index]
+        limits = fit_thresholds([rows[i] for i in rest], [probabilities[i] for i in rest])
+        decided.append(decide(probabilities[index], limits))
+    return _report(rows, decided, "refitted without each label")
 
 
 def check_quality(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
@@ -160,6 +174,7 @@ def check_quality(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[
     result["frozen"] = quality_report(rows, probabilities, THRESHOLDS)
     if args.fit:
         result["fitted_in_sample"] = quality_report(rows, probabilities, fit_thresholds(rows, probabilities))
+        result["fitted_leave_one_out"] = leave_one_out(rows, probabilities)
     result["rows"] = [
         {"item": r["item"], "hint": r["hint"][:80], "p_yes": {k: round(v, 3) for k, v in p.items()}}
         for r, p in zip(rows, probabilities, strict=True)
@@ -171,7 +186,7 @@ def quality_text(result: dict[str, Any]) -> str:
     lines = [
         f"judge {result['judge']} (v{result['judge_version']}) on {result['frozen']['n']} labelled hints"
     ]
-    for title in ("frozen", "fitted_in_sample"):
+    for title in ("frozen", "fitted_in_sample", "fitted_leave_one_out"):
         if title not in result:
             continue
         report = result[title]
