@@ -16,6 +16,7 @@ from typing import Any
 
 from tutor.arena.battles import swap_rule, winner_of
 from tutor.arena.calibration import MARGIN, decide, fit_margin, order_score, position_prior
+from tutor.arena.judge import PROMPT_VERSION
 from tutor.bench.quality.agreement import agreement
 
 
@@ -59,7 +60,7 @@ def judge_pairs(
             second = judge.verdict(cases[item.key], row["hint_b"], row["hint_a"])
             return [first.to_json(), second.to_json()]
 
-        key = json.dumps([system.name, "arena", row["item"], row["hint_a"], row["hint_b"]])
+        key = json.dumps([system.name, f"arena-v{PROMPT_VERSION}", row["item"], row["hint_a"], row["hint_b"]])
         found[index] = scores.get(key, both_orders)
     return system.name, [found[i] for i in range(len(rows))]
 

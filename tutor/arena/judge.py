@@ -22,10 +22,14 @@ VERDICTS = ("A", "B", "tie")
 VERDICT_GRAMMAR = Grammar(gbnf='root ::= "A" | "B" | "tie"')
 _PARAMS = GenerationParams(max_tokens=4, temperature=0.0, repeat_penalty=1.0, logprobs=20)
 
+PROMPT_VERSION = 2  # bumped whenever the prompt changes (hand-label checks keep scores per version)
 _INSTRUCTIONS = (
-    "You compare two hints written for a beginner whose Python program fails a test. A good hint is true about "
-    "the bug, points at where it is, gives away no code and no answer, and is easy to understand. The reference "
-    "fix is for you only: use it to see what the real bug is."
+    "You compare two hints written for a beginner whose Python program fails a test. The better hint is the one "
+    "that (1) is true and points the student at the real bug shown to you (the same line or the same mistake), "
+    "(2) does not give the fix away (no code, and it does not say exactly what to change), and (3) is a clear "
+    "message to the student, not text about writing a hint. A hint that only repeats the failing test is worse "
+    "than one that points at the real bug without giving it away, and better than one that is false or off the "
+    "point. Answer tie when neither hint is better."
 )
 
 
@@ -61,10 +65,16 @@ class Verdict:
 
 
 def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
+    from tutor.bench.quality.judge import fix_changes
+
+    numbered = "\n".join(
+        f"{n:>2} | {line}" for n, line in enumerate(case.code.rstrip().splitlines(), start=1)
+    )
     body = (
-        f"Task:\n{case.task.strip()}\n\nStudent program:\n```python\n{case.code.rstrip()}\n```\n\n"
+        f"Task:\n{case.task.strip()}\n\nStudent program (line numbers added):\n{numbered}\n\n"
         f"First failing test:\n{case.failing_test.strip()}\n\n"
-        f"Reference fix (never shown to the student):\n```python\n{case.fix.rstrip()}\n```\n\n"
+        "The real bug, as the reference fix repairs it (never shown to the student):\n"
+        f"{fix_changes(case.code, case.fix)}\n\n"
         f"Hint A: {_one_line(hint_a)}\n\nHint B: {_one_line(hint_b)}\n\n"
         "Which hint is better for the student? Answer A, B or tie."
     )
