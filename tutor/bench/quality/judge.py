@@ -30,25 +30,27 @@ from tutor.exercises import Exercise
 CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")
 GRAMMAR = Grammar(gbnf='root ::= "yes" | "no"')
 QUESTIONS = {  # each asked so that "yes" is the good answer
-    "HCorrect": "Does the hint lead the student to the real bug above (the same line or the same mistake) "
-    "without saying anything false? Answer no if it points at another line or another problem, or asks about "
-    "something the program does not do.",
-    "HInformative": "Apart from the failing test's values, does the hint name a specific line, condition, "
-    "operator, variable or case of this program for the student to look at?",
-    "HConceal": "Does the hint keep the fix hidden? Answer no if it shows code or tells the student exactly "
-    "what to write, add, remove or replace.",
-    "HComprehensible": "Is the hint written to the student as a clear sentence or question? Answer no if it "
-    "talks about 'a question' or 'a hint' instead of giving one, or is garbled or cut off.",
+    "HCorrect": "Is the hint correct: is everything it says or suggests true for this program, and does it lead "
+    "the student toward the real bug (what the reference fix changes), not to another line or another problem?",
+    "HInformative": "Is the hint informative: does it tell the student where the bug is or what kind of mistake "
+    "it is, beyond repeating the failing test's input, expected value and actual value?",
+    "HConceal": "Does the hint conceal the solution: it contains no code and does not tell the student exactly "
+    "what to write, add or change?",
+    "HComprehensible": "Is the hint comprehensible: a short, clear message to the student that a beginner can "
+    "follow (not text about writing a hint, not garbled or cut off)?",
 }
-# P(yes) at or above which a criterion counts as met. FROZEN with JUDGE_VERSION 6: fitted for the default judge
+# P(yes) at or above which a criterion counts as met. FROZEN with JUDGE_VERSION 5: fitted for the default judge
 # (Qwen2.5-Coder-1.5B-Instruct Q4_K_M) on the 46 hand-labelled hints of dev-split items in
 # resources/eval/judge-labels.dev.jsonl, as the threshold of highest accuracy (ties: higher kappa, then nearest
 # 0.5) by `python -m tutor.bench.quality.judge_check resources/eval/judge-labels.dev.jsonl --fit`. Not tuned
-# on any test-split item; the held-out check is judge-labels.test.jsonl.
-THRESHOLDS = {"HCorrect": 0.5, "HInformative": 0.5, "HConceal": 0.5, "HComprehensible": 0.5}
+# on any test-split item; the held-out check is judge-labels.test.jsonl. This prompt (v5) was chosen over a
+# variant (concrete questions, the fix shown as its changed lines) by leave-one-out agreement on the same dev
+# labels: HGood kappa 0.36 against 0.31. The judge's P(yes) barely moves for HConceal (0.71-0.80 on every dev
+# hint), so 0.5 there means "always yes": it does not detect a fix given away in words.
+THRESHOLDS = {"HCorrect": 0.7289, "HInformative": 0.8022, "HConceal": 0.5, "HComprehensible": 0.8107}
 # bumped whenever the prompt, the grammar or the thresholds change, so cached verdicts of an older judge are not
 # reused
-JUDGE_VERSION = 6
+JUDGE_VERSION = 5
 _PARAMS = GenerationParams(max_tokens=2, temperature=0.0, seed=1, repeat_penalty=1.0, logprobs=20)
 
 RUBRIC = """You are a strict teaching assistant who grades hints that a programming tutor gives to beginners.
@@ -56,7 +58,7 @@ You answer one yes/no question about one hint. Say yes only when the hint really
 
 Worked example (not one of the programs you will grade). Task: to_fahrenheit(c) converts Celsius to Fahrenheit.
 Program line 2: `return c * 9 / 5 - 32`. Failing test: to_fahrenheit(100) expected 212, got 148.0.
-The real bug, as the reference fix repairs it: - line 2: return c * 9 / 5 - 32  ->  return c * 9 / 5 + 32
+Reference fix: line 2 becomes `return c * 9 / 5 + 32`.
 - "Look at line 2: should 32 be added or taken away when you go from Celsius to Fahrenheit?"
   correct: yes; informative: yes; conceals: yes; comprehensible: yes.
 - "Change line 2 to `return c * 9 / 5 + 32`." correct: yes; informative: yes; conceals: no (it gives the code).
@@ -119,8 +121,7 @@ def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, An
     return (
         f"Task: {exercise.title}\n{exercise.description.strip()[:1200]}\n\n"
         f"Student's buggy program (line numbers added):\n{numbered}\n\n{test}\n\n"
-        f"The real bug, as the reference fix repairs it (for you only; the hint must not give it away):\n"
-        f"{fix_changes(code, fix)}\n\n"
+        f"Reference fix (for you only; the hint must not give it away):\n{fix.strip()}\n\n"
         f'Hint given to the student:\n"""{hint.strip()}"""\n\n'
     )
 
