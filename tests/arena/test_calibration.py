@@ -32,8 +32,9 @@ def _order(first: str, p_a: float) -> dict[str, object]:
     }
 
 
-def _record(x: str, y: str, p_first: float, p_second: float) -> dict[str, object]:
+def _record(x: str, y: str, p_first: float, p_second: float, item: str = "item") -> dict[str, object]:
     return {
+        "item": item,
         "a": x,
         "b": y,
         "judge": "j",
@@ -65,6 +66,22 @@ def test_calibrate_a_judge_that_always_answers_b() -> None:
     assert stats["consistency_calibrated"] == 1.0 and stats["position_bias_calibrated"] == 0.0
     # a wider margin leaves the first battle undecided in both orders: a tie
     assert calibrate(records, margin=0.8)[0]["winner"] == "tie"
+
+
+def test_the_prior_is_estimated_per_item() -> None:
+    # on their own items: the first battle's prior is (-1.386 - 2.944) / 2 = -2.165, so its orders shift to
+    # +0.779 and -0.779 (x wins in both); the second's is -2.197 and both its orders shift to 0 (a tie)
+    records = [_record("x", "y", 0.2, 0.05, item="one"), _record("u", "v", 0.1, 0.1, item="two")]
+    first, second = calibrate(records, margin=0.5)
+    assert first["calibration"]["prior"] == pytest.approx(-2.165, abs=1e-3)
+    assert second["calibration"]["prior"] == pytest.approx(-2.197, abs=1e-3)
+    assert first["winner"] == "x" and second["winner"] == "tie"
+    # a third battle on item "one" where y is preferred moves that item's prior and so the first battle's orders
+    both = calibrate([*records, _record("x", "z", 0.05, 0.2, item="one")], margin=0.5)
+    assert both[0]["calibration"]["prior"] == pytest.approx(
+        -2.165, abs=1e-3
+    )  # symmetric: the mean is unchanged
+    assert both[2]["winner"] == "z"
 
 
 def test_pair_decision_and_margin_fit() -> None:

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from tutor.arena.battles import swap_rule, winner_of
-from tutor.arena.calibration import MARGIN, decide, fit_margin, order_score, position_prior
+from tutor.arena.calibration import MARGIN, calibrate, fit_margin, order_score, pair_decision
 from tutor.arena.judge import PROMPT_VERSION
 from tutor.bench.quality.agreement import agreement
 
@@ -65,19 +65,36 @@ def judge_pairs(
     return system.name, [found[i] for i in range(len(rows))]
 
 
-def decisions(orders: list[list[dict[str, Any]]], prior: float, margin: float) -> dict[str, list[str]]:
+def as_records(
+    rows: list[dict[str, Any]], orders: list[list[dict[str, Any]]], judge: str
+) -> list[dict[str, Any]]:
+    """The labelled pairs as battle records (system ``A`` = hint A), so they go through ``calibrate`` exactly as
+    a run's battles do."""
+    return [
+        {
+            "item": row["item"],
+            "a": "A",
+            "b": "B",
+            "judge": judge,
+            "decided_by": "judge",
+            "winner": swap_rule(first["verdict"], second["verdict"], "A", "B"),
+            "orders": [dict(first, first="A"), dict(second, first="B")],
+        }
+        for row, (first, second) in zip(rows, orders, strict=True)
+    ]
+
+
+def decisions(records: list[dict[str, Any]], margin: float) -> dict[str, list[str]]:
     """Per pair: raw and calibrated single verdicts and the swap-rule decisions (A: hint A is better)."""
-    out: dict[str, list[str]] = {k: [] for k in ("raw1", "raw2", "raw", "cal1", "cal2", "cal")}
-    for first, second in orders:
-        out["raw1"].append(first["verdict"])
-        out["raw2"].append(second["verdict"])
-        out["raw"].append(swap_rule(first["verdict"], second["verdict"], "A", "B"))
-        one = decide(order_score(first["probabilities"]) or 0.0, prior, margin)
-        two = decide(order_score(second["probabilities"]) or 0.0, prior, margin)
-        out["cal1"].append(one)
-        out["cal2"].append(two)
-        out["cal"].append(swap_rule(one, two, "A", "B"))
-    return out
+    done = calibrate(records, margin)
+    return {
+        "raw1": [r["orders"][0]["verdict"] for r in records],
+        "raw2": [r["orders"][1]["verdict"] for r in records],
+        "raw": [r["winner"] for r in records],
+        "cal1": [r["orders"][0]["calibrated"] for r in done],
+        "cal2": [r["orders"][1]["calibrated"] for r in done],
+        "cal": [r["winner"] for r in done],
+    }
 
 
 def figures(rows: list[dict[str, Any]], made: dict[str, list[str]], kind: str) -> dict[str, Any]:
@@ -94,41 +111,58 @@ def figures(rows: list[dict[str, Any]], made: dict[str, list[str]], kind: str) -
     }
 
 
+def fitted(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The margin fitted on these labels (in-sample figures with it), and leave-one-out agreement: each pair
+    decided with the margin fitted on the others."""
+    shifted: list[tuple[float, float]] = []
+    for record in calibrate(records):
+        prior = record["calibration"]["prior"]
+        first, second = (order_score(o["probabilities"]) or 0.0 for o in record["orders"])
+        shifted.append((first - prior, second - prior))
+    wanted = [{"A": "x", "B": "y"}.get(r["preference"], "tie") for r in rows]
+    margin = round(fit_margin(shifted, wanted, 0.0), 4)
+    loo = []
+    for index in range(len(rows)):
+        rest = [i for i in range(len(rows)) if i != index]
+        own = fit_margin([shifted[i] for i in rest], [wanted[i] for i in rest], 0.0)
+        loo.append(
+            {"x": "A", "y": "B"}.get(pair_decision(shifted[index][0], shifted[index][1], 0.0, own), "tie")
+        )
+    return {
+        "fitted_in_sample": dict(figures(rows, decisions(records, margin), "cal"), margin=margin),
+        "fitted_leave_one_out": agreement(loo, [r["preference"] for r in rows]).to_json(),
+    }
+
+
 def check_arena(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     name, orders = judge_pairs(rows, args)
-    scores = [order_score(o["probabilities"]) for pair in orders for o in pair]
-    prior = position_prior([s for s in scores if s is not None])
+    records = as_records(rows, orders, name)
+    priors = sorted({r["calibration"]["prior"] for r in calibrate(records)})
     seconds = [pair[0]["seconds"] + pair[1]["seconds"] for pair in orders]
     prompt = sum(o.get("prompt_tokens", 0) for pair in orders for o in pair)
     reused = sum(o.get("prompt_tokens_reused", 0) for pair in orders for o in pair)
     result: dict[str, Any] = {
         "kind": "arena",
         "judge": name,
+        "prompt_version": PROMPT_VERSION,
         "n": len(rows),
         "labels": {v: [r["preference"] for r in rows].count(v) for v in ("A", "B", "tie")},
-        "position_prior": round(prior, 4),
-        "raw": figures(rows, decisions(orders, prior, MARGIN), "raw"),
-        "calibrated": dict(figures(rows, decisions(orders, prior, MARGIN), "cal"), margin=MARGIN),
+        "position_prior_range": [priors[0], priors[-1]],
+        "raw": figures(rows, decisions(records, MARGIN), "raw"),
+        "calibrated": dict(figures(rows, decisions(records, MARGIN), "cal"), margin=MARGIN),
         "seconds_per_battle": round(sum(seconds) / len(seconds), 2),
         "prompt_tokens_reused_share": round(reused / prompt, 3) if prompt else None,
     }
     if args.fit:
-        pairs = [
-            (order_score(a["probabilities"]) or 0.0, order_score(b["probabilities"]) or 0.0)
-            for a, b in orders
-        ]
-        wanted = [{"A": "x", "B": "y"}.get(r["preference"], "tie") for r in rows]
-        margin = round(fit_margin(pairs, wanted, prior), 4)
-        result["fitted_in_sample"] = dict(
-            figures(rows, decisions(orders, prior, margin), "cal"), margin=margin
-        )
+        result.update(fitted(rows, records))
     return result
 
 
 def arena_text(result: dict[str, Any]) -> str:
     lines = [
-        f"arena judge {result['judge']} on {result['n']} labelled pairs {result['labels']}; position prior "
-        f"{result['position_prior']:+.2f} (log-odds of the first-shown hint); "
+        f"arena judge {result['judge']} (prompt v{result['prompt_version']}) on {result['n']} labelled pairs "
+        f"{result['labels']}; position prior per item {result['position_prior_range'][0]:+.2f} to "
+        f"{result['position_prior_range'][1]:+.2f} (log-odds of the first-shown hint); "
         f"{result['seconds_per_battle']:.1f} s per battle, {result['prompt_tokens_reused_share']:.0%} of prompt "
         "tokens from the prefix cache"
     ]
@@ -142,4 +176,11 @@ def arena_text(result: dict[str, Any]) -> str:
                 f"{'n/a' if kappa is None else f'{kappa:+.2f}'}; consistency {found['consistency']:.0%}; "
                 f"position bias {found['position_bias']:+.2f}; decisions {found['decisions']}"
             )
+    if "fitted_leave_one_out" in result:
+        found = result["fitted_leave_one_out"]
+        kappa = found["kappa"]
+        lines.append(
+            f"fitted_leave_one_out: agreement {found['accuracy']:.0%}, kappa "
+            f"{'n/a' if kappa is None else f'{kappa:+.2f}'}"
+        )
     return "\n".join(lines)
