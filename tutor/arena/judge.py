@@ -11,6 +11,7 @@ cache reads it once for all the item's battles when they are judged one after an
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from dataclasses import dataclass
@@ -65,8 +66,6 @@ class Verdict:
 
 
 def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
-    from tutor.bench.quality.judge import fix_changes
-
     numbered = "\n".join(
         f"{n:>2} | {line}" for n, line in enumerate(case.code.rstrip().splitlines(), start=1)
     )
@@ -83,6 +82,31 @@ def judge_prompt(case: Case, hint_a: str, hint_b: str) -> Prompt:
         {"role": "user", "content": body},
     ]
     return messages
+
+
+def fix_changes(code: str, fix: str, most: int = 6) -> str:
+    """What the reference fix changes, line by line in the student's numbering (a small judge finds the bug in a
+    short list of changes more easily than by comparing two programs); the whole fix when it rewrites more
+    than ``most`` lines."""
+    old, new = code.rstrip().splitlines(), fix.rstrip().splitlines()
+    changes, size = [], 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal" or not "".join(old[i1:i2] + new[j1:j2]).strip():  # unchanged, or blank lines only
+            continue
+        size += max(i2 - i1, j2 - j1)
+        if tag == "insert":
+            changes += [f"- after line {i1}, add: {line.strip()}" for line in new[j1:j2]]
+        elif tag == "delete":
+            changes += [f"- line {n}: remove {old[n - 1].strip()}" for n in range(i1 + 1, i2 + 1)]
+        else:
+            numbers = [n for n in range(i1 + 1, i2 + 1) if old[n - 1].strip()] or [i1 + 1]
+            was = " / ".join(old[n - 1].strip() for n in numbers)
+            now = " / ".join(line.strip() for line in new[j1:j2] if line.strip())
+            where = f"line {numbers[0]}" if len(numbers) == 1 else f"lines {numbers[0]}-{numbers[-1]}"
+            changes.append(f"- {where}: {was}  ->  {now}")
+    if not changes or size > most:
+        return f"the fix rewrites the program:\n{fix.strip()}"
+    return "\n".join(changes)
 
 
 def _one_line(text: str) -> str:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tutor.arena.judge import fix_changes
 from tutor.bench.quality.agreement import agreement, fit_threshold
-from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide, fix_changes, yes_probability
+from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide, yes_probability
 from tutor.bench.quality.judge_check import CheckError, lookup, main, read_labels
 from tutor.bench.quality.sets import eval_dir
 from tutor.bench.quality.splits import split_of

@@ -18,7 +18,6 @@ its own family.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,31 +123,6 @@ def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, An
         f"Reference fix (for you only; the hint must not give it away):\n{fix.strip()}\n\n"
         f'Hint given to the student:\n"""{hint.strip()}"""\n\n'
     )
-
-
-def fix_changes(code: str, fix: str, most: int = 6) -> str:
-    """What the reference fix changes, line by line in the student's numbering (a small judge finds the bug in a
-    short list of changes far more easily than by comparing two programs); the whole fix when it rewrites more
-    than ``most`` lines."""
-    old, new = code.rstrip().splitlines(), fix.rstrip().splitlines()
-    changes, size = [], 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal" or not "".join(old[i1:i2] + new[j1:j2]).strip():  # unchanged, or blank lines only
-            continue
-        size += max(i2 - i1, j2 - j1)
-        if tag == "insert":
-            changes += [f"- after line {i1}, add: {line.strip()}" for line in new[j1:j2]]
-        elif tag == "delete":
-            changes += [f"- line {n}: remove {old[n - 1].strip()}" for n in range(i1 + 1, i2 + 1)]
-        else:
-            numbers = [n for n in range(i1 + 1, i2 + 1) if old[n - 1].strip()] or [i1 + 1]
-            was = " / ".join(old[n - 1].strip() for n in numbers)
-            now = " / ".join(line.strip() for line in new[j1:j2] if line.strip())
-            where = f"line {numbers[0]}" if len(numbers) == 1 else f"lines {numbers[0]}-{numbers[-1]}"
-            changes.append(f"- {where}: {was}  ->  {now}")
-    if not changes or size > most:
-        return f"the fix rewrites the program:\n{fix.strip()}"
-    return "\n".join(changes)
 
 
 def judge_prompt(context: str, criterion: str) -> list[Message]:
