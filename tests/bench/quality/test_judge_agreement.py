@@ -23,6 +23,8 @@ def test_yes_probability_sums_the_pieces_of_each_answer() -> None:
     assert yes_probability(step) == pytest.approx(0.7 / 0.9)
     assert yes_probability({"N": math.log(0.3), "y": math.log(0.1)}) == pytest.approx(0.25)
     assert yes_probability({"maybe": -0.1}) is None
+    # "no" is not among the top pieces: it gets the smallest listed probability, 0.1, as its bound
+    assert yes_probability({"yes": math.log(0.5), "maybe": math.log(0.1)}) == pytest.approx(0.5 / 0.6)
 
 
 def test_thresholds_decide_each_criterion() -> None:

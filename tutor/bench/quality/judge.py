@@ -96,7 +96,9 @@ def decide(probabilities: dict[str, float], thresholds: dict[str, float] | None 
 
 def yes_probability(step: dict[str, float]) -> float | None:
     """P(yes) among yes and no, from one step's top log-probabilities (a piece counts for the answer it can start:
-    ``y``/``ye``/``yes`` for yes, ``n``/``no`` for no, any case, spaces ignored). None when neither is there."""
+    ``y``/``ye``/``yes`` for yes, ``n``/``no`` for no, any case, spaces ignored). An answer missing from the top
+    pieces gets the smallest probability among them (its upper bound), so P(yes) stays graded. None when neither
+    answer is there."""
     yes = no = 0.0
     for piece, logprob in step.items():
         word = piece.strip().lower()
@@ -104,7 +106,11 @@ def yes_probability(step: dict[str, float]) -> float | None:
             yes += math.exp(logprob)
         elif word and "no".startswith(word):
             no += math.exp(logprob)
-    return yes / (yes + no) if yes + no > 0 else None
+    if yes + no == 0:
+        return None
+    floor = math.exp(min(step.values()))
+    yes, no = yes or floor, no or floor
+    return yes / (yes + no)
 
 
 def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> str:
