@@ -55,9 +55,19 @@ def test_leaderboard_json_has_exactly_the_documented_shape(
     )
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"systems", "judge"}
-    assert set(data["judge"]) == {"name", "consistency", "position_bias"}
+    # the three keys, and the calibrated figures beside them (None here: the scripted verdicts have no
+    # probabilities, so there is nothing to calibrate)
+    assert set(data["judge"]) == {
+        "name",
+        "consistency",
+        "position_bias",
+        "consistency_calibrated",
+        "position_bias_calibrated",
+        "position_prior",
+    }
     assert data["judge"]["name"] == "judge-model"
     assert data["judge"]["consistency"] == 1.0 and data["judge"]["position_bias"] == 0.0
+    assert data["judge"]["consistency_calibrated"] is None
     assert list(data["systems"]) == ["strong", "middle", "weak"]
     for row in data["systems"].values():
         assert set(row) == {"score", "ci", "rank", "wins", "ties", "losses", "battles"}

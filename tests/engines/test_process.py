@@ -70,6 +70,18 @@ def test_same_tokens_and_counts_as_in_process(outside: ProcessEngine, engine: Na
     assert ours.stats.tokens_per_s > 0
 
 
+def test_top_log_probabilities_cross_the_boundary(outside: ProcessEngine, engine: NativeEngine) -> None:
+    params = GenerationParams(max_tokens=3, temperature=0.0, repeat_penalty=1.0, logprobs=5)
+    here = engine.generate("The capital of France is", params)
+    there = outside.generate("The capital of France is", params)
+    assert there.collect() == here.collect()
+    assert len(there.stats.top_logprobs) == there.stats.completion_tokens >= 1
+    first_here, first_there = here.stats.top_logprobs[0], there.stats.top_logprobs[0]
+    best = max(first_here, key=lambda piece: first_here[piece])
+    assert max(first_there, key=lambda piece: first_there[piece]) == best
+    assert first_there[best] == pytest.approx(first_here[best], abs=0.05)
+
+
 def test_cancel_from_another_thread_stops_mid_stream(outside: ProcessEngine) -> None:
     generation = outside.generate(
         "Once upon a time", GenerationParams(max_tokens=400, temperature=0.7, seed=3)

@@ -81,7 +81,9 @@ def from_votes(votes: Iterable[Vote]) -> list[Decided]:
 
 def judge_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Consistency: the share of judged pairs whose two orders name the same winner (or both a tie).
-    Position bias: the share of single verdicts won by the hint shown first minus the share won by the second."""
+    Position bias: the share of single verdicts won by the hint shown first minus the share won by the second.
+    Both from the raw (greedy) verdicts, and ``*_calibrated`` from the calibrated ones when the records went
+    through ``calibration.calibrate``."""
     judged = [r for r in records if r.get("decided_by") == "judge" and len(r.get("orders", [])) == 2]
     orders = [o for r in judged for o in r["orders"]]
     agree = 0
@@ -94,15 +96,38 @@ def judge_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     first = sum(o["verdict"] == "A" for o in orders)
     second = sum(o["verdict"] == "B" for o in orders)
     seconds = [o.get("seconds", 0.0) for o in orders]
+    calibrated = [r for r in judged if all("calibrated" in o for o in r["orders"])]
+    c_orders = [o for r in calibrated for o in r["orders"]]
+    c_bias = sum((o["calibrated"] == "A") - (o["calibrated"] == "B") for o in c_orders)
     return {
         "name": next((r.get("judge", "") for r in records if r.get("judge")), ""),
         "consistency": agree / len(judged) if judged else None,
         "position_bias": (first - second) / len(orders) if orders else None,
+        "consistency_calibrated": (
+            sum(r["orders"][0]["calibrated"] == _flip(r["orders"][1]["calibrated"]) for r in calibrated)
+            / len(calibrated)
+            if calibrated
+            else None
+        ),
+        "position_bias_calibrated": c_bias / len(c_orders) if c_orders else None,
+        "position_prior": next((r["calibration"]["prior"] for r in calibrated if "calibration" in r), None),
         "pairs_judged": len(judged),
         "decided_by_guard": sum(r.get("decided_by") == "guard" for r in records),
         "identical_hints": sum(r.get("decided_by") == "identical" for r in records),
         "seconds_per_battle": 2 * sum(seconds) / len(orders) if orders else None,
+        "prompt_reuse": _reuse(orders),
     }
+
+
+def _reuse(orders: Sequence[dict[str, Any]]) -> float | None:
+    """The share of the judge's prompt tokens read from the engine's prefix cache (None if not recorded)."""
+    total = sum(o.get("prompt_tokens", 0) for o in orders)
+    return sum(o.get("prompt_tokens_reused", 0) for o in orders) / total if total else None
+
+
+def _flip(verdict: str) -> str:
+    """The same winner seen from the other order: A <-> B, tie stays."""
+    return {"A": "B", "B": "A"}.get(verdict, verdict)
 
 
 def kappa(judge: Sequence[Decided], teacher: Sequence[Decided]) -> tuple[float | None, int]:

@@ -132,10 +132,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     stats = summary.judge
     text = (
         f"{summary.battles} battles ({summary.new_battles} new) over {len(items)} items in {out}\n"
-        f"judge {stats['name']}: consistency {_pct(stats['consistency'])}, position bias "
-        f"{_signed(stats['position_bias'])}, {stats['decided_by_guard']} decided by the leak guard, "
+        f"judge {stats['name']}: {_judge_figures(stats)}, {stats['decided_by_guard']} decided by the leak guard, "
         f"{stats['identical_hints']} identical-hint ties, "
-        f"{_num(stats['seconds_per_battle'])} s per judged battle\n"
+        f"{_num(stats['seconds_per_battle'])} s per judged battle "
+        f"({_pct(stats['prompt_reuse'])} of the judge's prompt tokens from the prefix cache)\n"
         f"hints: {generated} generated, {cached} from the cache\n"
         f"next: tutor arena leaderboard --out {out}"
     )
@@ -177,6 +177,14 @@ def _progress() -> Any:
     return update
 
 
+def _judge_figures(stats: dict[str, Any]) -> str:
+    return (
+        f"consistency {_pct(stats['consistency'])} raw, {_pct(stats.get('consistency_calibrated'))} calibrated; "
+        f"position bias {_signed(stats['position_bias'])} raw, "
+        f"{_signed(stats.get('position_bias_calibrated'))} calibrated"
+    )
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
@@ -192,12 +200,13 @@ def _num(value: float | None) -> str:
 # -- leaderboard --------------------------------------------------------------------------------------------------
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from tutor.arena.board import from_judge, from_votes, judge_stats, kappa, leaderboard, read_battles
+    from tutor.arena.calibration import calibrate
     from tutor.arena.run import BATTLES_NAME
 
     if args.rounds < 1000:
         raise ArenaError("--rounds must be at least 1000")
     out = Path(args.out) if args.out else default_out()
-    records = read_battles(out / BATTLES_NAME)
+    records = calibrate(read_battles(out / BATTLES_NAME))  # judge battles decided by calibrated verdicts
     judged = from_judge(records)
     teacher = from_votes(_store().votes())
     chosen = {"judge": judged, "teacher": teacher, "all": judged + teacher}[args.votes]
@@ -216,6 +225,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             "name": stats["name"],
             "consistency": stats["consistency"],
             "position_bias": stats["position_bias"],
+            "consistency_calibrated": stats["consistency_calibrated"],
+            "position_bias_calibrated": stats["position_bias_calibrated"],
+            "position_prior": stats["position_prior"],
         },
     }
     if args.html:
@@ -258,10 +270,7 @@ def _table(
         f"length coefficient {controlled.length_coef:+.3f} per 10 words"
     )
     if stats["name"]:
-        lines.append(
-            f"judge {stats['name']}: consistency {_pct(stats['consistency'])}, position bias "
-            f"{_signed(stats['position_bias'])}"
-        )
+        lines.append(f"judge {stats['name']}: {_judge_figures(stats)}")
     lines.append(
         f"judge vs teachers: kappa {_num(agreement) if agreement is None else f'{agreement:.2f}'} "
         f"on {shared} pairs both judged"

@@ -80,8 +80,11 @@ shared where 95% intervals overlap &middot; length coefficient {fmt(controlled.l
 <th>battles</th><th>length-controlled</th></tr>{"".join(rows)}</table>
 <p><img alt="Scores with 95% intervals" src="data:image/png;base64,{image}"></p>
 <h2>Judge</h2><ul><li>model: {html.escape(str(stats.get("name") or "none"))}</li>
-<li>consistency (same winner in both orders): {fmt(stats.get("consistency"), ".0%")}</li>
-<li>position bias (win rate shown first minus shown second): {fmt(stats.get("position_bias"), "+.2f")}</li>
+<li>consistency (same winner in both orders): {fmt(stats.get("consistency"), ".0%")} raw,
+{fmt(stats.get("consistency_calibrated"), ".0%")} calibrated</li>
+<li>position bias (win rate shown first minus shown second): {fmt(stats.get("position_bias"), "+.2f")} raw,
+{fmt(stats.get("position_bias_calibrated"), "+.2f")} calibrated (position prior
+{fmt(stats.get("position_prior"), "+.2f")} in log-odds, taken out before deciding)</li>
 <li>pairs judged: {stats.get("pairs_judged", 0)}; decided by the leak guard: {stats.get("decided_by_guard", 0)};
 identical hints (a tie, not judged): {stats.get("identical_hints", 0)}</li>
 <li>time per judged battle (two verdicts): {fmt(stats.get("seconds_per_battle"), ".1f")} s</li>

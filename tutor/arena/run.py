@@ -4,7 +4,10 @@ Generations come from the quality benchmark's cache (``GenerationCache``, keyed 
 ones are made and added to it, one system at a time so only one contestant model is loaded at once; then the
 judge model is loaded alone and every pair is judged in both orders. Battles are appended to ``battles.jsonl``
 in the output folder as they are decided, so a stopped run resumes: a (judge, pair, item) already there is
-skipped.
+skipped. Judging goes item by item, all of an item's battles and both their orders back to back, so the engine's
+prefix cache reuses the item's part of the prompt. A record's ``winner`` there is the swap rule on the raw
+(greedy) verdicts; reports decide judge battles on calibrated verdicts (``calibration.calibrate``), whose
+position prior is estimated over all of the judge's battles.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any
 
 from tutor.arena.battles import Contestant, battle
 from tutor.arena.board import judge_stats, read_battles
+from tutor.arena.calibration import calibrate
 from tutor.arena.judge import Case, Judge
-from tutor.bench.quality.bench import _one as bench_row
+from tutor.bench.quality.bench import generate_row
 from tutor.bench.quality.cache import GenerationCache
 from tutor.bench.quality.sets import Item
 from tutor.bench.quality.systems import System, open_source
@@ -90,7 +94,7 @@ def generate_missing(
         try:
             for done, item in enumerate(missing, start=1):
                 # the benchmark's own row, so `tutor bench quality` can reuse what the arena generated
-                cache.put(system.name, item.key, bench_row(source, system, item, exercises[item.task]))
+                cache.put(system.name, item.key, generate_row(source, system, item, exercises[item.task]))
                 generated += 1
                 if progress:
                     progress(f"hints from {system.name}", done, len(missing))
@@ -165,7 +169,7 @@ def run_battles(
     records = [r for r in read_battles(path) if r.get("judge") == judge.name]
     wanted = {s.name for s in systems}
     records = [r for r in records if r["a"] in wanted and r["b"] in wanted]
-    summary.battles, summary.judge = len(records), judge_stats(records)
+    summary.battles, summary.judge = len(records), judge_stats(calibrate(records))
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -362,3 +362,4 @@ def _fill(stats: GenerationStats, value: dict[str, Any]) -> None:
     stats.prompt_tokens = int(value.get("prompt_tokens", 0))
     stats.prompt_tokens_reused = int(value.get("prompt_tokens_reused", 0))
     stats.finish = str(value.get("finish", "stop"))
+    stats.top_logprobs = [dict(step) for step in value.get("top_logprobs") or []]

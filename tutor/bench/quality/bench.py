@@ -81,7 +81,7 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
                     if system.name not in sources:
                         job.log(f"loading {system.name}")
                         sources[system.name] = open_source(system, job.threads)
-                    row = _one(sources[system.name], system, item, exercise)
+                    row = generate_row(sources[system.name], system, item, exercise)
                     cache.put(system.name, item.key, row)
                 if job.judge is not None:
                     verdict = cache.get(judge_key(job.judge.name, system.name), item.key)
@@ -103,7 +103,8 @@ def run_bench(job: BenchRun) -> list[dict[str, Any]]:
     return rows
 
 
-def _one(source: HintSource, system: System, item: Item, exercise: Exercise) -> dict[str, Any]:
+def generate_row(source: HintSource, system: System, item: Item, exercise: Exercise) -> dict[str, Any]:
+    """One system's hint on one item, scored: the benchmark's row (also what ``tutor arena`` caches)."""
     hint = source.hint(exercise, item.code)
     data = hint.to_json()
     started = time.perf_counter()
