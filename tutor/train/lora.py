@@ -110,6 +110,7 @@ def _peak_rss_gb() -> float:
 class Trainer:
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
+        config.alpha = config.alpha or 2 * config.rank
         self.base: BaseModel = read_base(config.base)
         train_path, dev_path = data_files(config.data)
         tokenizer = llama_tokenizer(self.base.path)
@@ -141,7 +142,7 @@ class Trainer:
         model = load_hf_model(self.base.path, precision.autocast)
         lora = LoraConfig(
             r=cfg.rank,
-            lora_alpha=cfg.alpha or 2 * cfg.rank,
+            lora_alpha=cfg.alpha,
             lora_dropout=cfg.dropout,
             target_modules=TARGET_MODULES,
             task_type="CAUSAL_LM",
