@@ -85,6 +85,25 @@ def _add_export(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     export.set_defaults(func=cmd_export)
 
 
+LORA_FLAGS = [
+    "--base", "--data", "--out", "--epochs", "--max-steps", "--lr", "--rank", "--batch-tokens", "--max-length",
+    "--seed", "--threads", "--precision", "--save-every", "--eval-every", "--patience", "--resume",
+]  # fmt: skip
+EXPORT_FLAGS = ["--base", "--adapter", "--out", "--name", "--register", "--threads"]
+
+
+def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -> list[str]:
+    """The command with every option spelled out (defaults included): what the model card records."""
+    line = ["tutor", *words]
+    for flag in flags:
+        value = getattr(args, flag.removeprefix("--").replace("-", "_"))
+        if value is True:
+            line.append(flag)
+        elif value not in (None, False, ""):
+            line += [flag, str(value)]
+    return line
+
+
 def _fail(message: str) -> int:
     print(f"tutor: error: {message}", file=sys.stderr)
     return 2
@@ -116,7 +135,7 @@ def cmd_lora(args: argparse.Namespace) -> int:
         patience=args.patience,
         resume=args.resume,
         progress=not args.json,
-        command=["tutor", *sys.argv[1:]],
+        command=command_line(["train", "lora"], args, LORA_FLAGS),
     )
     try:
         summary = train(config)
@@ -147,7 +166,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         name=args.name,
         register=args.register,
         threads=args.threads,
-        command=["tutor", *sys.argv[1:]],
+        command=command_line(["train", "export"], args, EXPORT_FLAGS),
     )
     try:
         result = export(config)
