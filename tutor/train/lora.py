@@ -120,6 +120,11 @@ class Trainer:
         self.skipped = len(train_examples) - len(self.train_items)
         dev = read_examples(dev_path)[: config.dev_limit] if dev_path else []
         self.dev_items = tokenize(dev, self.base, tokenizer, config.max_length)
+        if dev and not self.dev_items:
+            print(
+                f"warning: no dev example fits in --max-length {config.max_length}: no early stop",
+                file=sys.stderr,
+            )
         if not self.train_items:
             raise TrainError(f"no training example fits in --max-length {config.max_length} tokens")
         self.steps_per_epoch = len(batches(self.train_items, config.batch_tokens, 0))
