@@ -258,7 +258,7 @@ class Trainer:
         loop.step += 1
         loop.tokens += tokens
         loop.seconds += seconds
-        value = float(loss)
+        value = float(loss.detach())
         loop.last_losses = [*loop.last_losses, value][-20:]
         record = {
             "step": loop.step,
