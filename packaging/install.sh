@@ -3,11 +3,17 @@
 #   system libraries (Qt/QtWebEngine runtime, Xvfb, a compiler for llama-cpp-python) through apt-get,
 #   a virtual environment in .venv with the project and its dev tools, and the embedded default model.
 # Usage: bash packaging/install.sh --launch   (install, then open the app on the bundled exercises)
-#        bash packaging/install.sh --test     (install, then run ruff, mypy and the whole test suite)
+#        bash packaging/install.sh --test     (install with the training extra, then ruff, mypy and all tests)
+#        bash packaging/install.sh --train    (install with the training extra: `tutor train`)
 #        bash packaging/install.sh            (install only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
+# the training extra (torch, transformers, peft; `tutor train`) for the tests and for --train; the app never needs it
+with_train=""; case "$mode" in --test|--train) with_train=1 ;; esac
+# a CPU-only torch wheel when pip can find one (the default Linux wheel pulls CUDA libraries, gigabytes a CPU
+# training run does not use); TUTOR_TORCH_CPU="" skips this
+TORCH_CPU="${TUTOR_TORCH_CPU-torch==2.13.0+cpu}"
 
 APT_PACKAGES=(
   build-essential cmake util-linux iproute2 xvfb xauth fonts-dejavu-core chromium qemu-user
@@ -54,10 +60,28 @@ install_python_env() {
   [ -x .venv/bin/python ] || { say "creating .venv"; "$python" -m venv .venv; }
   .venv/bin/python -m pip install -q --upgrade pip wheel 2>&1 | grep -v -i warning || true
   install_llama_cpp
-  say "installing the project"
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v -i -E "warning|^\s*$" || true
+  local extras="dev"
+  if [ -n "$with_train" ]; then extras="dev,train"; install_torch_cpu; fi
+  say "installing the project (.[$extras])"
+  .venv/bin/python -m pip install -q -e ".[$extras]" 2>&1 | grep -v -i -E "warning|^\s*$" || true
   .venv/bin/python -c "import llama_cpp, PySide6, huggingface_hub, platformdirs, pygments" \
     || { say "the Python packages did not install; see the pip output above"; exit 1; }
+}
+
+install_torch_cpu() {
+  .venv/bin/python -c "import torch" 2>/dev/null && return 0
+  [ -n "$TORCH_CPU" ] || return 0
+  say "installing $TORCH_CPU (CPU-only) for the training extra"
+  .venv/bin/python -m pip install -q --only-binary torch "$TORCH_CPU" 2>&1 | grep -v -i warning || true
+  .venv/bin/python -c "import torch" 2>/dev/null \
+    || say "no $TORCH_CPU here; pip installs the default torch with the training extra"
+}
+
+fetch_converter() {
+  # llama.cpp's convert_hf_to_gguf.py from the llama-cpp-python sdist (pip, package index), once, into a cache;
+  # `tutor train export` then works offline
+  say "llama.cpp's GGUF converter for tutor train export"
+  .venv/bin/python -m tutor.train.converter --fetch >/dev/null || say "the converter was not fetched: tutor train export will say how"
 }
 
 wheel_cache_dir() {
@@ -115,6 +139,7 @@ install_system_packages
 install_python_env
 build_web_engine
 prepare_default_model
+[ -n "$with_train" ] && fetch_converter
 
 case "$mode" in
   --launch)
@@ -128,6 +153,6 @@ case "$mode" in
     say "desktop build and frozen self-test"; bash packaging/build.sh
     say "pytest"; exec .venv/bin/python -m pytest -p no:cacheprovider
     ;;
-  "") say "installed; run .venv/bin/tutor app (or tutor --help)" ;;
-  *) say "unknown option $mode (use --launch or --test)"; exit 2 ;;
+  ""|--train) say "installed; run .venv/bin/tutor app (or tutor --help)" ;;
+  *) say "unknown option $mode (use --launch, --test or --train)"; exit 2 ;;
 esac

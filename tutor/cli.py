@@ -470,6 +470,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     from tutor.arena.cli import add_parser as add_arena
 
     add_arena(sub, common)
+    from tutor.train.cli import add_parser as add_train
+
+    add_train(sub, common)
     if extend:
         extend(sub, common)
     return parser
