@@ -7,7 +7,6 @@ extra (torch, transformers, peft); without it they say so in one line. Errors ar
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -26,15 +25,10 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
 
 
 def _add_data(sub: Any, common: argparse.ArgumentParser | None) -> None:
-    """``tutor train data`` lives in ``tutor.train.data_cli`` (written beside this module)."""
-    try:
-        from tutor.train import data_cli  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return
-    if len(inspect.signature(data_cli.add_parser).parameters) > 1:
-        data_cli.add_parser(sub, common)
-    else:
-        data_cli.add_parser(sub)
+    """``tutor train data`` lives in ``tutor.train.data_cli``."""
+    from tutor.train import data_cli
+
+    data_cli.add_parser(sub, common)
 
 
 def _add_lora(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
