@@ -72,7 +72,11 @@ install_torch_cpu() {
   .venv/bin/python -c "import torch" 2>/dev/null && return 0
   [ -n "$TORCH_CPU" ] || return 0
   say "installing $TORCH_CPU (CPU-only) for the training extra"
-  .venv/bin/python -m pip install -q --only-binary torch "$TORCH_CPU" 2>&1 | grep -v -i warning || true
+  # PyPI has only CUDA builds for Linux: look also where CPU builds are kept (TUTOR_WHEELS, or /opt/wheels on
+  # our build machines; pip's own PIP_FIND_LINKS and configuration apply as usual)
+  local links=()
+  for dir in ${TUTOR_WHEELS:-} /opt/wheels; do [ -d "$dir" ] && links+=(--find-links "$dir"); done
+  .venv/bin/python -m pip install -q --only-binary torch "${links[@]}" "$TORCH_CPU" 2>&1 | grep -v -i warning || true
   .venv/bin/python -c "import torch" 2>/dev/null \
     || say "no $TORCH_CPU here; pip installs the default torch with the training extra"
 }

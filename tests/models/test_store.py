@@ -51,6 +51,17 @@ def test_bad_files_are_refused(
     assert store.list() == []
 
 
+def test_a_catalog_model_is_found_by_its_catalog_id(tmp_path: Path, default_model: Path) -> None:
+    """`tutor train data --teacher qwen2.5-coder-1.5b-instruct-q4km` names a model the way the catalog does."""
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf").symlink_to(default_model)
+    store = ModelStore(folder=tmp_path / "models", shared=[share])
+    assert store.find("qwen2.5-coder-1.5b-instruct-q4km").path.parent == share
+    with pytest.raises(StoreError, match="no model"):
+        store.find("qwen2.5-coder-0.5b-instruct-q4km")
+
+
 def test_shared_read_only_folder_is_used_in_place(tmp_path: Path, default_model: Path) -> None:
     share = tmp_path / "share"
     share.mkdir()

@@ -16,7 +16,15 @@ import pytest
 from tutor.cli import main
 from tutor.train import converter, precision
 from tutor.train.base_model import TrainError, llama_tokenizer, read_base
-from tutor.train.dataset import IGNORE, Tokenized, batches, data_hash, read_examples, tokenize
+from tutor.train.dataset import (
+    IGNORE,
+    Tokenized,
+    batches,
+    cached_tokens,
+    data_hash,
+    read_examples,
+    tokenize,
+)
 from tutor.train.examples import render
 from tutor.train.gguf_meta import rewrite, tokenizer_fields
 from tutor.train.model_card import build_card, markdown
@@ -50,6 +58,33 @@ def test_prompt_tokens_carry_no_loss_and_completion_tokens_do(default_model: Pat
     assert batch["input_ids"].dtype == torch.long
     # too long: left out
     assert len(tokenize(examples, base, tokenizer, max_length=100)) == 0
+
+
+def test_token_ids_are_cached_beside_the_data_and_remade_when_it_changes(
+    default_model: Path, tmp_path: Path
+) -> None:
+    base = read_base(str(default_model))
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    calls: list[int] = []
+
+    def tokenizer() -> object:
+        calls.append(1)
+        return llama_tokenizer(default_model)
+
+    fresh, skipped = cached_tokens(data / "train.jsonl", base, 1024, tokenizer)
+    assert calls == [1] and fresh
+    again, skipped_again = cached_tokens(data / "train.jsonl", base, 1024, tokenizer)
+    assert calls == [1], "a second run reads the cache, without llama.cpp"
+    assert again == fresh and skipped_again == skipped
+    assert skipped == len(read_examples(data / "train.jsonl")) - len(fresh)
+    # another length is another cache; a changed examples file is tokenized again
+    cached_tokens(data / "train.jsonl", base, 4096, tokenizer)
+    assert calls == [1, 1]
+    lines = (data / "train.jsonl").read_text().splitlines()
+    (data / "train.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    fewer, _ = cached_tokens(data / "train.jsonl", base, 1024, tokenizer)
+    assert calls == [1, 1, 1] and len(fewer) <= 2
 
 
 def test_batches_cover_every_example_once_within_the_token_budget() -> None:

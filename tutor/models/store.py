@@ -80,8 +80,14 @@ class ModelStore:
         return found
 
     def find(self, model_id: str) -> LocalModel:
+        """A local model by its id, file name or path, or by its catalog id (``qwen2.5-coder-0.5b-instruct-q4km``)."""
+        from tutor.models.catalog import find_entry
+
+        entry = find_entry(model_id)
         for model in self.list():
             if model_id in (model.id, model.path.name, str(model.path)):
+                return model
+            if entry is not None and model.path.name == Path(entry.file).name:
                 return model
         raise StoreError(f"no model {model_id!r} here (see `tutor models list`)")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,14 @@ class BaseModel:
     bos: str
     eos: str
     license: str
+    eos_id: int = 0  # the padding id of training batches
+
+    @cached_property
+    def sha256(self) -> str:
+        return sha256_of(self.path)
 
     def card(self) -> dict[str, Any]:
-        return {"id": self.id, "file": self.path.name, "name": self.name, "sha256": sha256_of(self.path)}
+        return {"id": self.id, "file": self.path.name, "name": self.name, "sha256": self.sha256}
 
 
 def resolve_base(requested: str) -> tuple[str, Path]:
@@ -96,6 +102,7 @@ def read_base(requested: str) -> BaseModel:
         bos=token("tokenizer.ggml.bos_token_id"),
         eos=token("tokenizer.ggml.eos_token_id"),
         license=str(_field(reader, "general.license") or ""),
+        eos_id=int(_field(reader, "tokenizer.ggml.eos_token_id") or 0),
     )
 
 

@@ -4,6 +4,10 @@ Prompt and completion are rendered by ``tutor.train.examples.render`` with the b
 BOS/EOS, and tokenized separately with llama.cpp's tokenizer the way the engines do (prompt with BOS and special
 tokens; the model then writes the completion after it). Batches hold at most ``batch_tokens`` tokens, padding
 included, from examples of similar length.
+
+``cached_tokens`` keeps the ids beside the data (``DATA/tokens/<base sha256>-<max length>/NAME.jsonl``, stamped with
+the sha256 of the examples file), so a second run skips llama.cpp, and a machine without llama.cpp (a GPU box) can
+train on a data folder tokenized elsewhere.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +85,41 @@ def tokenize(examples: list[Example], base: BaseModel, tokenizer: Any, max_lengt
         if 0 < len(prompt_ids) + len(completion_ids) <= max_length and completion_ids:
             out.append(Tokenized(list(prompt_ids) + list(completion_ids), len(prompt_ids)))
     return out
+
+
+def cached_tokens(
+    examples_file: Path, base: BaseModel, max_length: int, tokenizer: Callable[[], Any]
+) -> tuple[list[Tokenized], int]:
+    """(token ids of the file's examples, how many were left out as too long), from the cache beside the data
+    when it was made from the same file for the same base and length; else tokenized with ``tokenizer()``
+    (llama.cpp's, made only when needed) and cached when the folder is writable."""
+    source = hashlib.sha256(examples_file.read_bytes()).hexdigest()
+    cache = examples_file.parent / "tokens" / f"{base.sha256[:16]}-{max_length}" / examples_file.name
+    found = _read_cache(cache, source)
+    if found is not None:
+        return found
+    examples = read_examples(examples_file)
+    items = tokenize(examples, base, tokenizer(), max_length)
+    skipped = len(examples) - len(items)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"source_sha256": source, "skipped": skipped})]
+        lines += [json.dumps({"ids": item.ids, "prompt_len": item.prompt_len}) for item in items]
+        cache.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only data folder: tokenize again next time
+    return items, skipped
+
+
+def _read_cache(cache: Path, source: str) -> tuple[list[Tokenized], int] | None:
+    try:
+        lines = cache.read_text(encoding="utf-8").splitlines()
+        header = json.loads(lines[0])
+        if header.get("source_sha256") != source:
+            return None
+        return [Tokenized(**json.loads(line)) for line in lines[1:] if line.strip()], int(header["skipped"])
+    except (OSError, IndexError, ValueError, TypeError, KeyError):
+        return None
 
 
 def batches(items: list[Tokenized], batch_tokens: int, seed: int) -> list[list[int]]:

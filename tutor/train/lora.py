@@ -16,6 +16,7 @@ import resource
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,11 @@ from tutor.train.dataset import (
     IGNORE,
     Tokenized,
     batches,
+    cached_tokens,
     collate,
     data_files,
     data_hash,
     epoch_batches,
-    read_examples,
-    tokenize,
 )
 from tutor.train.precision import Precision, choose_precision
 
@@ -98,6 +98,18 @@ def completion_loss(model: Any, batch: dict[str, Any], precision: Precision) -> 
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets)
 
 
+def _lazy(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make()`` called once, on first use (llama.cpp's tokenizer is needed only when the token cache misses)."""
+    made: list[Any] = []
+
+    def get() -> Any:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
+
+
 def _log(out: Path, record: dict[str, Any]) -> None:
     with (out / "log.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
@@ -113,14 +125,14 @@ class Trainer:
         config.alpha = config.alpha or 2 * config.rank
         self.base: BaseModel = read_base(config.base)
         train_path, dev_path = data_files(config.data)
-        tokenizer = llama_tokenizer(self.base.path)
-        self.pad_id = int(tokenizer.token_eos())
-        train_examples = read_examples(train_path)
-        self.train_items = tokenize(train_examples, self.base, tokenizer, config.max_length)
-        self.skipped = len(train_examples) - len(self.train_items)
-        dev = read_examples(dev_path)[: config.dev_limit] if dev_path else []
-        self.dev_items = tokenize(dev, self.base, tokenizer, config.max_length)
-        if dev and not self.dev_items:
+        self.pad_id = self.base.eos_id
+        tokenizer = _lazy(lambda: llama_tokenizer(self.base.path))
+        self.train_items, self.skipped = cached_tokens(train_path, self.base, config.max_length, tokenizer)
+        dev, dev_skipped = (
+            cached_tokens(dev_path, self.base, config.max_length, tokenizer) if dev_path else ([], 0)
+        )
+        self.dev_items = dev[: config.dev_limit]
+        if dev_skipped and not self.dev_items:
             print(
                 f"warning: no dev example fits in --max-length {config.max_length}: no early stop",
                 file=sys.stderr,
