@@ -72,7 +72,13 @@ def _add_export(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--base", default="", help="the base model (default: the one the adapter was trained on)"
     )
     export.add_argument("--adapter", required=True, type=Path, help="a training output folder or an adapter")
-    export.add_argument("--out", required=True, type=Path, help="the .gguf file to write")
+    export.add_argument("--out", type=Path, help="the merged Q4_K_M .gguf file to write")
+    export.add_argument(
+        "--adapter-out",
+        type=Path,
+        help="also (or only) write the adapter as a llama.cpp LoRA .gguf (a few MB; tutor.models.merge makes "
+        "the fine-tuned model from it and the base, without torch)",
+    )
     export.add_argument("--name", default="", help="the model's name (default: the file's stem)")
     export.add_argument("--register", action="store_true", help="add it to the local model store")
     export.add_argument("--threads", type=int, default=0, help="threads for quantizing (0: all)")
@@ -83,7 +89,7 @@ LORA_FLAGS = [
     "--base", "--data", "--out", "--epochs", "--max-steps", "--lr", "--rank", "--batch-tokens", "--max-length",
     "--seed", "--threads", "--precision", "--save-every", "--eval-every", "--patience", "--resume",
 ]  # fmt: skip
-EXPORT_FLAGS = ["--base", "--adapter", "--out", "--name", "--register", "--threads"]
+EXPORT_FLAGS = ["--base", "--adapter", "--out", "--adapter-out", "--name", "--register", "--threads"]
 
 
 def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -> list[str]:
@@ -161,6 +167,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         register=args.register,
         threads=args.threads,
         command=command_line(["train", "export"], args, EXPORT_FLAGS),
+        adapter_out=args.adapter_out,
     )
     try:
         result = export(config)
@@ -168,7 +175,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except ImportError as exc:
         return _fail(TRAIN_EXTRA + str(exc))
-    text = f"wrote {result['path']} ({result['size_mb']} MB), card {result['cards'][0]}; {result['timings']}"
+    lines = []
+    if "adapter_path" in result:
+        lines.append(f"wrote the adapter {result['adapter_path']} ({result['adapter_size_mb']} MB)")
+    if "path" in result:
+        lines.append(
+            f"wrote {result['path']} ({result['size_mb']} MB), card {result['cards'][0]}; {result['timings']}"
+        )
+    text = "\n".join(lines)
     if "registered" in result:
         text += f"\nregistered as {result['registered']}: tutor models use {result['registered']}"
     print(json.dumps(result, indent=2) if args.json else text)

@@ -26,7 +26,8 @@ from pathlib import Path
 from tutor.train.base_model import TrainError
 
 SCRIPT = "convert_hf_to_gguf.py"
-KEEP = (SCRIPT, "conversion/", "gguf-py/", "LICENSE")  # what we need of vendor/llama.cpp
+LORA_SCRIPT = "convert_lora_to_gguf.py"  # a PEFT adapter -> a llama.cpp LoRA GGUF
+KEEP = (SCRIPT, LORA_SCRIPT, "conversion/", "gguf-py/", "LICENSE")  # what we need of vendor/llama.cpp
 
 
 def llama_cpp_version() -> str:
@@ -54,21 +55,21 @@ def _writable_root() -> Path:
     )
 
 
-def find_converter() -> Path | None:
-    """The converter script, or None when it was never fetched."""
+def find_converter(name: str = SCRIPT) -> Path | None:
+    """The converter script ``name`` (the model or the LoRA converter), or None when it was never fetched."""
     override = os.environ.get("TUTOR_LLAMA_CPP_SRC")
     if override:
-        script = Path(override) / SCRIPT
+        script = Path(override) / name
         return script if script.is_file() else None
     for root in cache_roots():
-        script = root / f"llama.cpp-{llama_cpp_version()}" / SCRIPT
+        script = root / f"llama.cpp-{llama_cpp_version()}" / name
         if script.is_file():
             return script
     return None
 
 
-def require_converter() -> Path:
-    script = find_converter()
+def require_converter(name: str = SCRIPT) -> Path:
+    script = find_converter(name)
     if script is None:
         raise TrainError(
             "llama.cpp's converter is not here yet: run `python -m tutor.train.converter --fetch` once "
@@ -89,8 +90,9 @@ def unpack(sdist: Path, version: str) -> Path:
             if member.name.startswith(prefix) and member.name[len(prefix) :].startswith(KEEP):
                 member.name = member.name[len(prefix) :]
                 members.append(member)
-        if not any(m.name == SCRIPT for m in members):
-            raise TrainError(f"{sdist.name} has no vendor/llama.cpp/{SCRIPT}")
+        for script in (SCRIPT, LORA_SCRIPT):
+            if not any(m.name == script for m in members):
+                raise TrainError(f"{sdist.name} has no vendor/llama.cpp/{script}")
         archive.extractall(partial, members=members, filter="data")
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
@@ -124,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         script = find_converter()
+        complete = script is not None and find_converter(LORA_SCRIPT) is not None
         if args.fetch or args.sdist:
-            script = fetch(args.sdist) if (args.sdist or script is None) else script
+            script = fetch(args.sdist) if (args.sdist or not complete) else script
         if script is None:
             raise TrainError("not fetched yet (add --fetch)")
     except TrainError as exc:

@@ -7,6 +7,11 @@
 4. quantize: Q4_K_M through llama.cpp's ``llama_model_quantize``, with the CPU code path the engines use;
 5. the card beside the file, and with ``register`` the file in the local model store.
 Temporary files go to a folder beside the output and are removed.
+
+``adapter_out`` writes the adapter alone as a llama.cpp LoRA GGUF (float16, llama.cpp's ``convert_lora_to_gguf.py``,
+which needs only the base's config, written here from its GGUF), with the card in its metadata: a few MB that
+``tutor.models.merge`` turns into the fine-tuned Q4_K_M on a machine without torch (how the shipped model is made),
+or that llama.cpp applies at load time.
 """
 
 from __future__ import annotations
@@ -24,19 +29,20 @@ from typing import Any
 
 from tutor.train import gguf_meta
 from tutor.train.base_model import TrainError, load_hf_model, load_hf_tokenizer, offline, read_base
-from tutor.train.converter import require_converter
+from tutor.train.converter import LORA_SCRIPT, require_converter
 from tutor.train.model_card import CARD_KEY, build_card, description, write_beside
 
 
 @dataclass
 class ExportConfig:
     adapter: Path
-    out: Path
+    out: Path | None
     base: str = ""  # "": the base named in the training summary
     name: str = ""  # "": the output file's stem
     register: bool = False
     threads: int = 0
     command: list[str] = field(default_factory=list)
+    adapter_out: Path | None = None  # also (or only) the adapter as a LoRA GGUF
 
 
 def locate_adapter(folder: Path) -> tuple[Path, dict[str, Any]]:
@@ -70,6 +76,32 @@ def convert(model_dir: Path, target: Path) -> None:
         raise TrainError(f"llama.cpp's converter failed: {tail}")
 
 
+def convert_adapter(base_path: Path, adapter: Path, target: Path, strings: dict[str, str]) -> None:
+    """The PEFT adapter as a float16 llama.cpp LoRA GGUF, with these string keys (the card) added."""
+    from transformers import AutoConfig
+
+    script = require_converter(LORA_SCRIPT)
+    offline()
+    with tempfile.TemporaryDirectory(prefix=".adapter-", dir=target.parent) as folder:
+        config_dir = Path(folder) / "base"
+        config = AutoConfig.from_pretrained(
+            str(base_path.parent), gguf_file=base_path.name, local_files_only=True
+        )
+        if not getattr(config, "architectures", None):  # the converter picks its model class by this name
+            from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+            config.architectures = [MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[config.model_type]]
+        config.save_pretrained(config_dir)
+        raw = Path(folder) / "lora.gguf"
+        command = [sys.executable, str(script), str(adapter), "--base", str(config_dir)]
+        command += ["--outfile", str(raw), "--outtype", "f16"]
+        done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+        if done.returncode != 0 or not raw.is_file():
+            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            raise TrainError(f"llama.cpp's LoRA converter failed: {tail}")
+        gguf_meta.add_strings(raw, target, strings)
+
+
 def quantize(source: Path, target: Path, threads: int = 0) -> None:
     """Q4_K_M through llama.cpp's quantize API, after loading the CPU code path as the native engine does."""
     import llama_cpp
@@ -100,26 +132,62 @@ def export(config: ExportConfig) -> dict[str, Any]:
     trained_on = summary.get("base", {}).get("sha256")
     if trained_on and trained_on != base_card["sha256"]:
         raise TrainError(f"the adapter was trained on {summary['base'].get('file')}, not {base.path.name}")
-    out = config.out
-    if out.suffix != ".gguf":
-        raise TrainError(f"--out must be a .gguf file, not {out}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    name = config.name or out.stem
+    for path in (config.out, config.adapter_out):
+        if path is not None and path.suffix != ".gguf":
+            raise TrainError(f"the output must be a .gguf file, not {path}")
+    if config.out is None and config.adapter_out is None:
+        raise TrainError("nothing to write: give --out (the merged model) and/or --adapter-out (the adapter)")
+    first = config.out or config.adapter_out
+    assert first is not None
+    name = config.name or first.stem
     card = build_card(name, base_card, base.license, summary, config.command)
+    strings = {"general.name": name, "general.description": description(card), CARD_KEY: json.dumps(card)}
+    if base.license:
+        strings["general.license"] = base.license
+    result: dict[str, Any] = {"card": card, "timings": {}}
+    if config.adapter_out is not None:
+        result.update(_export_adapter(base.path, adapter, config.adapter_out, strings, card))
+    if config.out is not None:
+        result.update(_export_merged(config, base.path, adapter, config.out, strings, card))
+    return result
+
+
+def _export_adapter(
+    base_path: Path, adapter: Path, out: Path, strings: dict[str, str], card: dict[str, Any]
+) -> dict[str, Any]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clock = time.perf_counter()
+    card = {**card, "quantization": "LoRA adapter (F16), applied to the base Q4_K_M"}
+    convert_adapter(base_path, adapter, out, {**strings, CARD_KEY: json.dumps(card)})
+    cards = write_beside(out, card)
+    return {
+        "adapter_path": str(out),
+        "adapter_size_mb": round(out.stat().st_size / 2**20, 1),
+        "adapter_cards": [str(p) for p in cards],
+        "adapter_s": round(time.perf_counter() - clock, 1),
+    }
+
+
+def _export_merged(
+    config: ExportConfig,
+    base_path: Path,
+    adapter: Path,
+    out: Path,
+    strings: dict[str, str],
+    card: dict[str, Any],
+) -> dict[str, Any]:
+    out.parent.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as folder:
         temp = Path(folder)
         clock = time.perf_counter()
-        merge(base.path, adapter, temp / "merged")
+        merge(base_path, adapter, temp / "merged")
         timings["merge_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
         convert(temp / "merged", temp / "f32.gguf")
         timings["convert_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        strings = {"general.name": name, "general.description": description(card), CARD_KEY: json.dumps(card)}
-        if base.license:
-            strings["general.license"] = base.license
-        gguf_meta.rewrite(temp / "f32.gguf", temp / "fixed.gguf", base.path, strings)
+        gguf_meta.rewrite(temp / "f32.gguf", temp / "fixed.gguf", base_path, strings)
         timings["restore_tokenizer_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
         quantize(temp / "fixed.gguf", temp / "q4_k_m.gguf", config.threads)
@@ -131,7 +199,6 @@ def export(config: ExportConfig) -> dict[str, Any]:
         "size_mb": round(out.stat().st_size / 2**20, 1),
         "cards": [str(p) for p in cards],
         "timings": {k: round(v, 1) for k, v in timings.items()},
-        "card": card,
     }
     if config.register:
         from tutor.models.store import ModelStore, StoreError

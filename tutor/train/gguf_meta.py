@@ -41,12 +41,20 @@ def rewrite(source: Path, target: Path, tokenizer_from: Path, strings: dict[str,
             f"the converted model's vocabulary ({len(ours.data) if ours else 0} tokens) is not the base's "
             f"({len(theirs[0]) if theirs else 0}): its tokenizer cannot be restored"
         )
+    _copy(reader, target, tokens, strings)
+
+
+def _copy(
+    reader: gguf.GGUFReader, target: Path, tokens: dict[str, tuple[Any, Any, Any]], strings: dict[str, str]
+) -> None:
+    """The file of ``reader`` with its tokenizer keys replaced by ``tokens`` (when given) and ``strings`` set."""
     architecture = reader.get_field("general.architecture")
     if architecture is None:
-        raise TrainError(f"{source.name} has no general.architecture")
+        raise TrainError(f"{target.name}: the source has no general.architecture")
     writer = gguf.GGUFWriter(target, arch=str(architecture.contents()), endianess=reader.endianess)
+    replaced = (TOKENIZER_PREFIX,) if tokens else ()
     for name, field in reader.fields.items():
-        if name.startswith(("GGUF.", TOKENIZER_PREFIX)) or name == "general.architecture" or name in strings:
+        if name.startswith(("GGUF.", *replaced)) or name == "general.architecture" or name in strings:
             continue
         value, kind, sub_type = _entry(field)
         writer.add_key_value(name, value, kind, sub_type=sub_type)
@@ -64,6 +72,11 @@ def rewrite(source: Path, target: Path, tokenizer_from: Path, strings: dict[str,
     for tensor in reader.tensors:
         writer.write_tensor_data(tensor.data, tensor_endianess=reader.endianess)
     writer.close()
+
+
+def add_strings(source: Path, target: Path, strings: dict[str, str]) -> None:
+    """Copy ``source`` to ``target`` with these string keys set (a LoRA adapter's card)."""
+    _copy(gguf.GGUFReader(source), target, {}, strings)
 
 
 def read_strings(path: Path, keys: list[str]) -> dict[str, str]:
