@@ -1,9 +1,12 @@
 """Speed-ups measured side by side in one run: ``tutor bench repairs`` and ``tutor bench load``.
 
-repairs: the pipeline's k model repairs (the repair stage's model time) on real buggy programs from the shared
-    datasets, today's way and with each speed-up, interleaved round by round on one engine. Each stage starts
-    with the prompt out of the KV cache, as for a new hint. The outputs at temperature 0 must be identical to
-    today's (checked and printed); at the pipeline's repair temperature they are counted.
+repairs: the pipeline's model repair stage (k = 3 generations, each checked with the tests as the pipeline
+    checks it, the passing one closest to the code chosen) on real buggy programs from the shared datasets,
+    the way it was before this change ("all k") and with each speed-up alone and together, interleaved round by
+    round on one engine. Each stage starts with the prompt out of the KV cache, as for a new hint. Speed-ups:
+    "until pass" (a passing candidate ends the search), "greedy once" (at temperature 0 the k requests are the
+    same greedy generation, made once), "prompt lookup" and "batching" (measured, off in the pipeline). The chosen
+    repair of each stage is compared with the all-k one: at temperature 0 it must be identical.
 load: tokens/s of the native engine alone and beside one busy-loop process, with as many llama.cpp threads as
     cores (before) and with the load-aware thread count (after), interleaved.
 
@@ -28,18 +31,30 @@ from tutor.engines.native import NativeEngine, default_threads
 from tutor.engines.threads import usable_cores
 from tutor.exercises import Exercise, load_tasks
 from tutor.feedback import prompts
-from tutor.feedback.pipeline import PipelineConfig, repair_params
+from tutor.feedback.pipeline import VALIDATION_LIMITS, PipelineConfig, repair_params
+from tutor.feedback.tokens import edit_distance
 from tutor.models.default_model import ensure_default_model
-from tutor.runner import run
+from tutor.runner import passes, run
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10  # the pipeline's setting, or 10 where it is off
-# stage -> (prompt-lookup draft tokens, the k candidates as parallel sequences of one batch)
-STAGES: dict[str, tuple[int, bool]] = {
-    "today": (0, False),
-    "prompt lookup": (LOOKUP_TOKENS, False),
-    "batching": (0, True),
-    "both": (LOOKUP_TOKENS, True),
+
+
+@dataclass(frozen=True)
+class Stage:
+    lookup: int = 0  # prompt-lookup draft tokens
+    batched: bool = False  # the k candidates as parallel sequences of one batch
+    until_pass: bool = False  # a passing candidate ends the search
+    greedy_once: bool = False  # at temperature 0, one generation stands for the k identical ones
+
+
+STAGES: dict[str, Stage] = {
+    "all k": Stage(),
+    "until pass": Stage(until_pass=True),
+    "greedy once": Stage(greedy_once=True),
+    "pipeline": Stage(until_pass=True, greedy_once=True),  # what PipelineConfig() does now
+    "prompt lookup": Stage(lookup=LOOKUP_TOKENS),
+    "batching": Stage(batched=True),
 }
 
 
@@ -48,6 +63,8 @@ class Case:
     name: str
     code: str
     prompt: Prompt
+    exercise: Exercise
+    first: str  # the first failing test's call
 
 
 def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
@@ -77,30 +94,59 @@ def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
                         f"{row['task']}:{row.get('name', index)}",
                         row["code"],
                         prompts.repair_prompt(context, chat),
+                        exercise,
+                        failure.call,
                     )
                 )
     return cases
 
 
-def repair_stage(
-    engine: NativeEngine, case: Case, config: PipelineConfig, stage: tuple[int, bool]
-) -> tuple[float, list[str], int]:
-    """The k repair calls of one hint, from a cold prompt: seconds, texts, generated tokens."""
-    lookup, batched = stage
+@dataclass
+class StageRun:
+    seconds: float
+    chosen: str | None  # the passing repair the pipeline would pick, if any
+    tokens: int
+    generations: int
+
+
+def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage: Stage) -> StageRun:
+    """The model repair stage of one hint, from a cold prompt, validation included."""
     flush = GenerationParams(max_tokens=1, temperature=0.0)
     engine.generate("\n", flush).collect()  # push the prompt out of both KV caches
     engine.generate_many("\n", [flush])
-    params = [
-        replace(repair_params(config, case.code, i), prompt_lookup=lookup) for i in range(config.repairs)
-    ]
+    count = 1 if stage.greedy_once and config.repair_temperature == 0 else config.repairs
+    params = [replace(repair_params(config, case.code, i), prompt_lookup=stage.lookup) for i in range(count)]
     started = time.perf_counter()
-    generations = (
-        engine.generate_many(case.prompt, params)
-        if batched
-        else [engine.generate(case.prompt, p) for p in params]
-    )
-    texts = [g.collect() for g in generations]
-    return time.perf_counter() - started, texts, sum(g.stats.completion_tokens for g in generations)
+    passing: list[tuple[int, str]] = []
+    tokens = 0
+    if stage.batched:
+        generations = engine.generate_many(case.prompt, params)
+        texts = [g.collect() for g in generations]
+        tokens = sum(g.stats.completion_tokens for g in generations)
+    else:
+        texts = []
+        for p in params:
+            generation = engine.generate(case.prompt, p)
+            texts.append(generation.collect())
+            tokens += generation.stats.completion_tokens
+            if stage.until_pass and _check(case, texts[-1], passing):
+                break
+    if stage.batched or not stage.until_pass:
+        for text in texts:
+            _check(case, text, passing)
+    chosen = min(passing)[1] if passing else None
+    return StageRun(time.perf_counter() - started, chosen, tokens, len(texts))
+
+
+def _check(case: Case, text: str, passing: list[tuple[int, str]]) -> bool:
+    """Validate one candidate as the pipeline does; a passing one is added with its distance."""
+    candidate = prompts.parse_repair(text)
+    if candidate is None or candidate.strip() == case.code.strip():
+        return False
+    if not passes(case.exercise, candidate, case.first, VALIDATION_LIMITS):
+        return False
+    passing.append((edit_distance(case.code, candidate), candidate))
+    return True
 
 
 def bench_repairs(
@@ -118,33 +164,39 @@ def bench_repairs(
     for temperature in (0.0, PipelineConfig().repair_temperature):
         config = PipelineConfig(repair_temperature=temperature)
         for round_no in range(rounds):
-            seconds = {stage: 0.0 for stage in STAGES}
-            tokens = {stage: 0 for stage in STAGES}
-            same = {stage: 0 for stage in list(STAGES)[1:]}
-            compared = 0
-            for case in cases:
-                outputs = {}
-                for stage, settings in STAGES.items():
-                    took, outputs[stage], count = repair_stage(engine, case, config, settings)
-                    seconds[stage] += took
-                    tokens[stage] += count
-                compared += len(outputs["today"])
-                for stage in same:
-                    same[stage] += sum(a == b for a, b in zip(outputs["today"], outputs[stage], strict=True))
-            row = {
-                "temperature": temperature,
-                "round": round_no + 1,
-                "identical": same,
-                "compared": compared,
-                "seconds": {k: round(v, 2) for k, v in seconds.items()},
-                "tokens": tokens,
-                "speedup": {k: round(seconds["today"] / v, 2) for k, v in seconds.items() if v},
-            }
+            row = _round(engine, cases, config)
+            row.update({"temperature": temperature, "round": round_no + 1})
             results["rounds"].append(row)
             _progress(
-                f"repairs T={temperature} round {round_no + 1}: {row['seconds']} identical {same}/{compared}"
+                f"repairs T={temperature} round {round_no + 1}: {row['seconds']} same choice {row['same_choice']}"
             )
     return results
+
+
+def _round(engine: NativeEngine, cases: list[Case], config: PipelineConfig) -> dict[str, Any]:
+    seconds = {stage: 0.0 for stage in STAGES}
+    tokens = {stage: 0 for stage in STAGES}
+    generations = {stage: 0 for stage in STAGES}
+    same = {stage: 0 for stage in list(STAGES)[1:]}
+    passed = {stage: 0 for stage in STAGES}
+    for case in cases:
+        runs = {stage: repair_stage(engine, case, config, settings) for stage, settings in STAGES.items()}
+        for stage, run_ in runs.items():
+            seconds[stage] += run_.seconds
+            tokens[stage] += run_.tokens
+            generations[stage] += run_.generations
+            passed[stage] += run_.chosen is not None
+        for stage in same:
+            same[stage] += runs[stage].chosen == runs["all k"].chosen
+    return {
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+        "tokens": tokens,
+        "generations": generations,
+        "repaired": passed,
+        "same_choice": same,
+        "compared": len(cases),
+        "speedup": {k: round(seconds["all k"] / v, 2) for k, v in seconds.items() if v},
+    }
 
 
 # -- load ---------------------------------------------------------------------------------------------------------
@@ -251,9 +303,11 @@ def _print_repairs(results: dict[str, Any]) -> None:
             f"{stage} {row['seconds'][stage]:.2f} s/{row['tokens'][stage]} tok (x{row['speedup'][stage]})"
             for stage in STAGES
         )
-        same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["identical"].items())
+        same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["same_choice"].items())
+        repaired = ", ".join(f"{stage} {n}" for stage, n in row["repaired"].items())
         print(
-            f"  T={row['temperature']} round {row['round']}: {times}\n    outputs identical to today's: {same}"
+            f"  T={row['temperature']} round {row['round']}: {times}\n"
+            f"    chosen repair as with all k: {same}\n    programs repaired: {repaired}"
         )
 
 

@@ -49,6 +49,10 @@ class PipelineConfig:
     # repairs even at temperature 0 (``tutor bench repairs`` measures both).
     repair_prompt_lookup: int = 0  # tokens a repair may copy from the prompt per step (0: off)
     repair_batch: bool = False  # the k repairs as parallel sequences of one batch, where the engine can
+    # A passing model repair ends the search: the remaining candidates could only be a little closer to the
+    # learner's code, at the cost of a whole generation each (the chosen repair may differ from generating all k
+    # at a sampling temperature; at temperature 0 every candidate is the same text, so nothing changes).
+    repair_until_pass: bool = True
     seed: int = 7
     avoid: tuple[str, ...] = ()
 
@@ -216,7 +220,9 @@ class HintPipeline:
             for generation in generations if not halted() else []:
                 self._validate(exercise, code, first, generation.text, found)
             return
-        for index in range(self.config.repairs):
+        # at temperature 0 the k requests are one and the same greedy generation: it is made once
+        count = self.config.repairs if self.config.repair_temperature > 0 else min(1, self.config.repairs)
+        for index in range(count):
             if halted():
                 break  # a one-token repair already passes: no model repair can be closer
             generation = self.engine.generate(prompt, repair_params(self.config, code, index))
@@ -228,6 +234,8 @@ class HintPipeline:
             if halted():
                 break
             self._validate(exercise, code, first, generation.text, found)
+            if self.config.repair_until_pass and any(r.passed and r.source == "model" for r in found):
+                break
 
     def _validate(self, exercise: Exercise, code: str, first: str, text: str, found: list[Repair]) -> None:
         candidate = prompts.parse_repair(text)
