@@ -28,10 +28,10 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_model(model_dir: Path) -> Path:
-    """The real embedded model, assembled from its package once per test session."""
-    from tutor.models.default_model import ensure_default_model
+    """The real embedded base model (Gemma 3 270M), assembled from its package once per test session."""
+    from tutor.models.default_model import ensure_base_model
 
-    return ensure_default_model(folder=model_dir)
+    return ensure_base_model(folder=model_dir)
 
 
 @pytest.fixture(scope="session")

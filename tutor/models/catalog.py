@@ -36,6 +36,12 @@ class CatalogEntry:
     carrier: tuple[
         str, ...
     ] = ()  # PyPI packages whose joined data parts are this file (see tutor.models.carrier)
+    # source = "adapter": made here from the base entry ``base`` and the LoRA adapter resources/models/ADAPTER
+    # (tutor.models.merge); sha256 is the merged file's
+    base: str = ""
+    adapter: str = ""
+    adapter_sha256: str = ""
+    default: bool = False  # the model hints use unless the user or the school picks another (at most one)
 
     @property
     def reference(self) -> Reference:

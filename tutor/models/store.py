@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from tutor.models.default_model import (
+    BASE_MODEL_ID,
     DISPLAY_NAME,
     DefaultModelError,
+    base_is_ready,
+    base_model_path,
     bundled_model,
+    default_entry,
     default_model_path,
     is_ready,
 )
@@ -64,8 +68,11 @@ class ModelStore:
             found.append(self._describe("default", bundled, "embedded", True))
         elif embedded:
             found.append(self._describe("default", default, "embedded", True))
+        base = self._embedded_base()
+        if base is not None:
+            found.append(self._describe(BASE_MODEL_ID, base, "embedded", True))
         for path in sorted(self.folder.glob("*.gguf")):
-            if not (embedded and path == default):
+            if not (embedded and path == default) and path != base:
                 found.append(self._describe(path.stem, path, "imported", False))
         hub = self.folder / "hub"
         for path in sorted(hub.glob("*/*.gguf")) if hub.is_dir() else []:
@@ -78,6 +85,16 @@ class ModelStore:
             for path in sorted(share.glob("*.gguf")) if share.is_dir() else []:
                 found.append(self._describe(f"shared:{path.name}", path, "shared", True))
         return found
+
+    def _embedded_base(self) -> Path | None:
+        """The base model, when a fine-tune is the default and the base is here (its merge input)."""
+        if default_entry() is None:
+            return None
+        try:
+            path = base_model_path(self.folder)
+            return path if path.is_file() and base_is_ready(self.folder) else None
+        except DefaultModelError:
+            return None
 
     def find(self, model_id: str) -> LocalModel:
         """A local model by its id, file name or path, or by its catalog id (``qwen2.5-coder-0.5b-instruct-q4km``)."""

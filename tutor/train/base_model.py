@@ -60,6 +60,13 @@ def resolve_base(requested: str) -> tuple[str, Path]:
     from tutor.models.catalog import find_entry
 
     entry = find_entry(requested)
+    if entry is not None and entry.source == "package":  # the embedded base (gemma3-270m-q4km)
+        from tutor.models.default_model import DefaultModelError, ensure_base_model
+
+        try:
+            return requested, ensure_base_model()
+        except DefaultModelError as exc:
+            raise TrainError(str(exc)) from None
     store = ModelStore()
     for model in store.list():
         if requested in (model.id, model.path.name, model.path.stem) or (

@@ -27,6 +27,14 @@ def test_systems_list_with_engines_and_settings() -> None:
     )  # the canonical name parses back to the same system
 
 
+def test_the_embedded_base_is_its_own_system_beside_the_default(default_model: Path) -> None:
+    """`default` is whatever the catalog ships as the default (a fine-tune when it marks one); the base Gemma keeps
+    its catalog id, so a benchmark can compare the two."""
+    base = parse_system("gemma3-270m-q4km")
+    assert base.name == "gemma3-270m-q4km" and base.family == "gemma" and parse_system("default").name == "default"
+    assert base.model_path().read_bytes()[:4] == b"GGUF"
+
+
 def test_gguf_path_system(tmp_path: Path) -> None:
     system = parse_system(f"{tmp_path}/Llama-3.2-1B.Q4_K_M.gguf,k=0")
     assert system.repairs == 0 and system.family == "llama"

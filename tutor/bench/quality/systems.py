@@ -77,7 +77,15 @@ class System:
         if self.is_analysis:
             return None
         entries = load_catalog()
-        model_id = "gemma3-270m-q4km" if self.model == "default" else self.model
+        if (
+            self.model == "default"
+        ):  # the shipped default: a fine-tune when the catalog marks one, else the base
+            from tutor.models.default_model import BASE_MODEL_ID, default_entry
+
+            marked = default_entry(entries)
+            model_id = marked.id if marked is not None else BASE_MODEL_ID
+        else:
+            model_id = self.model
         return next((e for e in entries if e.id == model_id), None)
 
     def model_path(self) -> Path:
@@ -89,6 +97,13 @@ class System:
 
             return ensure_default_model()
         entry = self.catalog_entry()
+        if entry is not None and entry.source in (
+            "package",
+            "adapter",
+        ):  # embedded: made here, never downloaded
+            from tutor.models.default_model import ensure_adapter_model, ensure_base_model
+
+            return ensure_base_model() if entry.source == "package" else ensure_adapter_model(entry)
         if entry is None:
             path = Path(self.model).expanduser()
             if not path.is_file():
@@ -149,7 +164,7 @@ def _resolve_model(model: str) -> str:
     model = model.strip()
     if model in ("analysis", ""):
         return ""
-    if model in ("default", "gemma3-270m-q4km"):
+    if model == "default":
         return "default"
     if model.lower().endswith(".gguf") or "/" in model:
         return model
