@@ -31,7 +31,11 @@ def test_the_embedded_base_is_its_own_system_beside_the_default(default_model: P
     """`default` is whatever the catalog ships as the default (a fine-tune when it marks one); the base Gemma keeps
     its catalog id, so a benchmark can compare the two."""
     base = parse_system("gemma3-270m-q4km")
-    assert base.name == "gemma3-270m-q4km" and base.family == "gemma" and parse_system("default").name == "default"
+    assert (
+        base.name == "gemma3-270m-q4km"
+        and base.family == "gemma"
+        and parse_system("default").name == "default"
+    )
     assert base.model_path().read_bytes()[:4] == b"GGUF"
 
 
