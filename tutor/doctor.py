@@ -50,20 +50,30 @@ def _llama_cpp() -> dict[str, Any]:
 
 
 def _model(model_path: str | None) -> dict[str, Any]:
-    from tutor.models.default_model import DISPLAY_NAME, DefaultModelError, default_model_path, is_ready
+    from tutor.models.default_model import (
+        DefaultModelError,
+        bundled_model,
+        default_model_path,
+        display_name,
+        is_ready,
+    )
 
     if model_path:
         path = Path(model_path)
         return {"path": str(path), "exists": path.is_file(), "size_mb": _size_mb(path)}
+    bundled = bundled_model()
+    if bundled is not None:  # a frozen build: the file was verified when the build was made
+        return {"name": display_name(), "path": str(bundled), "prepared": True, "size_mb": _size_mb(bundled)}
     try:
         path = default_model_path()
+        ready = is_ready()
     except DefaultModelError as exc:
-        return {"name": DISPLAY_NAME, "error": str(exc)}
+        return {"name": display_name(), "error": str(exc)}
     return {
-        "name": DISPLAY_NAME,
+        "name": display_name(),
         "path": str(path),
-        "prepared": is_ready(),
-        "note": "" if is_ready() else "assembled from its package on first use",
+        "prepared": ready,
+        "note": "" if ready else "made from its package on first use",
         "size_mb": _size_mb(path),
     }
 

