@@ -45,7 +45,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> tup
     adapter = folder / "adapter.gguf"
     write_adapter(default_model, adapter)
     target = folder / "merged.gguf"
-    return adapter, target, merge_adapter(default_model, adapter, target, threads=1)
+    return adapter, target, merge_adapter(default_model, adapter, target)
 
 
 def tensors(path: Path) -> dict[str, object]:
@@ -66,8 +66,10 @@ def test_merged_weights_are_the_base_plus_the_adapter(
     assert len(digest) == 64 and target.is_file()
     assert not list(target.parent.glob(".merge-*")), "the temporary folder is gone"
     for name, tensor in out.items():
-        assert tensor.tensor_type == base[name].tensor_type, name  # the base's type rules
-        if name not in TARGETS:
+        if name in TARGETS:
+            assert tensor.tensor_type == gguf.GGMLQuantizationType.Q8_0, name
+        else:
+            assert tensor.tensor_type == base[name].tensor_type, name
             assert tensor.data.tobytes() == base[name].data.tobytes(), name  # copied unchanged
     for name in TARGETS:
         a = gguf.quants.dequantize(adapter[name + ".lora_a"].data, adapter[name + ".lora_a"].tensor_type)
@@ -80,23 +82,27 @@ def test_merged_weights_are_the_base_plus_the_adapter(
         assert np.abs(after - expected).mean() < 0.3 * np.abs(delta).mean(), name
 
 
-def test_the_same_bits_with_any_number_of_threads(
-    merged: tuple[Path, Path, str], default_model: Path
-) -> None:
+def test_the_same_bits_every_time(merged: tuple[Path, Path, str], default_model: Path) -> None:
     adapter, target, digest = merged
     again = target.with_name("again.gguf")
-    assert merge_adapter(default_model, adapter, again, threads=2) == digest
+    assert merge_adapter(default_model, adapter, again) == digest
 
 
+@pytest.mark.parametrize("scale", [0.1, 0.02], ids=["strong", "weak"])
 def test_llama_cpp_runs_it_like_the_adapter_applied_at_load(
-    merged: tuple[Path, Path, str], default_model: Path
+    tmp_path: Path, default_model: Path, scale: float
 ) -> None:
+    """A weak adapter is what training gives (each weight moves less than a Q4_K step): re-quantizing the merged
+    weights to 4 bits would give back the base (the first version did: the shipped fine-tune's hints were the
+    base's, token for token)."""
     from llama_cpp import Llama
 
     from tutor.engines import cpu_backend
 
     cpu_backend.ensure_loaded()
-    adapter, target, _ = merged
+    adapter, target = tmp_path / "adapter.gguf", tmp_path / "merged.gguf"
+    write_adapter(default_model, adapter, seed=2, scale=scale)
+    merge_adapter(default_model, adapter, target)
     settings = {"n_ctx": 64, "n_threads": 2, "verbose": False, "logits_all": True}
 
     def next_token_logits(llm: Llama) -> np.ndarray:
@@ -108,15 +114,12 @@ def test_llama_cpp_runs_it_like_the_adapter_applied_at_load(
     with_lora = next_token_logits(Llama(str(default_model), lora_path=str(adapter), **settings))
     plain = next_token_logits(Llama(str(default_model), **settings))
     ours = next_token_logits(Llama(str(target), **settings))
-
-    def similarity(x: np.ndarray, y: np.ndarray) -> float:
-        return float(np.corrcoef(x, y)[0, 1])
-
-    # the merged file computes what llama.cpp computes with the adapter applied at load time (up to the
-    # re-quantization of the changed weights), and not what the plain base computes (measured: 0.991 against
-    # 0.743 for this strong random adapter)
-    assert similarity(ours, with_lora) > 0.98
-    assert similarity(ours, with_lora) > similarity(ours, plain) + 0.1
+    # the merged file computes what llama.cpp computes with the adapter applied at load time, up to the 8-bit
+    # rounding of the changed weights, and keeps the adapter's change. Measured (mean |logit difference| to the
+    # adapter applied at load): strong 0.24 against 7.1 for the plain base; weak 0.20 against 0.40, where a
+    # Q4_K_M re-quantization of the same merge gave 0.40, the plain base's logits
+    assert np.corrcoef(ours, with_lora)[0, 1] > 0.99
+    assert np.abs(ours - with_lora).mean() < 0.7 * np.abs(plain - with_lora).mean()
 
 
 def test_adapters_that_do_not_fit_are_refused(tmp_path: Path, default_model: Path) -> None:

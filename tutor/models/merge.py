@@ -2,11 +2,15 @@
 
 For every weight the adapter changes, ``W' = W + (alpha / r) * B @ A`` (the weight dequantized by gguf-py, the
 product summed over the rank in a fixed order, every step an elementwise float32 operation, so the result does
-not depend on the CPU or a BLAS library); the merged weights are written as float32 and every other tensor is
-copied as it is; llama.cpp's own quantizer then makes the Q4_K_M file (the same type rules as the base: tensors it
-would keep in their type are copied byte for byte). The base's metadata is kept, tokenizer included; the adapter's
-name, description and model card are added. The file is written beside the target and moved into place only
-when complete, and its sha256 is returned so a caller can compare it with a published one.
+not depend on the CPU or a BLAS library). The merged weights are stored as Q8_0 (gguf-py's quantizer, also
+elementwise) and every other tensor is copied byte for byte, so the file is the base's Q4_K_M plus 8-bit copies of
+the changed matrices. They are not re-quantized to Q4_K: a LoRA trained on the 4-bit base (as QLoRA does) moves
+each weight by much less than a Q4_K step, and re-quantizing the sum snaps almost every weight back onto the
+base's grid (measured on the shipped adapter: the Q4_K_M merge wrote the base's hints token for token; the Q8_0
+merge writes what llama.cpp writes with the adapter applied at load time). The base's metadata is kept,
+tokenizer included; the adapter's name, description and model card are added. The file is written beside the
+target and moved into place only when complete, and its sha256 is returned so a caller can compare it with a
+published one.
 
 This is how the shipped fine-tune is installed (``tutor.models.default_model``): a few MB of adapter in
 ``resources/models`` instead of a second 250 MB model.
@@ -14,7 +18,6 @@ This is how the shipped fine-tune is installed (``tutor.models.default_model``):
 
 from __future__ import annotations
 
-import ctypes
 import os
 import tempfile
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from tutor.models.checksum import sha256_of
 
 CARD_KEYS = ("general.name", "general.description", "general.license", "tutor.card")
 Progress = Callable[[int, int], None]
+MERGED_TYPE = gguf.GGMLQuantizationType.Q8_0  # fine enough to keep a LoRA's change (see above)
 
 
 class MergeError(RuntimeError):
@@ -82,10 +86,8 @@ def check_fit(base: gguf.GGUFReader, adapter: gguf.GGUFReader) -> float:
     return float(alpha) / rank if alpha else 1.0
 
 
-def write_merged_f32(
-    base_path: Path, adapter_path: Path, target: Path, progress: Progress | None = None
-) -> None:
-    """The base with the adapter merged (changed weights in float32, the rest as it was) and the adapter's card."""
+def write_merged(base_path: Path, adapter_path: Path, target: Path, progress: Progress | None = None) -> None:
+    """The base with the adapter merged (changed weights in Q8_0, the rest as it was) and the adapter's card."""
     try:
         base, adapter = gguf.GGUFReader(base_path), gguf.GGUFReader(adapter_path)
     except (ValueError, OSError) as exc:
@@ -113,16 +115,14 @@ def write_merged_f32(
             weight = _as_float(tensor)
             if weight.shape != (b.shape[0], a.shape[1]):
                 raise MergeError(f"{tensor.name}: the adapter's shape does not match the base's")
-            merged[tensor.name] = weight + scale * low_rank_product(b, a)
-            array = merged[tensor.name]
-            writer.add_tensor_info(
-                tensor.name, array.shape, array.dtype, array.nbytes, gguf.GGMLQuantizationType.F32
-            )
+            array = gguf.quants.quantize(weight + scale * low_rank_product(b, a), MERGED_TYPE)
+            merged[tensor.name] = array
+            writer.add_tensor_info(tensor.name, array.shape, array.dtype, array.nbytes, MERGED_TYPE)
         else:
             data = tensor.data
             writer.add_tensor_info(tensor.name, data.shape, data.dtype, data.nbytes, tensor.tensor_type)
         if progress:
-            progress(index + 1, 2 * len(base.tensors))
+            progress(index + 1, len(base.tensors))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_ti_data_to_file()
@@ -131,41 +131,16 @@ def write_merged_f32(
     writer.close()
 
 
-def quantize_q4_k_m(source: Path, target: Path, threads: int = 0) -> None:
-    """llama.cpp's Q4_K_M quantizer; a tensor whose chosen type is the type it has is copied unchanged."""
-    import llama_cpp
-
-    from tutor.engines import cpu_backend
-    from tutor.engines.native import _route_llama_logs
-
-    _route_llama_logs()  # its per-tensor lines go to logging, not the user's terminal
-    try:
-        cpu_backend.ensure_loaded()
-    except (RuntimeError, OSError) as exc:
-        raise MergeError(f"llama.cpp has no CPU code path for this computer: {exc}") from None
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M
-    params.nthread = threads
-    params.allow_requantize = True  # a copied tensor whose type the rules would change is requantized
-    code = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
-    if code != 0 or not target.is_file():
-        raise MergeError(f"llama.cpp could not quantize the merged model (code {code})")
-
-
-def merge_adapter(
-    base: Path, adapter: Path, target: Path, threads: int = 0, progress: Progress | None = None
-) -> str:
-    """Write ``target`` (Q4_K_M) from ``base`` and ``adapter``; returns its sha256. Atomic: nothing is left
-    at ``target`` unless the whole file was written."""
+def merge_adapter(base: Path, adapter: Path, target: Path, progress: Progress | None = None) -> str:
+    """Write ``target`` from ``base`` and ``adapter``; returns its sha256. Atomic: nothing is left at ``target``
+    unless the whole file was written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory(prefix=".merge-", dir=target.parent) as folder:
-            f32 = Path(folder) / "merged-f32.gguf"
-            write_merged_f32(base, adapter, f32, progress)
-            quantized = Path(folder) / "merged-q4_k_m.gguf"
-            quantize_q4_k_m(f32, quantized, threads)
-            digest = sha256_of(quantized)
-            os.replace(quantized, target)
+            merged = Path(folder) / target.name
+            write_merged(base, adapter, merged, progress)
+            digest = sha256_of(merged)
+            os.replace(merged, target)
     except OSError as exc:
         raise MergeError(f"could not write {target}: {exc.strerror or exc}") from None
     return digest
