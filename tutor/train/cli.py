@@ -72,7 +72,9 @@ def _add_export(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--base", default="", help="the base model (default: the one the adapter was trained on)"
     )
     export.add_argument("--adapter", required=True, type=Path, help="a training output folder or an adapter")
-    export.add_argument("--out", type=Path, help="the merged Q4_K_M .gguf file to write")
+    export.add_argument(
+        "--out", type=Path, help="the fine-tuned .gguf to write (the base Q4_K_M, changed weights Q8_0)"
+    )
     export.add_argument(
         "--adapter-out",
         type=Path,
@@ -81,7 +83,6 @@ def _add_export(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     export.add_argument("--name", default="", help="the model's name (default: the file's stem)")
     export.add_argument("--register", action="store_true", help="add it to the local model store")
-    export.add_argument("--threads", type=int, default=0, help="threads for quantizing (0: all)")
     export.set_defaults(func=cmd_export)
 
 
@@ -89,7 +90,7 @@ LORA_FLAGS = [
     "--base", "--data", "--out", "--epochs", "--max-steps", "--lr", "--rank", "--batch-tokens", "--max-length",
     "--seed", "--threads", "--precision", "--save-every", "--eval-every", "--patience", "--resume",
 ]  # fmt: skip
-EXPORT_FLAGS = ["--base", "--adapter", "--out", "--adapter-out", "--name", "--register", "--threads"]
+EXPORT_FLAGS = ["--base", "--adapter", "--out", "--adapter-out", "--name", "--register"]
 
 
 def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -> list[str]:
@@ -165,7 +166,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         base=args.base,
         name=args.name,
         register=args.register,
-        threads=args.threads,
         command=command_line(["train", "export"], args, EXPORT_FLAGS),
         adapter_out=args.adapter_out,
     )

@@ -1,22 +1,20 @@
-"""``tutor train export``: a LoRA adapter merged into its base and written as a Q4_K_M GGUF with a model card.
+"""``tutor train export``: a LoRA adapter as a llama.cpp LoRA GGUF, and merged into its base as a model file.
 
-1. merge: the base loaded from its GGUF (float32), the adapter applied and merged (peft ``merge_and_unload``),
-   saved with the tokenizer as a Hugging Face folder;
-2. convert: llama.cpp's own ``convert_hf_to_gguf.py`` (``tutor.train.converter``) to a float32 GGUF;
-3. restore: the base file's ``tokenizer.*`` keys copied back (the converter rewrites Gemma's) and the card added;
-4. quantize: Q4_K_M through llama.cpp's ``llama_model_quantize``, with the CPU code path the engines use;
-5. the card beside the file, and with ``register`` the file in the local model store.
-Temporary files go to a folder beside the output and are removed.
+1. the adapter: llama.cpp's own ``convert_lora_to_gguf.py`` (``tutor.train.converter``; it needs only the base's
+   config, written here from its GGUF) to a float16 LoRA GGUF, with the model card in its metadata;
+2. the model (``--out``): that adapter merged into the base GGUF by ``tutor.models.merge``: the base's Q4_K_M
+   tensors and metadata (tokenizer included) as they are, the changed weights in Q8_0, the card added;
+3. the card beside each file, and with ``register`` the model in the local model store.
 
-``adapter_out`` writes the adapter alone as a llama.cpp LoRA GGUF (float16, llama.cpp's ``convert_lora_to_gguf.py``,
-which needs only the base's config, written here from its GGUF), with the card in its metadata: a few MB that
-``tutor.models.merge`` turns into the fine-tuned Q4_K_M on a machine without torch (how the shipped model is made),
-or that llama.cpp applies at load time.
+The model is not made by merging in torch, converting to float and quantizing everything to Q4_K_M: the base was
+trained in its dequantized 4-bit form, and a LoRA moves its weights by less than a Q4_K step, so that route gives
+back the base (measured: the shipped adapter's hints came out as the base's, token for token). The adapter alone
+is a few MB that ``tutor.models.merge`` turns into the model on a machine without torch (how the shipped model is
+made), or that llama.cpp applies at load time.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import subprocess
@@ -28,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.train import gguf_meta
-from tutor.train.base_model import TrainError, load_hf_model, load_hf_tokenizer, offline, read_base
+from tutor.train.base_model import TrainError, offline, read_base
 from tutor.train.converter import LORA_SCRIPT, require_converter
 from tutor.train.model_card import CARD_KEY, build_card, description, write_beside
 
@@ -40,7 +38,6 @@ class ExportConfig:
     base: str = ""  # "": the base named in the training summary
     name: str = ""  # "": the output file's stem
     register: bool = False
-    threads: int = 0
     command: list[str] = field(default_factory=list)
     adapter_out: Path | None = None  # also (or only) the adapter as a LoRA GGUF
 
@@ -55,25 +52,6 @@ def locate_adapter(folder: Path) -> tuple[Path, dict[str, Any]]:
         if summary.is_file():
             return adapter, json.loads(summary.read_text(encoding="utf-8"))
     return adapter, {}
-
-
-def merge(base_path: Path, adapter: Path, target: Path) -> None:
-    from peft import PeftModel
-
-    model = load_hf_model(base_path)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    merged.save_pretrained(target, safe_serialization=True)
-    load_hf_tokenizer(base_path).save_pretrained(target)
-
-
-def convert(model_dir: Path, target: Path) -> None:
-    script = require_converter()
-    offline()
-    command = [sys.executable, str(script), str(model_dir), "--outfile", str(target), "--outtype", "f32"]
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-    if done.returncode != 0 or not target.is_file():
-        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-        raise TrainError(f"llama.cpp's converter failed: {tail}")
 
 
 def convert_adapter(base_path: Path, adapter: Path, target: Path, strings: dict[str, str]) -> None:
@@ -100,26 +78,6 @@ def convert_adapter(base_path: Path, adapter: Path, target: Path, strings: dict[
             tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
             raise TrainError(f"llama.cpp's LoRA converter failed: {tail}")
         gguf_meta.add_strings(raw, target, strings)
-
-
-def quantize(source: Path, target: Path, threads: int = 0) -> None:
-    """Q4_K_M through llama.cpp's quantize API, after loading the CPU code path as the native engine does."""
-    import llama_cpp
-
-    from tutor.engines import cpu_backend
-    from tutor.engines.native import _route_llama_logs
-
-    _route_llama_logs()
-    try:
-        cpu_backend.ensure_loaded()
-    except (RuntimeError, OSError) as exc:
-        raise TrainError(f"llama.cpp has no CPU code path for this computer: {exc}") from None
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M
-    params.nthread = threads
-    code = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
-    if code != 0 or not target.is_file():
-        raise TrainError(f"llama.cpp could not quantize {source.name} (code {code})")
 
 
 def export(config: ExportConfig) -> dict[str, Any]:
@@ -176,23 +134,22 @@ def _export_merged(
     strings: dict[str, str],
     card: dict[str, Any],
 ) -> dict[str, Any]:
+    from tutor.models.merge import MergeError, merge_adapter
+
     out.parent.mkdir(parents=True, exist_ok=True)
+    card = {**card, "quantization": "Q4_K_M base, LoRA-merged weights Q8_0"}
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as folder:
-        temp = Path(folder)
+        lora = Path(folder) / "adapter.gguf"
         clock = time.perf_counter()
-        merge(base_path, adapter, temp / "merged")
+        convert_adapter(base_path, adapter, lora, {**strings, CARD_KEY: json.dumps(card)})
+        timings["convert_adapter_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        try:
+            merge_adapter(base_path, lora, out)
+        except MergeError as exc:
+            raise TrainError(f"the adapter could not be merged into {base_path.name}: {exc}") from None
         timings["merge_s"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        convert(temp / "merged", temp / "f32.gguf")
-        timings["convert_s"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        gguf_meta.rewrite(temp / "f32.gguf", temp / "fixed.gguf", base_path, strings)
-        timings["restore_tokenizer_s"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        quantize(temp / "fixed.gguf", temp / "q4_k_m.gguf", config.threads)
-        timings["quantize_s"] = time.perf_counter() - clock
-        os.replace(temp / "q4_k_m.gguf", out)
     cards = write_beside(out, card)
     result: dict[str, Any] = {
         "path": str(out),
