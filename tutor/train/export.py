@@ -137,7 +137,6 @@ def _export_merged(
     from tutor.models.merge import MergeError, merge_adapter
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    card = {**card, "quantization": "Q4_K_M base, LoRA-merged weights Q8_0"}
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as folder:
         lora = Path(folder) / "adapter.gguf"

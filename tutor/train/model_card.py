@@ -33,7 +33,7 @@ def build_card(
         "lora": {k: config.get(k) for k in ("rank", "alpha", "dropout", "lr", "batch_tokens", "max_length")},
         "metrics": summary.get("metrics", {}),
         "precision": summary.get("precision"),
-        "quantization": "Q4_K_M",
+        "quantization": "Q4_K_M base, LoRA-merged weights Q8_0",  # tutor.models.merge
         "train_command": shlex.join(config.get("command") or []),
         "export_command": shlex.join(command),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -46,7 +46,7 @@ def description(card: dict[str, Any]) -> str:
     return (
         f"{card['name']}: {card['base'].get('name', card['base'].get('file'))} fine-tuned with LoRA by `tutor train` "
         f"({card['steps']} steps, seed {card['seed']}, data sha256 {str(data.get('sha256', '?'))[:12]}, "
-        f"dev loss {metrics.get('best_dev_loss', metrics.get('dev_loss'))}), Q4_K_M; license {card['license'] or 'the base model'}'s."
+        f"dev loss {metrics.get('best_dev_loss', metrics.get('dev_loss'))}), {card['quantization']}; license {card['license'] or 'the base model'}'s."
     )
 
 
