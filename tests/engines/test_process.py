@@ -156,6 +156,40 @@ def test_a_crash_mid_generation_raises_engine_crashed_and_the_next_request_resta
     assert fresh.info().details["process"]["pid"] == fresh.pid
 
 
+def _from_a_cold_cache(*engines: NativeEngine | ProcessEngine) -> None:
+    """Both batch caches emptied: a prompt already cached is batched differently (other rounding)."""
+    for engine in engines:
+        engine.generate_many("\n", [GenerationParams(max_tokens=1, temperature=0.0)])
+
+
+def test_batched_candidates_cross_the_boundary(outside: ProcessEngine, engine: NativeEngine) -> None:
+    params = [GenerationParams(max_tokens=20, temperature=0.8, seed=seed) for seed in (1, 2, 3)]
+    _from_a_cold_cache(engine, outside)
+    here = engine.generate_many("def is_even(n):\n", params)
+    there = outside.generate_many("def is_even(n):\n", params)
+    assert [g.text for g in there] == [g.text for g in here] and len({g.text for g in there}) > 1
+    for ours, theirs in zip(there, here, strict=True):
+        assert ours.stats.completion_tokens == theirs.stats.completion_tokens > 0
+        assert ours.stats.prompt_tokens == theirs.stats.prompt_tokens and ours.stats.total_s > 0
+    started = time.monotonic()
+    long = [GenerationParams(max_tokens=400, temperature=0.8, seed=seed) for seed in (1, 2, 3)]
+    stopped = outside.generate_many("Once upon a time", long, lambda: time.monotonic() - started > 0.5)
+    assert all(g.stats.finish == "cancelled" and g.stats.completion_tokens < 300 for g in stopped)
+
+
+def test_a_crash_in_a_batch_raises_engine_crashed_and_the_next_batch_runs(fresh: ProcessEngine) -> None:
+    first = fresh.pid
+    assert first is not None
+    long = [GenerationParams(max_tokens=400, temperature=0.8, seed=seed) for seed in (1, 2, 3)]
+    threading.Timer(0.5, os.kill, (first, signal.SIGSEGV)).start()
+    with pytest.raises(EngineCrashed) as caught:
+        fresh.generate_many("Once upon a time", long)
+    assert "SIGSEGV" in caught.value.detail
+    again = fresh.generate_many("The capital of France is", [GREEDY, GREEDY])
+    assert all(g.text and g.stats.finish == "length" for g in again)
+    assert fresh.pid not in (None, first) and fresh.restarts == 1
+
+
 def test_closing_ends_the_process(default_model: Path) -> None:
     engine = ProcessEngine()
     engine.load(default_model)

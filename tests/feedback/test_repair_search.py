@@ -71,6 +71,34 @@ def test_a_passing_model_repair_ends_the_search(until_pass: bool, calls: int) ->
     assert hint.line == 3
 
 
+class BatchingEngine(FixingEngine):
+    """Also answers the k repairs as one batch (as the native engine does, in or out of process)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: object = None
+    ) -> list[Generation]:
+        self.batches.append(len(params))
+        generations = [self.generate(prompt, p) for p in params]
+        for generation in generations:
+            generation.collect()
+        return generations
+
+
+@pytest.mark.parametrize(("temperature", "batches", "calls"), [(0.8, [3], 3), (0.0, [], 1)])
+def test_batched_sampled_repairs_are_one_batch_and_a_greedy_one_is_made_once(
+    temperature: float, batches: list[int], calls: int
+) -> None:
+    engine = BatchingEngine()
+    config = PipelineConfig(repairs=3, repair_temperature=temperature, repair_batch=True)
+    hint = HintPipeline(engine, config).run(EXERCISE, NOT_ONE_TOKEN)  # type: ignore[arg-type]
+    assert engine.batches == batches and engine.repair_calls == calls
+    assert hint.repair_passed and hint.repair_source == "model" and hint.line == 3  # the closest of the batch
+
+
 @pytest.mark.slow
 def test_at_temperature_zero_the_k_repairs_are_one_generation(engine: NativeEngine) -> None:
     config = PipelineConfig(repairs=3, repair_temperature=0.0, repair_until_pass=False, hint_max_tokens=24)

@@ -9,6 +9,7 @@ an ``id``, and each answer carries the id it answers:
     {"id", "op": "load", "path", "options"}                 -> {"id", "event": "done", "value": EngineInfo}
     {"id", "op": "generate", "prompt", "params", "grammar"}  -> {"id", "event": "piece", "text"} ... then
                                                                {"id", "event": "done", "value": GenerationStats}
+    {"id", "op": "generate_many", "prompt", "params": [...]} -> {"id", "event": "done", "value": [{"text", "stats"}]}
     {"id", "op": "cancel", "target": id}                    -> no answer; that generation ends "cancelled"
     {"id", "op": "info" | "stats" | "render" | "count_tokens", ...} -> {"id", "event": "done", "value"}
     any failure                                             -> {"id", "event": "error", "kind", "message"}
@@ -96,6 +97,8 @@ class Host:
             return self._load(Path(command["path"]), dict(command.get("options") or {}))
         if op == "generate":
             return self._generate(request, command)
+        if op == "generate_many":
+            return self._generate_many(request, command)
         if op == "stats":
             return self.stats()
         engine = self._engine()
@@ -139,6 +142,17 @@ class Host:
         finally:
             self.current = 0
         return generation.stats.to_json()
+
+    def _generate_many(self, request: int, command: dict[str, Any]) -> list[dict[str, Any]]:
+        """The k completions of one prompt as parallel sequences of one batch; complete, not streamed."""
+        engine = self._engine()
+        params = [params_from_json(p) for p in command.get("params") or []]
+        self.current = request
+        try:
+            done = engine.generate_many(command["prompt"], params, lambda: request in self.cancelled)
+        finally:
+            self.current = 0
+        return [{"text": g.text, "stats": g.stats.to_json()} for g in done]
 
     def stats(self) -> dict[str, Any]:
         value: dict[str, Any] = {

@@ -22,7 +22,7 @@ import sys
 import threading
 import weakref
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -351,6 +351,58 @@ class ProcessEngine:
                 if not ended:  # the caller stopped reading: stop the child too
                     child.send({"id": 0, "op": "cancel", "target": request})
                 child.close(request)
+
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
+    ) -> list[Generation]:
+        """``NativeEngine.generate_many`` in the engine process: the k candidates decoded as one batch there.
+        ``stop()`` is polled here while the child works, and ``cancel()`` reaches it, as for ``generate``."""
+        with self._lock:
+            child = self._start()
+            request = next(self._ids)
+            answers = child.open(request)
+            self._current = (child, request)
+            clock = Stopwatch()
+            try:
+                child.send(
+                    {
+                        "id": request,
+                        "op": "generate_many",
+                        "prompt": prompt,
+                        "params": [asdict(p) for p in params],
+                    }
+                )
+                answer = self._wait(child, request, answers, stop)
+            finally:
+                self._current = None
+                child.close(request)
+        _raise_for(answer)
+        generations = []
+        for value in answer.get("value") or []:
+            stats = GenerationStats(
+                completion_tokens=int(value["stats"].get("completion_tokens", 0)),
+                threads=int(value["stats"].get("threads", 0)),
+                total_s=clock.elapsed(),
+            )
+            _fill(stats, value["stats"])
+            generation = Generation(iter(()), stats)
+            generation.text = str(value.get("text", ""))
+            generations.append(generation)
+        return generations
+
+    @staticmethod
+    def _wait(
+        child: _Child, request: int, answers: queue.Queue[dict[str, Any]], stop: Callable[[], bool] | None
+    ) -> dict[str, Any]:
+        """The request's answer; a ``stop()`` that turns true meanwhile cancels it in the child (once)."""
+        asked_to_stop = False
+        while True:
+            try:
+                return answers.get(timeout=0.05)
+            except queue.Empty:
+                if stop is not None and not asked_to_stop and stop():
+                    child.send({"id": 0, "op": "cancel", "target": request})
+                    asked_to_stop = True
 
 
 def _release_all(children: list[_Child]) -> None:

@@ -44,14 +44,21 @@ class PipelineConfig:
     hint_temperature: float = 0.2
     hint_max_tokens: int = 90
     mutation_budget_s: float = 4.0
-    # Speed-ups of the repair stage, off: with the default model on a 2-core CPU they did not make it faster and,
-    # as llama.cpp's batched evaluation of Gemma 3 is not bit-identical to one token at a time, they change the
-    # repairs even at temperature 0 (``tutor bench repairs`` measures both).
+    # Speed-ups of the repair stage (``tutor bench repairs`` measures each alone, side by side):
+    # - at temperature 0 the k requests are one and the same greedy generation: it is made once (2.1-2.2x on the
+    #   default model, 2 cores, 8 buggy programs, identical text);
+    # - a passing model repair ends the search: the remaining candidates could only be a little closer to the
+    #   learner's code, at the cost of a whole generation each (at a sampling temperature the chosen repair may
+    #   differ from generating all k; at temperature 0 every candidate is the same text, so nothing changes);
+    # - off: the k sampled candidates as parallel sequences of one batch (the native engine can, in or out of
+    #   process). It decodes 1.3x more tokens/s, but makes all k even when the first would pass, so it is faster
+    #   only for a model whose repairs rarely pass (the default: 1.04-1.23x at temperature 0.8), and slower for
+    #   one whose first repair often does. Batched rows are not bit-identical to one-at-a-time decoding.
+    # - off: prompt lookup, ~1.1x alone at temperature 0, nothing beside the two above, slower (0.67x) at 0.8.
     repair_prompt_lookup: int = 0  # tokens a repair may copy from the prompt per step (0: off)
-    repair_batch: bool = False  # the k repairs as parallel sequences of one batch, where the engine can
-    # A passing model repair ends the search: the remaining candidates could only be a little closer to the
-    # learner's code, at the cost of a whole generation each (the chosen repair may differ from generating all k
-    # at a sampling temperature; at temperature 0 every candidate is the same text, so nothing changes).
+    repair_batch: bool = (
+        False  # the k sampled repairs as parallel sequences of one batch, where the engine can
+    )
     repair_until_pass: bool = True
     seed: int = 7
     avoid: tuple[str, ...] = ()
@@ -210,7 +217,8 @@ class HintPipeline:
         def halted() -> bool:
             return stop.is_set() or self._cancelled.is_set()
 
-        many = getattr(self.engine, "generate_many", None) if self.config.repair_batch else None
+        sampled = self.config.repair_temperature > 0 and self.config.repairs > 1
+        many = getattr(self.engine, "generate_many", None) if self.config.repair_batch and sampled else None
         if many is not None:  # the k candidates as parallel sequences of one batch
             params = [repair_params(self.config, code, index) for index in range(self.config.repairs)]
             with self._timed("repair_model_s"):
