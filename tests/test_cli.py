@@ -128,3 +128,14 @@ def test_learner_loop_works_with_networking_cut_off(starter: Path) -> None:
     )
     assert hint.returncode == 0, hint.stderr
     assert json.loads(hint.stdout)["status"] == "hint"
+
+
+def test_speed_suites_take_their_own_options(tmp_path: Path) -> None:
+    """``tutor bench repairs --programs 8`` reaches the suite's parser (argparse's REMAINDER alone refused it)."""
+    missing = tmp_path / "no-datasets"
+    result = tutor("bench", "repairs", "--programs", "1", "--rounds", "1", "--datasets", str(missing))
+    assert result.returncode == 2 and f"no datasets folder at {missing}" in result.stderr
+    result = tutor("bench", "repairs", "--no-such-option")
+    assert result.returncode == 2 and "unrecognized arguments: --no-such-option" in result.stderr
+    result = tutor("bench", "quality", "--systems", "analysis", "--set", "basics", "--no-such-option")
+    assert result.returncode == 2 and "unrecognized arguments: --no-such-option" in result.stderr

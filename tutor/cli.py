@@ -478,9 +478,16 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+SPEED_SUITES = ("repairs", "load")  # bench suites whose options tutor.bench.speed parses
+
+
 def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> int:
     parser = build_parser(extend)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and getattr(args, "suite", None) in SPEED_SUITES:
+        args.bench_options = [*unknown, *args.bench_options]  # the suite's own options, checked by its parser
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.func(args))
     except CliError as exc:

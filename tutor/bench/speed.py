@@ -6,7 +6,8 @@ repairs: the pipeline's model repair stage (k = 3 generations, each checked with
     round on one engine. Each stage starts with the prompt out of the KV cache, as for a new hint. Speed-ups:
     "until pass" (a passing candidate ends the search), "greedy once" (at temperature 0 the k requests are the
     same greedy generation, made once), "prompt lookup" and "batching" (measured, off in the pipeline). The chosen
-    repair of each stage is compared with the all-k one: at temperature 0 it must be identical.
+    repair of each stage, and the candidate texts it generated, are compared with all-k's (the first as many of
+    them): at temperature 0 they must be identical.
 load: tokens/s of the native engine alone and beside one busy-loop process, with as many llama.cpp threads as
     cores (before) and with the load-aware thread count (after), interleaved.
 
@@ -55,6 +56,7 @@ STAGES: dict[str, Stage] = {
     "pipeline": Stage(until_pass=True, greedy_once=True),  # what PipelineConfig() does now
     "prompt lookup": Stage(lookup=LOOKUP_TOKENS),
     "batching": Stage(batched=True),
+    "pipeline + lookup": Stage(lookup=LOOKUP_TOKENS, until_pass=True, greedy_once=True),
 }
 
 
@@ -105,6 +107,7 @@ def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
 class StageRun:
     seconds: float
     chosen: str | None  # the passing repair the pipeline would pick, if any
+    texts: list[str]  # every candidate generated
     tokens: int
     generations: int
 
@@ -119,7 +122,8 @@ def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage
     started = time.perf_counter()
     passing: list[tuple[int, str]] = []
     tokens = 0
-    if stage.batched:
+    batched = stage.batched and len(params) > 1
+    if batched:
         generations = engine.generate_many(case.prompt, params)
         texts = [g.collect() for g in generations]
         tokens = sum(g.stats.completion_tokens for g in generations)
@@ -131,11 +135,11 @@ def repair_stage(engine: NativeEngine, case: Case, config: PipelineConfig, stage
             tokens += generation.stats.completion_tokens
             if stage.until_pass and _check(case, texts[-1], passing):
                 break
-    if stage.batched or not stage.until_pass:
+    if batched or not stage.until_pass:
         for text in texts:
             _check(case, text, passing)
     chosen = min(passing)[1] if passing else None
-    return StageRun(time.perf_counter() - started, chosen, tokens, len(texts))
+    return StageRun(time.perf_counter() - started, chosen, texts, tokens, len(texts))
 
 
 def _check(case: Case, text: str, passing: list[tuple[int, str]]) -> bool:
@@ -168,7 +172,7 @@ def bench_repairs(
             row.update({"temperature": temperature, "round": round_no + 1})
             results["rounds"].append(row)
             _progress(
-                f"repairs T={temperature} round {round_no + 1}: {row['seconds']} same choice {row['same_choice']}"
+                f"repairs T={temperature} round {round_no + 1}: {row['seconds']} same choice {row['same_choice']} same texts {row['same_texts']}"
             )
     return results
 
@@ -178,6 +182,7 @@ def _round(engine: NativeEngine, cases: list[Case], config: PipelineConfig) -> d
     tokens = {stage: 0 for stage in STAGES}
     generations = {stage: 0 for stage in STAGES}
     same = {stage: 0 for stage in list(STAGES)[1:]}
+    same_texts = {stage: 0 for stage in list(STAGES)[1:]}
     passed = {stage: 0 for stage in STAGES}
     for case in cases:
         runs = {stage: repair_stage(engine, case, config, settings) for stage, settings in STAGES.items()}
@@ -188,12 +193,15 @@ def _round(engine: NativeEngine, cases: list[Case], config: PipelineConfig) -> d
             passed[stage] += run_.chosen is not None
         for stage in same:
             same[stage] += runs[stage].chosen == runs["all k"].chosen
+            # the candidates themselves (at temperature 0, all of all-k's are one text): the same set of texts
+            same_texts[stage] += set(runs[stage].texts) == set(runs["all k"].texts[: len(runs[stage].texts)])
     return {
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
         "tokens": tokens,
         "generations": generations,
         "repaired": passed,
         "same_choice": same,
+        "same_texts": same_texts,
         "compared": len(cases),
         "speedup": {k: round(seconds["all k"] / v, 2) for k, v in seconds.items() if v},
     }
@@ -304,10 +312,12 @@ def _print_repairs(results: dict[str, Any]) -> None:
             for stage in STAGES
         )
         same = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["same_choice"].items())
+        texts = ", ".join(f"{stage} {n}/{row['compared']}" for stage, n in row["same_texts"].items())
         repaired = ", ".join(f"{stage} {n}" for stage, n in row["repaired"].items())
         print(
             f"  T={row['temperature']} round {row['round']}: {times}\n"
-            f"    chosen repair as with all k: {same}\n    programs repaired: {repaired}"
+            f"    chosen repair as with all k: {same}\n    candidate texts as with all k: {texts}\n"
+            f"    programs repaired: {repaired}"
         )
 
 
