@@ -12,6 +12,7 @@ import pytest
 from tutor.train.assembly import build_examples, deduplicate, split_by_task
 from tutor.train.card import read_jsonl
 from tutor.train.data_cli import main
+from tutor.train.dataset import data_hash
 from tutor.train.examples import Example
 
 from .data_support import evens_pair, sum_of_evens
@@ -53,6 +54,10 @@ def test_the_card_counts_and_hashes_match_the_files(tmp_path: Path) -> None:
         )
     every = train + dev
     assert len({e.id for e in every}) == len(every)
+    # the trainer records this data under the card's hash, whether it reads the card or hashes the files itself
+    assert data_hash(out) == card["data_sha256"]
+    (out / "card.json").unlink()
+    assert data_hash(out) == card["data_sha256"]
     assert not {e.task for e in train} & {e.task for e in dev} and card["dev_tasks"] == sorted(
         {e.task for e in dev}
     )

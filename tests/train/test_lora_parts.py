@@ -3,6 +3,7 @@ hash, precision choice, the converter cache, the GGUF metadata rewrite, the card
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -104,8 +105,14 @@ def test_data_hash_follows_the_data_and_prefers_the_data_card(tmp_path: Path) ->
     with (tmp_path / "d" / "dev.jsonl").open("a") as handle:
         handle.write("\n")
     assert data_hash(tmp_path / "d") != first
-    (tmp_path / "d" / "card.json").write_text(json.dumps({"sha256": "abc123"}))
-    assert data_hash(tmp_path / "d") == "abc123"
+    folder = tmp_path / "d"
+    # the same definition as the data card's (tutor.train.card): train.jsonl's bytes, then dev.jsonl's
+    together = (folder / "train.jsonl").read_bytes() + (folder / "dev.jsonl").read_bytes()
+    assert data_hash(folder) == hashlib.sha256(together).hexdigest()
+    (folder / "card.json").write_text(json.dumps({"data_sha256": "abc123", "files": {}}))
+    assert data_hash(folder) == "abc123"
+    (folder / "card.json").write_text(json.dumps({"sha256": "def456"}))  # a card written by another tool
+    assert data_hash(folder) == "def456"
     with pytest.raises(TrainError, match="no train.jsonl"):
         data_hash(tmp_path)
 

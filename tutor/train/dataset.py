@@ -59,19 +59,21 @@ def data_files(folder: Path) -> tuple[Path, Path | None]:
 
 
 def data_hash(folder: Path) -> str:
-    """The data card's hash when there is one, else the sha256 of train.jsonl and dev.jsonl together."""
+    """The data card's hash when there is one, else the same hash computed here: the sha256 of train.jsonl's bytes
+    followed by dev.jsonl's (``tutor.train.card``)."""
     for name in ("card.json", "data_card.json", "datacard.json"):
         card = folder / name
         if card.is_file():
             try:
-                value = json.loads(card.read_text(encoding="utf-8")).get("sha256")
+                fields = json.loads(card.read_text(encoding="utf-8"))
+                value = fields.get("data_sha256") or fields.get("sha256")
             except (ValueError, AttributeError):
                 value = None
             if isinstance(value, str) and value:
                 return value
     digest = hashlib.sha256()
     for path in [p for p in data_files(folder) if p is not None]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -115,8 +115,7 @@ def _export_adapter(
 ) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
-    card = {**card, "quantization": "LoRA adapter (F16), applied to the base Q4_K_M"}
-    convert_adapter(base_path, adapter, out, {**strings, CARD_KEY: json.dumps(card)})
+    convert_adapter(base_path, adapter, out, strings)
     cards = write_beside(out, card)
     return {
         "adapter_path": str(out),
@@ -134,15 +133,17 @@ def _export_merged(
     strings: dict[str, str],
     card: dict[str, Any],
 ) -> dict[str, Any]:
+    """The merged model; from the adapter GGUF just written with ``--adapter-out``, or from a converted copy."""
     from tutor.models.merge import MergeError, merge_adapter
 
     out.parent.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as folder:
-        lora = Path(folder) / "adapter.gguf"
-        clock = time.perf_counter()
-        convert_adapter(base_path, adapter, lora, {**strings, CARD_KEY: json.dumps(card)})
-        timings["convert_adapter_s"] = time.perf_counter() - clock
+        lora = config.adapter_out or Path(folder) / "adapter.gguf"
+        if config.adapter_out is None:
+            clock = time.perf_counter()
+            convert_adapter(base_path, adapter, lora, strings)
+            timings["convert_adapter_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
         try:
             merge_adapter(base_path, lora, out)

@@ -33,7 +33,7 @@ def build_card(
         "lora": {k: config.get(k) for k in ("rank", "alpha", "dropout", "lr", "batch_tokens", "max_length")},
         "metrics": summary.get("metrics", {}),
         "precision": summary.get("precision"),
-        "quantization": "Q4_K_M base, LoRA-merged weights Q8_0",  # tutor.models.merge
+        "quantization": "LoRA adapter (F16) for the Q4_K_M base; merged, the changed weights are Q8_0",  # tutor.models.merge
         "train_command": shlex.join(config.get("command") or []),
         "export_command": shlex.join(command),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
