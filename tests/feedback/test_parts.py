@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tutor.exercises import load_bundled
 from tutor.feedback import analysis, prompts
+from tutor.feedback.fallback import model_hint_reasons
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
 from tutor.feedback.tokens import edit_distance, tokens
@@ -125,6 +126,24 @@ def test_guard_rejects_restating_the_task() -> None:
         task_text=task,
     )
     assert "restates the task or the example" in verdict.reasons
+
+
+def test_guard_rejects_a_hint_that_talks_about_its_instructions() -> None:
+    """Small instruct models answer the hint instruction with a sentence about it (a meta answer)."""
+    instructions = f"{prompts.SYSTEM}\n{prompts.HINT_INSTRUCTION}"
+    meta = "A question asking about this without giving any code or answer would be: what does result hold?"
+    verdict = check_hint(meta, FIXED, BUGGY, focus=("result",), instructions=instructions)
+    assert verdict.reasons == ["repeats the instructions"]
+    socratic = "What happens to result on each pass of the loop on line 4?"
+    assert check_hint(socratic, FIXED, BUGGY, focus=("line 4", "result"), instructions=instructions).ok
+    # and the pipeline's check of a model hint passes the instructions on
+    exercise = PACK.find("running_total")
+    assert exercise is not None
+    failure = TestResult(call="f()", status="fail", expected="1", got="2", message="Expected 1, got 2.")
+    parsed = prompts.ParsedHint(explanation="The loop adds too much.", hint=meta)
+    assert "repeats the instructions" in model_hint_reasons(
+        parsed, exercise, exercise.starter, None, failure, ()
+    )
 
 
 def test_failure_description_uses_the_test_and_no_solution() -> None:

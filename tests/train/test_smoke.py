@@ -51,7 +51,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> dict[s
     data = shutil.copytree(
         DATA, root / "data"
     )  # the token cache is written beside the data, not into the repo
-    out, model = root / "run", root / "export" / "smoke.gguf"
+    out, model, adapter = root / "run", root / "export" / "smoke.gguf", root / "export" / "smoke.lora.gguf"
     common = ["--base", str(default_model), "--data", str(data), "--out", str(out), "--threads", "2"]
     common += ["--max-length", "1024", "--save-every", "1", "--eval-every", "2", "--seed", "3"]
     with pytest.MonkeyPatch.context() as patch:
@@ -61,13 +61,21 @@ def run(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> dict[s
         log_first = (out / "log.jsonl").read_text().splitlines()
         assert main(["train", "lora", *common, "--max-steps", "3", "--resume", "--json"]) == 0
         exported = main(
-            ["train", "export", "--adapter", str(out), "--out", str(model), "--register", "--json"]
+            ["train", "export", "--adapter", str(out), "--out", str(model), "--adapter-out", str(adapter)]
+            + ["--register", "--json"]
         )
         assert exported == 0
         from tutor.models.store import ModelStore
 
         registered = ModelStore().find("smoke")
-    return {"out": out, "model": model, "first": first, "log_first": log_first, "registered": registered}
+    return {
+        "out": out,
+        "model": model,
+        "adapter": adapter,
+        "first": first,
+        "log_first": log_first,
+        "registered": registered,
+    }
 
 
 def test_training_logs_steps_and_dev_loss_and_writes_an_adapter(run: dict[str, Any]) -> None:
@@ -123,6 +131,10 @@ def test_model_card_is_in_the_file_and_beside_it(run: dict[str, Any], default_mo
     beside = json.loads(run["model"].with_name("smoke.card.json").read_text())
     assert beside == card
     assert run["model"].with_name("smoke.card.md").is_file()
+    # the adapter written beside it (and merged from, converted once) carries the same card
+    adapter = gguf.GGUFReader(run["adapter"])
+    assert json.loads(adapter.get_field("tutor.card").contents()) == card
+    assert adapter.get_field("general.type").contents() == "adapter"
 
 
 def test_tokenizer_is_identical_to_the_base(run: dict[str, Any], default_model: Path) -> None:

@@ -43,7 +43,17 @@ def model_hint_reasons(
     facts = f"{failure.call} {failure.expected or ''} {failure.got or ''} {failure.message}"
     focus = focus_words(code, fixed, failure)
     task_text = f"{exercise.description}\n{prompts.EXAMPLE}"
-    verdict = check_hint(parsed.hint, fixed, code, avoid, task_text, facts, focus, prompts.EXAMPLE_ANSWERS)
+    verdict = check_hint(
+        parsed.hint,
+        fixed,
+        code,
+        avoid,
+        task_text,
+        facts,
+        focus,
+        prompts.EXAMPLE_ANSWERS,
+        instructions=f"{prompts.SYSTEM}\n{prompts.HINT_INSTRUCTION}",
+    )
     explanation_verdict = check_hint(
         parsed.explanation, fixed, code, avoid, "", facts, focus, prompts.EXAMPLE_ANSWERS
     )

@@ -1,7 +1,9 @@
 """The leak guard: a hint may never hand over the solution, and must actually say something.
 
 A hint fails when it contains a code block or inline code, any line of the fixed program, a word from the
-teacher's avoid-list, or when it only restates the task, repeats itself, or is too vague to help. Each failure
+teacher's avoid-list, or when it only restates the task, repeats the instructions it was given (a small instruct
+model may answer "A question that points at the bug without giving any code would be..."), repeats itself, or
+is too vague to help. Each failure
 comes with a reason, so the pipeline can regenerate once and then fall back to the analysis hint.
 """
 
@@ -60,10 +62,12 @@ def check_hint(
     facts: str = "",
     focus: tuple[str, ...] = (),
     copied_from: tuple[str, ...] = (),
+    instructions: str = "",
 ) -> GuardVerdict:
     """Judge a hint. ``task_text`` is text it must not merely restate (the task, the worked example);
     ``facts`` is what it may echo (the failing test's call and values); ``focus`` are words a specific hint
-    would use (the lines a repair changes, ``line N``)."""
+    would use (the lines a repair changes, ``line N``); ``instructions`` is what the model was told to do: a hint
+    that shares four words in a row with it talks about the task of hinting, not about the program."""
     reasons: list[str] = []
     flat = normalise(hint)
     words = _WORD.findall(flat)
@@ -82,6 +86,8 @@ def check_hint(
         reasons.append("restates the task or the example")
     if any(_similar(flat, normalise(other)) for other in copied_from):
         reasons.append("copies the worked example")
+    if set(_ngrams(words, 4)) & set(_ngrams(_WORD.findall(normalise(instructions)), 4)):
+        reasons.append("repeats the instructions")
     reasons += _wrong_lines(flat, learner_code, focus)
     if _repeats(words):
         reasons.append("repeats itself")
