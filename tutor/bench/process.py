@@ -58,7 +58,8 @@ def serve_rates(kind: str, model: str, tokens: int, threads: int) -> None:
                 break
             print(round(_rate(engine, params), 3), flush=True)
     finally:
-        engine.close()
+        if isinstance(engine, ProcessEngine):  # its engine process; the in-process engine ends with this one
+            engine.close()
 
 
 class _Meter:
