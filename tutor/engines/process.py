@@ -313,14 +313,24 @@ class ProcessEngine:
         stats = GenerationStats()
         return Generation(self._stream(prompt, params, grammar, stats), stats)
 
-    def _stream(
-        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats
-    ) -> Iterator[str]:
+    @contextlib.contextmanager
+    def _request(self) -> Iterator[tuple[_Child, int, queue.Queue[dict[str, Any]]]]:
+        """One request in flight on a running child (one at a time), reachable by ``cancel()``; closed after."""
         with self._lock:
             child = self._start()
             request = next(self._ids)
             answers = child.open(request)
             self._current = (child, request)
+            try:
+                yield child, request, answers
+            finally:
+                self._current = None
+                child.close(request)
+
+    def _stream(
+        self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats
+    ) -> Iterator[str]:
+        with self._request() as (child, request, answers):
             clock = Stopwatch()
             ended = False
             try:
@@ -347,35 +357,24 @@ class ProcessEngine:
                     break
             finally:
                 stats.total_s = clock.elapsed()
-                self._current = None
                 if not ended:  # the caller stopped reading: stop the child too
                     child.send({"id": 0, "op": "cancel", "target": request})
-                child.close(request)
 
     def generate_many(
         self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
     ) -> list[Generation]:
         """``NativeEngine.generate_many`` in the engine process: the k candidates decoded as one batch there.
         ``stop()`` is polled here while the child works, and ``cancel()`` reaches it, as for ``generate``."""
-        with self._lock:
-            child = self._start()
-            request = next(self._ids)
-            answers = child.open(request)
-            self._current = (child, request)
+        with self._request() as (child, request, answers):
             clock = Stopwatch()
-            try:
-                child.send(
-                    {
-                        "id": request,
-                        "op": "generate_many",
-                        "prompt": prompt,
-                        "params": [asdict(p) for p in params],
-                    }
-                )
-                answer = self._wait(child, request, answers, stop)
-            finally:
-                self._current = None
-                child.close(request)
+            message = {
+                "id": request,
+                "op": "generate_many",
+                "prompt": prompt,
+                "params": [asdict(p) for p in params],
+            }
+            child.send(message)
+            answer = self._wait(child, request, answers, stop)
         _raise_for(answer)
         generations = []
         for value in answer.get("value") or []:
