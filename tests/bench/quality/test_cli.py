@@ -50,6 +50,7 @@ def test_analysis_run_outputs_and_resume(tmp_path: Path) -> None:
     assert json.loads((out / "summary.json").read_text()) == summary
     rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
     assert {r["set"] for r in rows} == {"basics", "quixbugs", "refactory"}
+    assert all(r["engine_peak_rss_mb"] is None for r in rows)  # analysis loads no model
     assert (out / "report.html").read_text().count("data:image/png;base64,") == 2
     cached = (out / "cache.jsonl").read_text()
     again = tutor(
@@ -185,6 +186,8 @@ def test_small_run_with_the_default_model_offline(tmp_path: Path, default_model:
         set(r["judge"]) >= {"HCorrect", "HInformative", "HConceal", "HComprehensible", "HGood"} for r in rows
     )
     assert all(r["judge"]["raw"].count("\n") == 3 for r in rows if r["hint"])  # the grammar's four lines
+    model_mb = default_model.stat().st_size / 2**20
+    assert all(r["engine_peak_rss_mb"] > model_mb for r in rows)  # the engine process holds the model
     details = json.loads((out / "details.json").read_text())
     assert (
         details["warnings"] and "same family" in details["warnings"][0]

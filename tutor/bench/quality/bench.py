@@ -8,7 +8,6 @@ the scoring) is timed separately from model time, to check it stays a small shar
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -136,6 +135,6 @@ def generate_row(source: HintSource, system: System, item: Item, exercise: Exerc
         "prompt_tokens": tokens.get("repair_prompt", 0) + tokens.get("hint_prompt", 0),
         "completion_tokens": completion,
         "tok_s": round(completion / model_s, 2) if model_s else None,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "engine_peak_rss_mb": source.peak_memory_mb(),
         "engine": {k: data["engine"].get(k) for k in ("name", "model_name", "threads", "backend")},
     }

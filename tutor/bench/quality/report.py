@@ -147,7 +147,9 @@ def details(
             "completion_tokens_mean": _round(
                 float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1
             ),
-            "peak_rss_mb": max((r["peak_rss_mb"] for r in mine), default=None),
+            "engine_peak_rss_mb": max(
+                (r["engine_peak_rss_mb"] for r in mine if r.get("engine_peak_rss_mb")), default=None
+            ),
             "bench_share_of_model_time": _round(bench_s / model_s) if model_s else None,
             "bench_s": round(bench_s, 2),
             "model_s": round(model_s, 2),
@@ -178,6 +180,11 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     if summary.get("judge"):
         lines.append("judged hints: " + ", ".join(f"{n} {c}" for n, c in judged.items()))
     for name, e in extra.get("systems", {}).items():
+        if e.get("engine_peak_rss_mb"):
+            lines.append(
+                f"{name}: first hint token p50 {e['time_first_p50_s']} s, {e['tok_s_median']} tok/s, "
+                f"peak memory of its engine process {e['engine_peak_rss_mb']:.0f} MB"
+            )
         share = e.get("bench_share_of_model_time")
         if share is not None:
             lines.append(

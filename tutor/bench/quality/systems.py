@@ -35,6 +35,7 @@ from tutor.engines.base import (
 from tutor.exercises import Exercise
 from tutor.feedback.pipeline import Hint, HintPipeline, PipelineConfig, Repair
 from tutor.models.catalog import CatalogEntry, load_catalog
+from tutor.system import memory_mb
 
 ENGINES = ("native", "browser")
 _SETTING = re.compile(r"^(?P<key>[a-z_]+)=(?P<value>[^,@=]+)$")
@@ -255,6 +256,17 @@ class HintSource:
 
     def info(self) -> dict[str, Any]:
         return self.engine.info().to_json()
+
+    def peak_memory_mb(self) -> float | None:
+        """The peak resident memory of the process that holds this system's model, in MB: the engine process's
+        own figure, or this process's for an in-process engine; None for ``analysis``, which loads no model."""
+        if self.system.is_analysis:
+            return None
+        stats = getattr(self.engine, "process_stats", None)
+        if stats is None:
+            return memory_mb("VmHWM") or None
+        kib = stats().get("max_rss_kb")
+        return round(kib / 1024, 1) if kib else None
 
     def close(self) -> None:
         self.engine = _NoModel()
