@@ -1,5 +1,5 @@
 """The parts of `tutor train lora/export` that need no model weights: token ids and loss masks, batches, the data
-hash, precision choice, the converter cache, the GGUF metadata rewrite, the card, and the CLI's one-line errors."""
+hash, precision choice, the converter cache, the GGUF card metadata, the card, and the CLI's one-line errors."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tutor.train.dataset import (
     tokenize,
 )
 from tutor.train.examples import render
-from tutor.train.gguf_meta import rewrite, tokenizer_fields
+from tutor.train.gguf_meta import add_strings, read_strings, tokenizer_fields
 from tutor.train.model_card import build_card, markdown
 
 DATA = Path(__file__).parent / "data"
@@ -180,21 +180,18 @@ def _gguf(path: Path, tokens: list[str], model: str, extra: dict[str, str]) -> N
     writer.close()
 
 
-def test_rewrite_restores_the_base_tokenizer_and_adds_the_card(tmp_path: Path) -> None:
+def test_card_is_added_and_everything_else_copied(tmp_path: Path) -> None:
     tokens = ["<pad>", "<bos>", "a", "b", "▁ab"]
-    _gguf(tmp_path / "base.gguf", tokens, "llama", {})
-    _gguf(tmp_path / "converted.gguf", tokens, "gpt2", {"tokenizer.chat_template": "{{ x }}"})
-    rewrite(tmp_path / "converted.gguf", tmp_path / "out.gguf", tmp_path / "base.gguf", {"tutor.card": "{}"})
-    base, out = tokenizer_fields(tmp_path / "base.gguf"), tokenizer_fields(tmp_path / "out.gguf")
-    assert out == base and out["tokenizer.ggml.model"][0] == "llama"
-    assert "tokenizer.ggml.merges" not in out and "tokenizer.chat_template" not in out
+    _gguf(tmp_path / "base.gguf", tokens, "llama", {"tutor.card": "old"})
+    add_strings(tmp_path / "base.gguf", tmp_path / "out.gguf", {"tutor.card": "{}"})
+    assert tokenizer_fields(tmp_path / "out.gguf") == tokenizer_fields(tmp_path / "base.gguf")
+    assert read_strings(tmp_path / "out.gguf", ["tutor.card", "general.name", "missing"]) == {
+        "tutor.card": "{}",
+        "general.name": "test",
+    }
     reader = gguf.GGUFReader(tmp_path / "out.gguf")
-    assert reader.get_field("tutor.card").contents() == "{}"
     assert reader.get_field("general.architecture").contents() == "llama"
     assert np.array_equal(reader.tensors[0].data, np.arange(12, dtype=np.float32).reshape(3, 4))
-    _gguf(tmp_path / "other.gguf", tokens[:4], "llama", {})
-    with pytest.raises(TrainError, match="vocabulary"):
-        rewrite(tmp_path / "converted.gguf", tmp_path / "bad.gguf", tmp_path / "other.gguf", {})
 
 
 def test_card_names_base_data_steps_seed_and_metrics() -> None:

@@ -146,14 +146,6 @@ def load_hf_model(path: Path, dtype: Any = None) -> Any:
     return model
 
 
-def load_hf_tokenizer(path: Path) -> Any:
-    """The HF tokenizer built from the GGUF (the converter needs its files beside the merged weights)."""
-    offline()
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name, local_files_only=True)
-
-
 def llama_tokenizer(path: Path) -> Any:
     """llama.cpp's tokenizer for this GGUF (vocabulary only): the exact ids the engines feed the model."""
     from llama_cpp import Llama
