@@ -241,7 +241,9 @@ def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> st
         ax.set_xticks(np.arange(len(sets)) + width * (len(names) - 1) / 2, sets)
         ax.set_ylabel(f"{metric} rate")
         ax.set_ylim(0, 1)
-        ax.legend(fontsize=7)
+        ax.legend(
+            fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2
+        )  # below: never over a bar
         ax.set_title(f"{metric} per set")
     fig.tight_layout()
     buffer = io.BytesIO()
