@@ -194,6 +194,17 @@ def test_card_is_added_and_everything_else_copied(tmp_path: Path) -> None:
     assert np.array_equal(reader.tensors[0].data, np.arange(12, dtype=np.float32).reshape(3, 4))
 
 
+def test_base_license_comes_from_the_file_else_from_the_catalog(tmp_path: Path) -> None:
+    tokens = ["<pad>", "<bos>", "a", "b", "▁ab"]
+    qwen = tmp_path / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the catalog's file name; no general.license
+    _gguf(qwen, tokens, "llama", {})
+    assert read_base(str(qwen)).license == "apache-2.0"
+    _gguf(tmp_path / "own.gguf", tokens, "llama", {"general.license": "mit"})
+    assert read_base(str(tmp_path / "own.gguf")).license == "mit"
+    _gguf(tmp_path / "unknown.gguf", tokens, "llama", {})
+    assert read_base(str(tmp_path / "unknown.gguf")).license == ""
+
+
 def test_card_names_base_data_steps_seed_and_metrics() -> None:
     summary = {
         "config": {

@@ -83,6 +83,13 @@ def resolve_base(requested: str) -> tuple[str, Path]:
         ) from None
 
 
+def _catalog_license(path: Path) -> str:
+    """The license the catalog gives a file that does not name its own (the Qwen releases' GGUFs do not)."""
+    from tutor.models.catalog import load_catalog
+
+    return next((e.license for e in load_catalog() if e.file == path.name), "")
+
+
 def _field(reader: gguf.GGUFReader, key: str) -> Any:
     field = reader.get_field(key)
     return field.contents() if field is not None else None
@@ -108,7 +115,7 @@ def read_base(requested: str) -> BaseModel:
         chat_template=_field(reader, "tokenizer.chat_template") or None,
         bos=token("tokenizer.ggml.bos_token_id"),
         eos=token("tokenizer.ggml.eos_token_id"),
-        license=str(_field(reader, "general.license") or ""),
+        license=str(_field(reader, "general.license") or _catalog_license(path)),
         eos_id=int(_field(reader, "tokenizer.ggml.eos_token_id") or 0),
     )
 
