@@ -3,6 +3,7 @@ hash, precision choice, the converter cache, the GGUF card metadata, the card, a
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
@@ -240,3 +241,17 @@ def test_cli_errors_are_one_line(
     assert "no base model 'nothing-here'" in capsys.readouterr().err
     assert main(["train", "export", "--adapter", str(tmp_path), "--out", str(tmp_path / "m.gguf")]) == 2
     assert "no LoRA adapter" in capsys.readouterr().err
+
+
+def test_the_recorded_command_keeps_zero_values_and_drops_unset_ones() -> None:
+    """`--seed 0` is a seed, not "unset": the model card's command must reproduce the run as given."""
+    from tutor.train.cli import LORA_FLAGS, add_parser, command_line
+
+    parser = argparse.ArgumentParser(prog="tutor")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["train", "lora", "--base", "b.gguf", "--data", "d", "--out", "o", "--seed", "0"]
+    )
+    line = command_line(["train", "lora"], args, LORA_FLAGS)
+    assert " --seed 0 " in f" {' '.join(line)} " and " --max-steps 0 " in f" {' '.join(line)} "
+    assert "--resume" not in line and "--threads" in line  # a switch left off; 0 = torch's choice, recorded

@@ -100,7 +100,7 @@ def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -
         value = getattr(args, flag.removeprefix("--").replace("-", "_"))
         if value is True:
             line.append(flag)
-        elif value not in (None, False, ""):
+        elif value is not None and value is not False and value != "":  # 0 is a value: `--seed 0`
             line += [flag, str(value)]
     return line
 
