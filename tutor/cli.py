@@ -309,6 +309,7 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
             fits=e.fits(available),
             est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
             est_hint_s=round(hint_seconds(e, reference), 1) if reference else None,
+            within_budget=hint_seconds(e, reference) <= HINT_BUDGET_S if reference else None,
         )
         for e in catalog
     ]
