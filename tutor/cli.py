@@ -301,15 +301,15 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
             file=sys.stderr,
         )
         reference = None
-    timed = (lambda e: hint_seconds(e, reference)) if reference else None
-    entry = recommend(available, catalog, timed, HINT_BUDGET_S)
+    seconds = {e.id: hint_seconds(e, reference) for e in catalog} if reference else {}
+    entry = recommend(available, catalog, (lambda e: seconds[e.id]) if seconds else None, HINT_BUDGET_S)
     rows = [
         dict(
             e.to_json(),
             fits=e.fits(available),
             est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
-            est_hint_s=round(hint_seconds(e, reference), 1) if reference else None,
-            within_budget=hint_seconds(e, reference) <= HINT_BUDGET_S if reference else None,
+            est_hint_s=round(seconds[e.id], 1) if seconds else None,
+            within_budget=seconds[e.id] <= HINT_BUDGET_S if seconds else None,
         )
         for e in catalog
     ]
@@ -321,7 +321,7 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
         "recommended": entry.to_json(),
         "catalog": rows,
     }
-    why = f", about {hint_seconds(entry, reference):.0f} s per hint here" if reference else ""
+    why = f", about {seconds[entry.id]:.0f} s per hint here" if seconds else ""
     _emit(
         args,
         data,

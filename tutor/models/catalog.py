@@ -71,6 +71,11 @@ def find_entry(model_id: str, entries: list[CatalogEntry] | None = None) -> Cata
     return next((e for e in (entries or load_catalog()) if e.id == model_id), None)
 
 
+def entries_for_file(filename: str, entries: list[CatalogEntry] | None = None) -> list[CatalogEntry]:
+    """The catalog entries whose model file has this name."""
+    return [e for e in (entries or load_catalog()) if e.file == filename]
+
+
 def recommend(
     available_gb: float,
     entries: list[CatalogEntry] | None = None,

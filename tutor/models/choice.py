@@ -16,14 +16,9 @@ class ModelNotAllowed(StoreError):
 
 def model_names(path: Path) -> tuple[str, ...]:
     """The names a policy may use for a model file: its file name, its stem, and its catalog id."""
-    entry_ids = tuple(e for e in _catalog_ids_for(path.name))
-    return (path.name, path.stem, *entry_ids)
+    from tutor.models.catalog import entries_for_file
 
-
-def _catalog_ids_for(filename: str) -> list[str]:
-    from tutor.models.catalog import load_catalog
-
-    return [e.id for e in load_catalog() if e.file == filename]
+    return (path.name, path.stem, *(e.id for e in entries_for_file(path.name)))
 
 
 def store_for(policy: Policy, extra_shared: list[Path] | None = None) -> ModelStore:

@@ -85,9 +85,9 @@ def resolve_base(requested: str) -> tuple[str, Path]:
 
 def _catalog_license(path: Path) -> str:
     """The license the catalog gives a file that does not name its own (the Qwen releases' GGUFs do not)."""
-    from tutor.models.catalog import load_catalog
+    from tutor.models.catalog import entries_for_file
 
-    return next((e.license for e in load_catalog() if e.file == path.name), "")
+    return next((e.license for e in entries_for_file(path.name)), "")
 
 
 def _field(reader: gguf.GGUFReader, key: str) -> Any:
