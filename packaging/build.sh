@@ -19,6 +19,7 @@ fi
 echo "==> PyInstaller (model bundled: $bundle)"
 TUTOR_BUNDLE_MODEL=$bundle TUTOR_MODEL_FILE="$model" .venv/bin/pyinstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/tutor.spec
+rm -rf build/pyinstaller  # PyInstaller's work folder: hundreds of MB that nothing reads again
 # trim what the app never uses: QML modules, and Chromium's UI translations except en-US (the engine page shows
 # no browser UI); the checks below run on the trimmed bundle
 qt=dist/offline-tutor/_internal/PySide6/Qt

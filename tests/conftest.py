@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +15,16 @@ DATASETS = ROOT.parent / "shared" / "datasets"
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads or writes the real user's data or settings."""
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """No test reads or writes the real user's data or settings; the folder goes when the test ends (it may hold a
+    250 MB model that a CLI run assembled)."""
     base = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("TUTOR_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("TUTOR_CONFIG_DIR", str(base / "config"))
-    return base
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
