@@ -45,14 +45,15 @@ def test_a_crash_mid_hint_gives_the_analysis_hint_and_the_next_hint_a_fresh_engi
             threading.Timer(0.4, os.kill, (first, sig)).start()  # while the model is reading or writing
 
     try:
-        config = PipelineConfig(repairs=1 if stage == "repairing" else 0)
+        # no repair passes on this starter: the model is asked for a hint anyway, so that it can crash there
+        config = PipelineConfig(repairs=1 if stage == "repairing" else 0, model_hint_needs_repair=False)
         hint = HintPipeline(engine, config, on_stage=on_stage).run(EXERCISE, EXERCISE.starter)
         assert killed and hint.status == "hint" and hint.source == "analysis" and hint.notice == CRASHED
         assert len(hint.hint.split()) >= 5 and hint.failing_test and hint.line
         assert engine.pid is None  # nothing is restarted behind the learner's back until the next request
-        again = HintPipeline(engine, PipelineConfig(repairs=0, hint_max_tokens=30)).run(
-            EXERCISE, EXERCISE.starter
-        )
+        again = HintPipeline(
+            engine, PipelineConfig(repairs=0, hint_max_tokens=30, model_hint_needs_repair=False)
+        ).run(EXERCISE, EXERCISE.starter)
         assert again.status == "hint" and again.notice == "" and again.tokens["hint_calls"] >= 1
         assert engine.pid not in (None, first) and again.engine["details"]["process"]["pid"] == engine.pid
         assert engine.restarts == 1
@@ -112,8 +113,9 @@ def test_tutor_hint_survives_its_engine_dying(tmp_path: Path, sig: signal.Signal
     learner = tmp_path / "factorial.py"
     learner.write_text(EXERCISE.starter)
     code, output, killed = run_in_terminal(
-        ["hint", str(learner), "--exercise", "factorial", "--engine", "native", "--repairs", "0"],
-        "writing hint",
+        # the starter has no passing repair, so the model's turn is the repair (no hint is asked of it)
+        ["hint", str(learner), "--exercise", "factorial", "--engine", "native", "--repairs", "1"],
+        "repairing",
         sig,
     )
     assert len(killed) == 1, output

@@ -20,7 +20,8 @@ from ui.main_window import MainWindow
 pytestmark = pytest.mark.slow
 PACK = load_bundled()
 WAIT_MS = 600_000  # generous: a machine shared by many busy processes is slow; an idle one takes seconds
-QUICK = PipelineConfig(repairs=1, hint_max_tokens=40)
+# the typed code has no repair that passes; the model is asked for a hint anyway, so that it can crash there
+QUICK = PipelineConfig(repairs=1, hint_max_tokens=40, model_hint_needs_repair=False)
 TYPED = "def factorial(n):\n    # my own note: where does this stop?\n    return n * factorial(n - 1)\n"
 
 
@@ -128,7 +129,8 @@ def test_browser_engine_survives_its_renderer_dying(qapp, qtbot, default_model: 
             if stage == "writing hint":
                 QTimer.singleShot(1000, lambda: os.kill(reloaded, signal.SIGKILL))
 
-        hint = HintPipeline(engine, PipelineConfig(repairs=0), on_stage=kill_renderer).run(exercise, TYPED)
+        config = PipelineConfig(repairs=0, model_hint_needs_repair=False)
+        hint = HintPipeline(engine, config, on_stage=kill_renderer).run(exercise, TYPED)
         assert hint.status == "hint" and hint.source == "analysis" and hint.notice == CRASHED
         assert len(hint.hint.split()) >= 5 and engine.pages_made == 3
     finally:

@@ -31,17 +31,19 @@ class Change:
 
 def describe_failure(test: TestResult) -> str:
     """One sentence about the first failing test, from its call, expected and actual values."""
-    call = _short(test.call)
+    call = short(test.call)
     if test.status == "timeout":
         return (
             f"When the tests call {call}, your program never finishes: some loop or recursion does not stop."
         )
     if test.status == "error":
         where = f" on line {test.line}" if test.line else ""
-        return f"When the tests call {call}, your program stops with an error{where}: {_short(test.message, 140)}"
+        return (
+            f"When the tests call {call}, your program stops with an error{where}: {short(test.message, 140)}"
+        )
     if test.got is not None and test.expected is not None:
-        return f"For {call} your function returns {_short(test.got)}, but the test expects {_short(test.expected)}."
-    return f"The test {call} fails: {_short(test.message, 140)}"
+        return f"For {call} your function returns {short(test.got)}, but the test expects {short(test.expected)}."
+    return f"The test {call} fails: {short(test.message, 140)}"
 
 
 def describe_syntax(problem: SyntaxProblem) -> str:
@@ -135,6 +137,6 @@ def _classify(op: str, old: list[SourceToken], new: list[SourceToken], line: int
     )
 
 
-def _short(text: str | None, limit: int = 80) -> str:
+def short(text: str | None, limit: int = 80) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,6 +4,7 @@
 (the hint judged in full; the explanation for leaks and wrong lines only). ``analysis_hint`` is the text the
 learner gets instead: the failing test in words and, when a validated repair exists, where and what kind of
 change it makes, never the change itself. The pipeline and ``tutor train data`` (hint targets) both call these.
+``with_observation`` puts the failing test in words before a model's hint, as the analysis hint has it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,29 @@ def focus_words(code: str, fixed: str | None, failure: TestResult) -> tuple[str,
     return tuple(f"line {n}" for n in lines) + tuple(sorted(names))
 
 
+def observation(failure: TestResult, fixed: str | None, code: str, avoid: tuple[str, ...]) -> str:
+    """The failing test in words (``analysis.describe_failure``), or "" where it would leak the fix or use a word
+    the teacher asked hints to avoid."""
+    observed = analysis.describe_failure(failure)
+    return observed if _leak_free(observed, fixed, code, avoid) else ""
+
+
+def with_observation(
+    hint: str, failure: TestResult, fixed: str | None, code: str, avoid: tuple[str, ...]
+) -> str:
+    """A model's hint as the learner reads it: after what the failing test showed, so that the model's question
+    has its facts (the model writes the question; the test result, true by construction, says what happened).
+    Unchanged when the hint already names the failing call."""
+    observed = observation(failure, fixed, code, avoid)
+    if not observed or analysis.short(failure.call) in hint:
+        return hint
+    return f"{observed} {hint}"
+
+
+def _leak_free(text: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> bool:
+    return not [r for r in check_hint(text, fixed, code, avoid).reasons if r.startswith("contains")]
+
+
 def analysis_hint(
     failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
 ) -> tuple[str, str]:
@@ -95,7 +119,7 @@ def analysis_hint(
     candidates = [f"{observed} {question}", question, observed, GENERIC]
 
     def leak_free(text: str) -> bool:
-        return not [r for r in check_hint(text, fixed, code, avoid).reasons if r.startswith("contains")]
+        return _leak_free(text, fixed, code, avoid)
 
     # the first wording that neither leaks the fix nor uses a word the teacher asked hints to avoid
     text = next((c for c in candidates if leak_free(c)), GENERIC)
