@@ -228,6 +228,9 @@ def _figure_png(summary: dict[str, Any], extra: dict[str, Any], kind: str) -> st
                     name, (s["time_p50_s"], s[metric]), textcoords="offset points", xytext=(6, 4), fontsize=8
                 )
         ax.set_xscale("symlog", linthresh=1)
+        slowest = max((s["time_p50_s"] or 0 for s in summary["systems"].values()), default=1)
+        ticks = [t for t in (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200) if t <= max(slowest * 1.5, 1)]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])  # seconds as plain numbers, not one lone 10^0
         ax.set_xlabel("median time per hint (s, this machine)")
         ax.set_ylabel(f"{'HGood (judge)' if metric == 'hgood' else 'localization'} rate, 95% CI")
         ax.set_title("Quality against time per hint")
