@@ -100,10 +100,12 @@ def with_observation(
     """A model's hint as the learner reads it: after what the failing test showed, so that the model's question
     has its facts (the model writes the question; the test result, true by construction, says what happened).
     Unchanged when the hint already names the failing call."""
-    observed = observation(failure, fixed, code, avoid)
-    if not observed or analysis.short(failure.call) in hint:
-        return hint
-    return f"{observed} {hint}"
+    return after_observation(hint, observation(failure, fixed, code, avoid), failure.call)
+
+
+def after_observation(hint: str, observed: str, call: str) -> str:
+    """``with_observation`` for a caller that has the observation already (the pipeline, once per request)."""
+    return hint if not observed or analysis.short(call) in hint else f"{observed} {hint}"
 
 
 def _leak_free(text: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> bool:

@@ -5,7 +5,7 @@
     shaped explanation + hint ─► leak guard ─► one regeneration ─► else the analysis hint, which is always true.
 
 The model is asked for a hint only when a repair passed (``model_hint_needs_repair``); its hint, a question about
-the change, is shown after the failing test in words (``fallback.with_observation``), as the analysis hint is.
+the change, is shown after the failing test in words (``fallback.observation``), as the analysis hint is.
 
 When the engine fails mid-request (its process crashed: ``EngineCrashed``), the model is not asked again in this
 request: the learner gets the analysis hint, and the engine's one-sentence message in ``Hint.notice``.
@@ -24,7 +24,7 @@ from typing import Any
 from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
-from tutor.feedback.fallback import analysis_hint, model_hint_reasons, observation, with_observation
+from tutor.feedback.fallback import after_observation, analysis_hint, model_hint_reasons, observation
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
 from tutor.feedback.tokens import edit_distance
@@ -286,6 +286,7 @@ class HintPipeline:
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
         rejected: list[dict[str, Any]] = []
         ask_model = not self._engine_error and (fixed is not None or not self.config.model_hint_needs_repair)
+        observed = observation(failure, fixed, code, avoid) if ask_model else ""
         for attempt in range(2 if ask_model else 0):
             if self._cancelled.is_set():
                 return Hint(status="cancelled")
@@ -297,7 +298,7 @@ class HintPipeline:
             )
             if attempt:
                 self.on_stage("rewriting hint")
-            shown = _GuardedStream(self.on_token, fixed, avoid, observation(failure, fixed, code, avoid))
+            shown = _GuardedStream(self.on_token, fixed, avoid, observed)
             try:
                 generation = self.engine.generate(prompt, params, prompts.HINT_GRAMMAR)
                 with self._timed("hint_model_s"):
@@ -314,7 +315,7 @@ class HintPipeline:
             if not reasons:
                 return Hint(
                     status="hint",
-                    hint=with_observation(parsed.hint, failure, fixed, code, avoid),
+                    hint=after_observation(parsed.hint, observed, failure.call),
                     explanation=parsed.explanation,
                     source="model",
                     rejected=rejected,
