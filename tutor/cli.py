@@ -31,7 +31,7 @@ def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 def _exercises(args: argparse.Namespace) -> LoadResult:
     for path in args.tasks:
-        if not Path(path).is_file():
+        if not Path(path).exists():
             raise CliError(f"task file not found: {path}")
     result = load_exercises([Path(p) for p in args.tasks])
     for error in result.errors:
@@ -48,12 +48,19 @@ def _exercise(args: argparse.Namespace) -> Exercise:
     return exercise
 
 
+LEARNER_FILE_LIMIT = 2**20  # 1 MB: far more than any exercise's program, and never a runaway read
+
+
 def read_learner_file(path: str) -> str:
-    """The learner's file as text; non-UTF-8 bytes get a clear message, not a traceback."""
+    """The learner's file as text. A folder, device or FIFO is refused before it is read (``tutor check
+    /dev/zero`` neither grows nor hangs), so is a file over ``LEARNER_FILE_LIMIT``, and non-UTF-8 bytes get a
+    clear message, not a traceback."""
+    from tutor.files import FileRefused, read_bytes
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = read_bytes(path, LEARNER_FILE_LIMIT, "Python program")
+    except FileRefused as exc:
+        raise CliError(str(exc)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,9 +112,14 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor.runner import run
+    from tutor.saving import reason
 
     exercise = _exercise(args)
-    report = run(exercise, read_learner_file(args.file))
+    code = read_learner_file(args.file)
+    try:
+        report = run(exercise, code)
+    except OSError as exc:  # no room for the run's temporary folder, say
+        raise CliError(f"the tests could not be run: {reason(exc)}") from None
     _emit(args, report.to_json(), _report_text(report))
     return 0 if report.passed else 1
 
@@ -163,6 +175,7 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
 
 def cmd_hint(args: argparse.Namespace) -> int:
     from tutor.feedback import HintPipeline
+    from tutor.saving import NotSaved
     from tutor.session import Session
 
     exercise = _exercise(args)
@@ -170,6 +183,8 @@ def cmd_hint(args: argparse.Namespace) -> int:
     if args.repairs < 0:
         raise CliError("--repairs must be 0 or more")
     session = Session()
+    if session.progress.recovered_message:
+        print(f"warning: {session.progress.recovered_message}", file=sys.stderr)
     refusal = session.hint_refusal(exercise.id)
     if refusal:
         raise CliError(refusal)
@@ -181,13 +196,19 @@ def cmd_hint(args: argparse.Namespace) -> int:
         on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
     )
     hint = pipeline.run(exercise, code)
-    left = session.record_hint(exercise.id, hint)
+    not_saved = ""
+    try:
+        left = session.record_hint(exercise.id, hint)
+    except NotSaved as exc:  # the hint is shown all the same, and still counted
+        left, not_saved = session.hints_left(exercise.id), str(exc)
     text = hint.hint if left is None else f"{hint.hint}\n({left} hints left for this exercise)"
     if args.explain and hint.explanation:
         text += f"\n\nExplanation: {hint.explanation}"
     if hint.notice:
         text += f"\n({hint.notice})"
-    _emit(args, dict(hint.to_json(), hints_left=left), text)
+    _emit(args, dict(hint.to_json(), hints_left=left, not_saved=not_saved), text)
+    if not_saved:
+        print(f"warning: {not_saved}", file=sys.stderr)
     session.close()
     return 0
 

@@ -3,19 +3,38 @@
 A pack is a folder of ``*.toml`` files, one exercise each. A JSONL task file has one task a line (the format of
 ``shared/datasets``). Loading never stops at the first bad exercise: each problem becomes a ``PackError`` naming
 the file, the exercise and the field, and the other exercises still load.
+
+Malformed input of any kind is such a ``PackError``, never another exception (tests/test_exercises_fuzz.py):
+files are read through ``tutor.files`` (no folder, device or FIFO, at most ``TOML_LIMIT``/``TASKS_LIMIT`` bytes),
+nesting too deep for the parsers, keys dotted more than ``_MAX_DOTS`` deep (tomllib's memory grows with the
+square of that depth), numbers too long to convert, text fields over ``TEXT_LIMIT`` characters and more than
+``TESTS_LIMIT`` tests are refused with a message.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tutor.files import FileRefused, read_bytes, size_text
 from tutor.paths import resources_dir
+
+TOML_LIMIT = 2**20  # one exercise's TOML file
+TASKS_LIMIT = 16 * 2**20  # a JSONL task file (the largest shared one is 48 KB)
+TEXT_LIMIT = 100_000  # characters in one text field (a description, a starter, a test)
+TESTS_LIMIT = 1_000  # tests in one exercise
+_MAX_DOTS = 64
+# a key of more than _MAX_DOTS dotted parts (``a.b.c...``, bare or quoted), in a table header or before ``=``
+_DEEP_KEY = re.compile(
+    r"(?:(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')[ \t]*\.[ \t]*){%d,}" % _MAX_DOTS
+)
+_TOO_DEEP = "nested too deeply to read"
 
 
 @dataclass(frozen=True)
@@ -125,23 +144,37 @@ def load_pack(folder: Path) -> LoadResult:
 
 def _load_toml_exercise(path: Path, result: LoadResult) -> None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        data = _parse_toml(read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8"))
+    except FileRefused as exc:
+        result.errors.append(PackError(str(path), path.stem, "", str(exc)))
+        return
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
         result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}"))
         return
-    exercise_id = str(data.get("id", path.stem))
+    exercise_id = data.get("id")
+    exercise_id = exercise_id if isinstance(exercise_id, str) else path.stem
     try:
         result.exercises.append(_exercise_from_mapping(data, str(path)))
     except _FieldError as exc:
         result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message))
 
 
+def _parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` with the inputs that would exhaust it refused first (``ValueError``)."""
+    if _DEEP_KEY.search(text):
+        raise ValueError(f"a key has more than {_MAX_DOTS} dotted parts")
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+
+
 def load_tasks(path: Path) -> LoadResult:
     """Load a JSONL task file (the format of ``shared/datasets``): one task a line."""
     result = LoadResult()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = read_bytes(path, TASKS_LIMIT, "task file").decode("utf-8").splitlines()
+    except (FileRefused, UnicodeDecodeError) as exc:
         result.errors.append(PackError(str(path), "", "", f"cannot read task file: {exc}"))
         return result
     for number, line in enumerate(lines, start=1):
@@ -149,9 +182,10 @@ def load_tasks(path: Path) -> LoadResult:
             continue
         where = f"{path}:{number}"
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result.errors.append(PackError(where, f"line {number}", "", f"not valid JSON: {exc.msg}"))
+            data = _parse_json(line)
+        except ValueError as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            result.errors.append(PackError(where, f"line {number}", "", f"not valid JSON: {message}"))
             continue
         if not isinstance(data, dict):
             result.errors.append(PackError(where, f"line {number}", "", "a task must be a JSON object"))
@@ -159,11 +193,20 @@ def load_tasks(path: Path) -> LoadResult:
         try:
             result.exercises.append(_exercise_from_mapping(data, where))
         except _FieldError as exc:
+            name = data.get("id")
             result.errors.append(
-                PackError(where, str(data.get("id", f"line {number}")), exc.field, exc.message)
+                PackError(where, name if isinstance(name, str) else f"line {number}", exc.field, exc.message)
             )
     _report_duplicate_ids(result)
     return result
+
+
+def _parse_json(line: str) -> Any:
+    """``json.loads``; nesting too deep for it is a ``ValueError`` like any other malformed line."""
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
 
 
 def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
@@ -173,9 +216,10 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         raise _FieldError("entry", f"{entry!r} is not a Python function name")
     starter = _text(data, "starter", required=False)
     solution = data.get("solution")
-    if solution is not None and not isinstance(solution, str):
-        raise _FieldError("solution", "must be text")
-    for name, code in (("starter", starter), ("solution", solution), ("prelude", data.get("prelude") or "")):
+    if solution is not None:
+        solution = _text(data, "solution")
+    prelude = _text(data, "prelude", required=False)
+    for name, code in (("starter", starter), ("solution", solution), ("prelude", prelude)):
         _check_python(name, code)
     return Exercise(
         id=exercise_id,
@@ -185,7 +229,7 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         tests=_tests(data.get("tests")),
         starter=starter,
         solution=solution,
-        prelude=_text(data, "prelude", required=False),
+        prelude=prelude,
         topic=_text(data, "topic", required=False),
         difficulty=_difficulty(data.get("difficulty", 1)),
         avoid=_avoid_list(data.get("avoid", [])),
@@ -201,18 +245,30 @@ def _text(data: dict[str, Any], name: str, required: bool = True) -> str:
         return ""
     if not isinstance(value, str):
         raise _FieldError(name, f"must be text, not {type(value).__name__}")
+    _check_length(name, value)
     if required and not value.strip():
         raise _FieldError(name, "is empty")
     return value
 
 
-def _check_python(name: str, code: str | None) -> None:
+def _check_length(name: str, value: str) -> None:
+    if len(value) > TEXT_LIMIT:
+        raise _FieldError(name, f"is longer than {size_text(TEXT_LIMIT)} characters")
+
+
+def _check_python(name: str, code: str | None, mode: str = "exec") -> None:
+    """``code`` must be Python that ``ast.parse`` reads: a syntax error, a NUL byte, or nesting too deep for the
+    parser (``MemoryError``/``RecursionError`` from CPython's parser) is a field error."""
     if not code:
         return
+    _check_length(name, code)
     try:
-        ast.parse(code)
+        ast.parse(code, mode=mode)
     except SyntaxError as exc:
-        raise _FieldError(name, f"is not valid Python (line {exc.lineno}: {exc.msg})") from None
+        what = "a Python expression" if mode == "eval" else "valid Python"
+        raise _FieldError(name, f"is not {what} (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, MemoryError, RecursionError):
+        raise _FieldError(name, f"is not Python that can be read ({_TOO_DEEP}, or a NUL byte)") from None
 
 
 def _difficulty(value: Any) -> int:
@@ -224,12 +280,16 @@ def _difficulty(value: Any) -> int:
 def _avoid_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _FieldError("avoid", "must be a list of words")
+    for word in value:
+        _check_length("avoid", word)
     return tuple(value)
 
 
 def _tests(value: Any) -> tuple[TestCase, ...]:
     if not isinstance(value, list) or not value:
         raise _FieldError("tests", "must be a non-empty list")
+    if len(value) > TESTS_LIMIT:
+        raise _FieldError("tests", f"has {len(value)} tests; an exercise may have at most {TESTS_LIMIT}")
     return tuple(_test(item, index) for index, item in enumerate(value, start=1))
 
 
@@ -250,10 +310,8 @@ def _test(item: Any, index: int) -> TestCase:
         raise _FieldError(f"{where}.call", "is missing")
     if not isinstance(expected, str):
         raise _FieldError(f"{where}.expected", "must be a Python literal written as text")
-    try:
-        ast.parse(call, mode="eval")
-    except SyntaxError as exc:
-        raise _FieldError(f"{where}.call", f"is not a Python expression ({exc.msg})") from None
+    _check_length(f"{where}.expected", expected)
+    _check_python(f"{where}.call", call, mode="eval")
     return TestCase(call=call, expected=expected)
 
 

@@ -20,6 +20,9 @@ a notice in its window):
   quota, counted from the progress store. Only a hint actually given counts (not a cancelled request, nor one
   for a program that already passes).
 - **Progress and code** live in the policy's ``data.progress_dir`` when it sets one, else in the user data dir.
+- **Bad disks.** Recording a run or a hint raises ``tutor.saving.NotSaved`` when the disk refuses it (full,
+  read-only): the event is still counted (the quota holds) and written with the next one that can be. The front
+  doors show the hint or the report anyway, with that one sentence.
 """
 
 from __future__ import annotations
@@ -170,12 +173,14 @@ class Session:
         return ""
 
     def record_hint(self, exercise_id: str, hint: Hint) -> int | None:
-        """Count a hint that was given against the quota; returns the hints left afterwards."""
+        """Count a hint that was given against the quota; returns the hints left afterwards. ``NotSaved`` when
+        the disk refuses it (it is counted all the same: ``hints_left`` then tells what is left)."""
         if hint.status == "hint":
             self.progress.record_hint(exercise_id)
         return self.hints_left(exercise_id)
 
     def record_run(self, exercise_id: str, report: TestReport) -> None:
+        """``NotSaved`` when the disk refuses it (it is counted all the same)."""
         self.progress.record_run(exercise_id, report.passed_count, len(report.tests))
 
     def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:

@@ -1,6 +1,7 @@
 """User settings (JSON in the user config dir): editor zoom, last exercise, engine choice, model path.
 
-Unknown or damaged values fall back to defaults; saving is atomic.
+Unknown or damaged values fall back to defaults; saving is atomic, and a save the disk refuses raises
+``NotSaved`` (the settings in memory still apply).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.paths import user_config_dir
+from tutor.saving import not_saved
 
 
 @dataclass
@@ -46,7 +48,12 @@ class Settings:
 
     def save(self) -> None:
         path = self.path()
-        path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(path.name + ".tmp")
-        temp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(temp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+            os.replace(temp, path)
+        except OSError as exc:
+            if temp.parent.is_dir():
+                temp.unlink(missing_ok=True)
+            raise not_saved("Your settings", exc, path.parent) from None

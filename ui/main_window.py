@@ -3,6 +3,10 @@ the editor, and connects them to the session (``tutor.session``) and the workers
 
 The rules (which model and engine, whether a hint may be given, where progress is kept) are the session's; the
 panels only show things and report clicks; test runs and model work happen in the workers.
+
+A disk that refuses a save (full, read-only) never costs a result: the report or hint is shown first, then one
+sentence says what could not be saved; the save is tried again next time, so the window recovers by itself when
+there is room. A damaged progress file that was kept aside is announced in a dialog that says where it is.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from tutor.models.store import StoreError
 from tutor.policy import Policy
 from tutor.progress import ProgressStore
 from tutor.runner import TestReport
+from tutor.saving import NotSaved
 from tutor.session import Session
 from tutor.workspace import Workspace
 from ui.compare_view import install_compare_hints
@@ -61,11 +66,15 @@ class MainWindow(QMainWindow):
         self.tests_running = False
         self._hint_exercise = ""
         self._closed = False  # results that arrive after closing (a cancelled hint, a test run) are dropped
+        self.save_problem = ""  # why the code could not be saved last time ("" once a save works again)
+        self._close_unsaved = False  # a close was refused once because the code could not be saved
+        self.recovery_dialog: QMessageBox | None = None
         self.setWindowTitle("Offline Python Tutor")
         self.resize(1280, 800)
         self._build()
         self.tests = TestRunner(self)
         self.tests.finished.connect(self._on_tests_finished)
+        self.tests.failed.connect(self._on_tests_failed)
         self.model = ModelThread(self, self._make_engine())
         self.model.worker.config = self.session.pipeline_config()
         self._connect_model()
@@ -78,6 +87,7 @@ class MainWindow(QMainWindow):
         self._open_initial_exercise()
         if self.session.progress.recovered_message:
             self._later(self.session.progress.recovered_message)
+            QTimer.singleShot(0, lambda: self._show_recovery(self.session.progress.recovered_message))
         self.model.prepare(self._model_to_load(model_path))
         self.hint_panel.show_policy(self.session.policy)
         self._update_hint_action()
@@ -176,8 +186,8 @@ class MainWindow(QMainWindow):
 
     def _choose_engine(self, engine: str) -> None:
         self.session.settings.engine = engine
-        self.session.settings.save()
-        self.show_notice(f"Engine set to {engine}; it is used from the next start.")
+        if self._save_settings():
+            self.show_notice(f"Engine set to {engine}; it is used from the next start.")
 
     def _connect_model(self) -> None:
         worker = self.model.worker
@@ -249,11 +259,31 @@ class MainWindow(QMainWindow):
         if hasattr(self, "hint_action"):
             self._update_hint_action()
         self.session.settings.last_exercise = exercise.id
-        self.session.settings.save()
+        self._save_settings()
 
-    def save_code(self) -> None:
-        if self.current is not None:
+    def save_code(self) -> bool:
+        """Autosave; False (and one notice, not one per keystroke) when the disk refuses it."""
+        if self.current is None:
+            return True
+        try:
             self.workspace.save(self.current.id, self.editor.toPlainText())
+        except NotSaved as exc:
+            if str(exc) != self.save_problem:
+                self.show_notice(f"{exc} It stays in the editor; saving is tried again as you type.")
+            self.save_problem = str(exc)
+            return False
+        if self.save_problem:
+            self.save_problem = ""
+            self.show_notice("Your code is saved again.")
+        return True
+
+    def _save_settings(self) -> bool:
+        try:
+            self.session.settings.save()
+        except NotSaved as exc:
+            self.show_notice(str(exc))
+            return False
+        return True
 
     def reset_code(self) -> None:
         if self.current is None:
@@ -267,7 +297,7 @@ class MainWindow(QMainWindow):
 
     def _on_zoom(self, steps: int) -> None:
         self.session.settings.zoom = steps
-        self.session.settings.save()
+        self._save_settings()
         font = self.hint_panel.view.font()
         font.setPointSizeF(max(6.0, self.font().pointSizeF() + steps))
         self.description.setFont(font)
@@ -292,9 +322,20 @@ class MainWindow(QMainWindow):
         self.tests_panel.show_report(report)
         self.timings.tests_shown = self._now()
         self.timings.tests_runner_s = seconds
-        self.session.record_run(exercise.id, report)
+        try:
+            self.session.record_run(exercise.id, report)
+        except NotSaved as exc:  # the report is on screen; the run is counted and saved with the next one
+            self.show_notice(f"{exc} It is kept and saved later.")
         self.exercises_panel.refresh_mark(exercise, self.session.progress.of(exercise.id))
         self.tests_shown.emit(report)
+
+    def _on_tests_failed(self, exercise: Exercise, message: str) -> None:
+        """No report (the runner could not even start): say why; F5 works again at once."""
+        self.tests_running = False
+        if self._closed or self.current is None or exercise.id != self.current.id:
+            return
+        self.tests_panel.show_failure(message)
+        self.show_notice(message)
 
     # -- hints ---------------------------------------------------------------------------------------------------
     def hints_left(self) -> int | None:
@@ -347,8 +388,11 @@ class MainWindow(QMainWindow):
     def _on_hint_done(self, hint: Hint) -> None:
         if self._closed:
             return
-        self.session.record_hint(self._hint_exercise, hint)  # a cancelled or passing request is not counted
         self.hint_panel.show_hint(hint)
+        try:
+            self.session.record_hint(self._hint_exercise, hint)  # a cancelled or passing request is not counted
+        except NotSaved as exc:  # the hint is on screen, and counted; it is saved with the next event
+            self.show_notice(f"This hint is shown, but {str(exc)[0].lower()}{str(exc)[1:]}")
         self._update_hint_action()
         self.timings.hint_done = self._now()
         if hint.notice:  # e.g. the engine crashed: say so, once, in the status bar too
@@ -367,6 +411,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
         self.hint_panel.show_message(message)
 
+    def _show_recovery(self, message: str) -> None:
+        """The damaged progress file was kept aside (or could not be): a dialog that stays until read."""
+        dialog = QMessageBox(QMessageBox.Icon.Warning, "Progress file", message, QMessageBox.StandardButton.Ok, self)
+        dialog.setObjectName("recovery-dialog")
+        dialog.open()
+        self.recovery_dialog = dialog
+
     def _later(self, message: str) -> None:
         """A notice shown once the window is up (messages found while building it)."""
         QTimer.singleShot(0, lambda: self.show_notice(message))
@@ -375,8 +426,15 @@ class MainWindow(QMainWindow):
         return time.perf_counter() - self.started
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.save_code() and not self._close_unsaved:
+            self._close_unsaved = True  # the second close goes ahead: the learner has been told
+            self.show_notice(
+                f"{self.save_problem} Copy your code somewhere safe or free some space; "
+                "close again to quit without saving."
+            )
+            event.ignore()
+            return
         self._closed = True
-        self.save_code()
         self.model.stop()
         close = getattr(self.model.worker.engine, "close", None)
         if callable(close):

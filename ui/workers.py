@@ -20,11 +20,13 @@ from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
 from tutor.models.default_model import DefaultModelError
 from tutor.runner import TestReport, run
+from tutor.saving import reason
 from tutor.session import model_file
 
 
 class _TestSignals(QObject):
     finished = Signal(object, object, float)  # exercise, TestReport, seconds
+    failed = Signal(object, str)  # exercise, why no report came
 
 
 class _TestJob(QRunnable):
@@ -33,16 +35,30 @@ class _TestJob(QRunnable):
         self.exercise, self.code, self.signals = exercise, code, signals
 
     def run(self) -> None:
+        """Every run ends in one signal: a report, or why there is none (a job that died silently would leave
+        the window waiting for it, with Run tests dead, until it is restarted)."""
         started = time.perf_counter()
-        report = run(self.exercise, self.code)
+        try:
+            report = run(self.exercise, self.code)
+        except OSError as exc:  # e.g. a full disk: no room for the run's temporary folder
+            self.signals.failed.emit(
+                self.exercise, f"The tests could not be run: {reason(exc)}. Free some space and run them again."
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the learner, never a dead Run tests
+            traceback.print_exc()
+            self.signals.failed.emit(self.exercise, f"The tests could not be run: {exc}")
+            return
         self.signals.finished.emit(self.exercise, report, time.perf_counter() - started)
 
 
 class TestRunner(QObject):
-    """Runs an exercise's tests off the UI thread; ``finished(exercise, report, seconds)``."""
+    """Runs an exercise's tests off the UI thread; ``finished(exercise, report, seconds)``, or
+    ``failed(exercise, message)`` when no report could be made."""
 
     __test__ = False
     finished = Signal(object, object, float)
+    failed = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +66,7 @@ class TestRunner(QObject):
         self._pool.setMaxThreadCount(2)
         self._signals = _TestSignals()
         self._signals.finished.connect(self.finished)
+        self._signals.failed.connect(self.failed)
 
     def start(self, exercise: Exercise, code: str) -> None:
         self._pool.start(_TestJob(exercise, code, self._signals))

@@ -31,7 +31,7 @@ class Change:
 
 def describe_failure(test: TestResult) -> str:
     """One sentence about the first failing test, from its call, expected and actual values."""
-    call = short(test.call)
+    call = quote(test.call.strip())
     if test.status == "timeout":
         return (
             f"When the tests call {call}, your program never finishes: some loop or recursion does not stop."
@@ -39,11 +39,11 @@ def describe_failure(test: TestResult) -> str:
     if test.status == "error":
         where = f" on line {test.line}" if test.line else ""
         return (
-            f"When the tests call {call}, your program stops with an error{where}: {short(test.message, 140)}"
+            f"When the tests call {call}, your program stops with an error{where}: {quote(test.message.strip(), 140)}"
         )
     if test.got is not None and test.expected is not None:
-        return f"For {call} your function returns {short(test.got)}, but the test expects {short(test.expected)}."
-    return f"The test {call} fails: {short(test.message, 140)}"
+        return f"For {call} your function returns {quote(test.got)}, but the test expects {quote(test.expected)}."
+    return f"The test {call} fails: {quote(test.message.strip(), 140)}"
 
 
 def describe_syntax(problem: SyntaxProblem) -> str:
@@ -137,6 +137,14 @@ def _classify(op: str, old: list[SourceToken], new: list[SourceToken], line: int
     )
 
 
-def short(text: str | None, limit: int = 80) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def quote(text: str | None, limit: int = 80) -> str:
+    """``text`` exactly as it is, every space kept (``'Hello,   Grace !'`` is not ``'Hello, Grace !'``): a value
+    quoted in a hint must be the one the program returned. Only the ends of a message are trimmed. A text longer
+    than ``limit``, or of several lines, is cut at ``limit`` characters or at its first line break, and then says
+    that it was cut and how long it is."""
+    text = text or ""
+    first, newline, _ = text.partition("\n")
+    if len(first) <= limit and not newline:
+        return text
+    kept = first[: limit - 1]
+    return f"{kept}… (cut here; {len(text)} characters in all)"

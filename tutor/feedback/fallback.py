@@ -105,7 +105,7 @@ def with_observation(
 
 def after_observation(hint: str, observed: str, call: str) -> str:
     """``with_observation`` for a caller that has the observation already (the pipeline, once per request)."""
-    return hint if not observed or analysis.short(call) in hint else f"{observed} {hint}"
+    return hint if not observed or analysis.quote(call.strip()) in hint else f"{observed} {hint}"
 
 
 def _leak_free(text: str, fixed: str | None, code: str, avoid: tuple[str, ...]) -> bool:

@@ -93,6 +93,13 @@ class TestsPanel(QWidget):
             return
         self.table.selectRow(report.tests.index(failure))
 
+    def show_failure(self, message: str) -> None:
+        """No report: the tests could not be run at all (e.g. no room for the run's temporary folder)."""
+        self.report = None
+        self.table.setRowCount(0)
+        self.summary.setText(message)
+        self.line_chosen.emit(None)
+
     def set_font(self, font: QFont) -> None:
         self.table.setFont(font)
 
