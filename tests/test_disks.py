@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,7 +82,9 @@ def test_a_file_where_the_folder_should_be_is_not_saved_but_counted(tmp_path: Pa
     blocker.write_text("not a folder")
     store = ProgressStore(blocker / "progress.db")
     assert store.of("greeting").state == "new"
-    with pytest.raises(NotSaved, match=r"^Your progress could not be saved: a file is where its folder should be\.$"):
+    with pytest.raises(
+        NotSaved, match=r"^Your progress could not be saved: a file is where its folder should be\.$"
+    ):
         store.record_hint("greeting")
     assert store.of("greeting").hints == 1 and store.all()["greeting"].hints == 1
     blocker.unlink()  # the learner moves the file away: the next save makes the folder and writes both
@@ -146,7 +147,9 @@ def test_autosave_and_settings_where_a_file_blocks_the_folder(tmp_path: Path) ->
     config = Path(os.environ["TUTOR_CONFIG_DIR"])
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("in the way")
-    with pytest.raises(NotSaved, match="Your settings could not be saved: a file is where its folder should be"):
+    with pytest.raises(
+        NotSaved, match="Your settings could not be saved: a file is where its folder should be"
+    ):
         Settings(zoom=2).save()
 
 
@@ -185,7 +188,9 @@ def test_check_refuses_a_folder_and_a_huge_file(tmp_path: Path, capsys: pytest.C
     assert code == 2 and "cannot read" in err and "No such file" in err
 
 
-def test_check_runs_a_program_of_just_under_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_runs_a_program_of_just_under_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert GREETING is not None and GREETING.solution is not None
     program = tmp_path / "ok.py"
     padding = "#" * 1000 + "\n"

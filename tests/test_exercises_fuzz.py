@@ -25,7 +25,18 @@ FUZZ = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-FIELDS = ["id", "title", "description", "entry", "starter", "solution", "prelude", "topic", "difficulty", "avoid"]
+FIELDS = [
+    "id",
+    "title",
+    "description",
+    "entry",
+    "starter",
+    "solution",
+    "prelude",
+    "topic",
+    "difficulty",
+    "avoid",
+]
 REAL = tomllib.loads(sorted(bundled_pack_dir().glob("*.toml"))[0].read_text(encoding="utf-8"))
 
 scalars = st.one_of(
@@ -38,7 +49,10 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["call", "expected", "assert", "code", "x"]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["call", "expected", "assert", "code", "x"]), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
@@ -61,9 +75,11 @@ def _accepted_or_refused(result: LoadResult) -> None:
 
 
 def _toml_value(value: Any) -> str:
-    return json.dumps(value) if not isinstance(value, dict) else "{" + ", ".join(
-        f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()
-    ) + "}"
+    return (
+        json.dumps(value)
+        if not isinstance(value, dict)
+        else "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    )
 
 
 @FUZZ
@@ -78,7 +94,9 @@ def test_a_real_exercise_with_fields_of_random_types(tmp_path: Path, changes: di
 @given(changes=st.dictionaries(st.sampled_from(FIELDS), values, max_size=4), tests=values)
 def test_toml_packs_with_fields_of_random_types(tmp_path: Path, changes: dict[str, Any], tests: Any) -> None:
     """The same as TOML: the fields and ``tests`` written as TOML values (nulls dropped, as TOML has none)."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in changes.items() if v is not None and "null" not in json.dumps(v)]
+    lines = [
+        f"{k} = {_toml_value(v)}" for k, v in changes.items() if v is not None and "null" not in json.dumps(v)
+    ]
     if tests is not None and "null" not in json.dumps(tests):
         lines.append(f"tests = {_toml_value(tests)}")
     _accepted_or_refused(_load_text(tmp_path, "ex.toml", "\n".join(lines)))
@@ -93,7 +111,9 @@ def test_mutated_bundled_toml(tmp_path: Path, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 6))):
         at = data.draw(st.integers(0, len(raw)))
         action = data.draw(st.sampled_from(["replace", "insert", "cut"]))
-        piece = data.draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"[", b"{", b"=", b'"', b"\x00", b"."]))
+        piece = data.draw(
+            st.binary(min_size=1, max_size=8) | st.sampled_from([b"[", b"{", b"=", b'"', b"\x00", b"."])
+        )
         if action == "replace":
             raw[at : at + len(piece)] = piece
         elif action == "insert":
@@ -119,7 +139,9 @@ NASTY = {
     "dotted table header": "[" + "a." * 20000 + "b]\n",
     "huge integer": "difficulty = " + "9" * 5000,
     "NUL in code": 'id = "x"\nentry = "f"\nstarter = "def f():\\u0000 pass"\ntests = [{call = "f()", expected = "1"}]',
-    "deep Python": 'id = "x"\nentry = "f"\nstarter = "' + "-" * 200_000 + '1"\ntests = [{call = "f()", expected = "1"}]',
+    "deep Python": 'id = "x"\nentry = "f"\nstarter = "'
+    + "-" * 200_000
+    + '1"\ntests = [{call = "f()", expected = "1"}]',
     "deep call": 'id = "x"\nentry = "f"\ntests = [{call = "' + "(" * 300 + ")" * 300 + '", expected = "1"}]',
     "prelude a list": 'id = "x"\nentry = "f"\nprelude = [1]\ntests = [{call = "f()", expected = "1"}]',
     "id a table": 'id = {a = 1}\nentry = "f"\ntests = [{call = "f()", expected = "1"}]',
@@ -137,7 +159,12 @@ def test_nasty_toml_is_refused_with_a_message(tmp_path: Path, name: str) -> None
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     "line",
-    ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000, "1" * 5000, '{"id": ' + "9" * 5000 + "}"],
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        "1" * 5000,
+        '{"id": ' + "9" * 5000 + "}",
+    ],
     ids=["deep array", "deep object", "huge number", "huge number in a task"],
 )
 def test_nasty_jsonl_is_refused_with_a_message(tmp_path: Path, line: str) -> None:

@@ -33,7 +33,8 @@ _MAX_DOTS = 64
 # a key of more than _MAX_DOTS dotted parts (``a.b.c...``, bare or quoted), in a table header or before ``=``
 # (linear time: a chain starts only where a bare key cannot continue, and nothing inside it backtracks)
 _DEEP_KEY = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d,}" % _MAX_DOTS
+    r"(?<![A-Za-z0-9_-])(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+)"
+    + f"{{{_MAX_DOTS},}}"
 )
 _TOO_DEEP = "nested too deeply to read"
 

@@ -102,7 +102,9 @@ class ProgressStore:
         self.recovered_message = ""  # set when a damaged file was kept aside: where it is now
         self._lock = threading.Lock()
         self._pending: list[tuple[str, str, int, int, float]] = []  # events not written yet
-        self._error: BaseException | None = None  # why the database could not be opened (then ``_db`` is None)
+        self._error: BaseException | None = (
+            None  # why the database could not be opened (then ``_db`` is None)
+        )
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection | None:
@@ -142,7 +144,10 @@ class ProgressStore:
             return None
         try:
             db = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=self.timeout, check_same_thread=False
+                f"{self.path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=self.timeout,
+                check_same_thread=False,
             )
             db.execute("SELECT COUNT(*) FROM events").fetchone()
             return db

@@ -47,7 +47,7 @@ def reason(exc: BaseException, folder: Path | None = None) -> str:
 
 
 def _folder_state(folder: Path) -> str:
-    """"the disk is read-only" or "the disk is full" when the file system of ``folder`` says so, else ""."""
+    """ "the disk is read-only" or "the disk is full" when the file system of ``folder`` says so, else ""."""
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent

@@ -390,7 +390,9 @@ class MainWindow(QMainWindow):
             return
         self.hint_panel.show_hint(hint)
         try:
-            self.session.record_hint(self._hint_exercise, hint)  # a cancelled or passing request is not counted
+            self.session.record_hint(
+                self._hint_exercise, hint
+            )  # a cancelled or passing request is not counted
         except NotSaved as exc:  # the hint is on screen, and counted; it is saved with the next event
             self.show_notice(f"This hint is shown, but {str(exc)[0].lower()}{str(exc)[1:]}")
         self._update_hint_action()
@@ -413,7 +415,9 @@ class MainWindow(QMainWindow):
 
     def _show_recovery(self, message: str) -> None:
         """The damaged progress file was kept aside (or could not be): a dialog that stays until read."""
-        dialog = QMessageBox(QMessageBox.Icon.Warning, "Progress file", message, QMessageBox.StandardButton.Ok, self)
+        dialog = QMessageBox(
+            QMessageBox.Icon.Warning, "Progress file", message, QMessageBox.StandardButton.Ok, self
+        )
         dialog.setObjectName("recovery-dialog")
         dialog.open()
         self.recovery_dialog = dialog

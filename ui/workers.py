@@ -42,7 +42,8 @@ class _TestJob(QRunnable):
             report = run(self.exercise, self.code)
         except OSError as exc:  # e.g. a full disk: no room for the run's temporary folder
             self.signals.failed.emit(
-                self.exercise, f"The tests could not be run: {reason(exc)}. Free some space and run them again."
+                self.exercise,
+                f"The tests could not be run: {reason(exc)}. Free some space and run them again.",
             )
             return
         except Exception as exc:  # noqa: BLE001 - shown to the learner, never a dead Run tests

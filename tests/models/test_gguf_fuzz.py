@@ -54,7 +54,9 @@ def encode(kind: V, value: Any) -> bytes:
     return struct.pack(SCALARS[kind], value)
 
 
-def gguf_file(metadata: list[tuple[str, V, Any]], tensors: list[tuple[str, list[int], int]], alignment: int = 32) -> bytes:
+def gguf_file(
+    metadata: list[tuple[str, V, Any]], tensors: list[tuple[str, list[int], int]], alignment: int = 32
+) -> bytes:
     """A complete GGUF v3 file: header, tensor table, padding, and zeroed tensor data."""
     head = struct.pack("<4sIQQ", b"GGUF", 3, len(tensors), len(metadata) + 1)
     head += text("general.alignment") + struct.pack("<I", V.UINT32) + struct.pack("<I", alignment)
@@ -83,7 +85,11 @@ def scalar(kind: V) -> st.SearchStrategy[Any]:
     if kind in (V.FLOAT32, V.FLOAT64):
         return st.floats(width=32 if kind == V.FLOAT32 else 64)
     bits = struct.calcsize(fmt) * 8
-    return st.integers(0, 2**bits - 1) if fmt[1].isupper() else st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return (
+        st.integers(0, 2**bits - 1)
+        if fmt[1].isupper()
+        else st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    )
 
 
 def value_of(kind: V, depth: int = 0) -> st.SearchStrategy[Any]:
@@ -124,7 +130,9 @@ def read_bytes_as_gguf(data: bytes) -> GGUFInfo | None:
 
 @FUZZ
 @given(metadata=metadata_items, tensors=tensor_rows, alignment=st.sampled_from([8, 32, 64]))
-def test_generated_valid_files_are_read_exactly(metadata: list[Any], tensors: list[Any], alignment: int) -> None:
+def test_generated_valid_files_are_read_exactly(
+    metadata: list[Any], tensors: list[Any], alignment: int
+) -> None:
     info = read_bytes_as_gguf(gguf_file(metadata, tensors, alignment))
     assert info is not None
     parameters = 0
@@ -138,7 +146,12 @@ def test_generated_valid_files_are_read_exactly(metadata: list[Any], tensors: li
 
 
 @FUZZ
-@given(data=valid_files, edits=st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), min_size=1, max_size=6))
+@given(
+    data=valid_files,
+    edits=st.lists(
+        st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), min_size=1, max_size=6
+    ),
+)
 def test_bytes_replaced(data: bytes, edits: list[tuple[int, bytes]]) -> None:
     raw = bytearray(data)
     for at, piece in edits:
@@ -148,7 +161,9 @@ def test_bytes_replaced(data: bytes, edits: list[tuple[int, bytes]]) -> None:
 
 
 @FUZZ
-@given(data=valid_files, cut=st.integers(0, 10**6), insert=st.binary(max_size=16), where=st.integers(0, 10**6))
+@given(
+    data=valid_files, cut=st.integers(0, 10**6), insert=st.binary(max_size=16), where=st.integers(0, 10**6)
+)
 def test_truncated_and_inserted(data: bytes, cut: int, insert: bytes, where: int) -> None:
     read_bytes_as_gguf(data[: cut % (len(data) + 1)])
     at = where % (len(data) + 1)
@@ -159,7 +174,9 @@ def test_truncated_and_inserted(data: bytes, cut: int, insert: bytes, where: int
 @given(
     data=valid_files,
     field=st.sampled_from(["tensor_count", "kv_count", "alignment", "first_length", "first_type"]),
-    number=st.one_of(st.sampled_from([0, 1, 3, 2**31, 2**32 - 1, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1)),
+    number=st.one_of(
+        st.sampled_from([0, 1, 3, 2**31, 2**32 - 1, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1)
+    ),
 )
 def test_header_fields_patched(data: bytes, field: str, number: int) -> None:
     """The fields a damaged or hostile file gets wrong: counts, the alignment (0 used to divide by zero), the
@@ -196,7 +213,9 @@ def test_deeply_nested_arrays_are_refused_not_a_recursion_error(tmp_path: Path) 
 @pytest.mark.timeout(30)
 def test_huge_counts_are_refused_at_once(tmp_path: Path) -> None:
     """An array of 2**60 empty texts, or 100,000 keys in a 100-byte file, is refused before any loop runs."""
-    head = struct.pack("<4sIQQ", b"GGUF", 3, 0, 1) + text("many") + struct.pack("<IIQ", V.ARRAY, V.STRING, 2**60)
+    head = (
+        struct.pack("<4sIQQ", b"GGUF", 3, 0, 1) + text("many") + struct.pack("<IIQ", V.ARRAY, V.STRING, 2**60)
+    )
     (tmp_path / "many.gguf").write_bytes(head + b"\0" * 64)
     with pytest.raises(GGUFError, match="claims an array longer than the file"):
         read_header(tmp_path / "many.gguf")
@@ -216,7 +235,9 @@ def test_fifo_device_and_folder_are_refused_without_reading(tmp_path: Path) -> N
 
 
 @pytest.mark.timeout(60)
-def test_models_list_shared_lists_bad_files_as_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_models_list_shared_lists_bad_files_as_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     raw = bytearray(gguf_file([("general.name", V.STRING, "good")], [("w", [32], 0)]))

@@ -51,7 +51,9 @@ def run_tests(qtbot, win: MainWindow):  # type: ignore[no-untyped-def]
     return blocker.args[0]
 
 
-def test_full_disk_report_and_hint_are_shown_and_run_tests_recovers(qtbot, disk: TinyDisk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_full_disk_report_and_hint_are_shown_and_run_tests_recovers(
+    qtbot, disk: TinyDisk, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """Simulates a full disk under the learner's data (a 64 KB tmpfs written full: ENOSPC/SQLITE_FULL)."""
     win, notices = window_on(qtbot, disk.path, tmp_path)
     disk.fill()

@@ -38,9 +38,7 @@ def describe_failure(test: TestResult) -> str:
         )
     if test.status == "error":
         where = f" on line {test.line}" if test.line else ""
-        return (
-            f"When the tests call {call}, your program stops with an error{where}: {quote(test.message.strip(), 140)}"
-        )
+        return f"When the tests call {call}, your program stops with an error{where}: {quote(test.message.strip(), 140)}"
     if test.got is not None and test.expected is not None:
         return f"For {call} your function returns {quote(test.got)}, but the test expects {quote(test.expected)}."
     return f"The test {call} fails: {quote(test.message.strip(), 140)}"

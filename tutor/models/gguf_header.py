@@ -17,7 +17,7 @@ import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 import gguf
 
@@ -190,7 +190,9 @@ def _parse(stream: _Stream, name: str) -> tuple[int, dict[str, Any], int, int, i
     parameters, data_needed = _tensor_table(stream, tensor_count)
     alignment = metadata.get("general.alignment", 32)
     if not _whole(alignment) or alignment < 1 or alignment & (alignment - 1):
-        raise GGUFError(f"{name} has a damaged header (general.alignment is {alignment!r}, not a power of two)")
+        raise GGUFError(
+            f"{name} has a damaged header (general.alignment is {alignment!r}, not a power of two)"
+        )
     return version, metadata, parameters, _align(stream.handle.tell(), alignment), data_needed
 
 
@@ -215,7 +217,7 @@ def _tensor_table(stream: _Stream, count: int) -> tuple[int, int]:
     return parameters, end
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: object) -> TypeGuard[int]:
     """An integer read from the header (not a bool, a float or a text)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
