@@ -351,6 +351,10 @@ def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -
 def cmd_bench(args: argparse.Namespace) -> int:
     from tutor.bench.core import main as bench_main
 
+    if args.suite == "sandbox":
+        from tutor.bench.sandbox import main as sandbox_main
+
+        return sandbox_main([*args.bench_options] + (["--json"] if args.json else []))
     if args.suite != "core":
         from tutor.bench.speed import main as speed_main
 
@@ -451,11 +455,12 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
     bench.set_defaults(func=cmd_bench, suite="core", bench_options=[])
-    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,quality}")
+    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,sandbox,quality}")
     for name, text in (
         ("core", "engine, pipeline, test feedback and dataset figures (the default)"),
         ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
         ("load", "tokens/s beside a busy process: fixed against load-aware threads"),
+        ("sandbox", "test feedback with and without the OS sandbox (and an earlier runner: --before REF)"),
     ):
         suite = suites.add_parser(name, parents=[common], help=text)
         suite.add_argument(
@@ -479,7 +484,7 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-SPEED_SUITES = ("repairs", "load")  # bench suites whose options tutor.bench.speed parses
+SPEED_SUITES = ("repairs", "load", "sandbox")  # bench suites that parse their own options
 
 
 def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> int:

@@ -104,9 +104,17 @@ def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[
             "resources": str(paths.resources_dir()),
         },
         "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
+        "sandbox": _sandbox(),
         "downloads": _hub(),
         "policy": _policy(),
     }
+
+
+def _sandbox() -> str:
+    """Whether learner code runs in the OS sandbox here, and if not, why."""
+    from tutor.runner import isolation
+
+    return isolation().summary
 
 
 SMOKE_PROMPT = "def add(a, b):\n"

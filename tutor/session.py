@@ -178,6 +178,13 @@ class Session:
     def record_run(self, exercise_id: str, report: TestReport) -> None:
         self.progress.record_run(exercise_id, report.passed_count, len(report.tests))
 
+    def sandbox_notice(self) -> str:
+        """One sentence when learner code cannot run in the OS sandbox here ("" when it does)."""
+        from tutor.runner import isolation
+
+        state = isolation()
+        return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
+
     def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:
         """The hint pipeline's settings with the school's avoid-list."""
         from tutor.feedback import PipelineConfig

@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self._open_initial_exercise()
         if self.session.progress.recovered_message:
             self._later(self.session.progress.recovered_message)
+        if sandbox_notice := self.session.sandbox_notice():
+            self._later(sandbox_notice)  # once per start, where no OS sandbox can run
         self.model.prepare(self._model_to_load(model_path))
         self.hint_panel.show_policy(self.session.policy)
         self._update_hint_action()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -243,3 +245,32 @@ def test_forgery_without_sandbox_still_never_passes(monkeypatch: pytest.MonkeyPa
 
 def test_an_honest_program_passes_in_the_sandbox() -> None:
     assert attack("def answer(n):\n    return ['SECRET-7f3a', 'TOKEN-91c2'][n - 1]\n") == ["pass", "pass"]
+
+
+def test_killing_tutor_check_leaves_no_process_and_no_folder(tmp_path: Path) -> None:
+    """``kill -9`` of ``tutor check`` mid-run: bubblewrap dies with its parent, the PID namespace with it, and the
+    work folder was a tmpfs inside the sandbox, so nothing is left on the host."""
+    from tests.conftest import venv_tutor
+
+    tag = f"{time.time_ns() % 10**6}.75"
+    program = tmp_path / "loop.py"
+    program.write_text(
+        f"import os\nif os.fork() == 0:\n    os.execv('/bin/sleep', ['sleep', '{tag}'])\n"
+        "def is_palindrome(text):\n    while True:\n        pass\n"
+    )
+    temp = Path(tempfile.gettempdir())
+    before = {p.name for p in temp.glob("tutor-run-*")}
+    check = subprocess.Popen([*venv_tutor(), "check", "-e", "palindrome", str(program)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not _processes_with(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(tag), "the program never started"
+    check.kill()
+    check.wait()
+    time.sleep(0.3)
+    assert not _processes_with(tag)
+    assert {p.name for p in temp.glob("tutor-run-*")} <= before
+
+
+def _processes_with(tag: str) -> list[str]:
+    return [line for line in os.popen("ps -eo args").read().splitlines() if tag in line and "ps -eo" not in line]
