@@ -274,3 +274,15 @@ def test_killing_tutor_check_leaves_no_process_and_no_folder(tmp_path: Path) -> 
 
 def _processes_with(tag: str) -> list[str]:
     return [line for line in os.popen("ps -eo args").read().splitlines() if tag in line and "ps -eo" not in line]
+
+
+def test_a_program_that_blocks_the_alarm_is_still_cut_off() -> None:
+    code = (
+        "import signal\ndef answer(n):\n    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "    while True:\n        pass\n"
+    )
+    started = time.monotonic()
+    report = run_tests(code, HIDDEN, entry="answer", limits=Limits(per_test_s=0.5, total_s=6.0))
+    assert time.monotonic() - started < 3
+    assert report.tests[0].status == "timeout" and "did not stop" in report.tests[0].message
+    assert report.tests[1].status == "error"

@@ -127,6 +127,7 @@ class HarnessProcess:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
+        self._finished = False
         self.sandboxed = isolation().available
         self._tempdir = None if self.sandboxed else tempfile.TemporaryDirectory(prefix="tutor-run-")
         workdir = WORKDIR if self._tempdir is None else self._tempdir.name
@@ -192,6 +193,9 @@ class HarnessProcess:
 
     def finish(self, wait_s: float) -> int:
         """Let the child exit for up to ``wait_s``, then kill everything it started; the exit status."""
+        if self._finished:
+            return _signal_status(self.proc.returncode, self.sandboxed)
+        self._finished = True
         if self._command >= 0:
             self.close_commands()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -240,6 +244,7 @@ class _Dialogue:
         self.timed_out = False
         self.ended = False
         self.loaded = False
+        self.cut_note = ""  # a test cut off by the parent (the child's own alarm did not stop it)
 
     def expect(self, kinds: Sequence[str], deadline: float, index: int | None = None) -> dict[str, Any] | None:
         """The next event if it is one of ``kinds`` (for test ``index``); None when the child ended or time ran
@@ -323,6 +328,8 @@ def _converse(
             return ""
         answer = dialogue.expect(("result",), deadline, index)
         if answer is None:
+            if dialogue.timed_out and time.monotonic() < total_deadline:
+                dialogue.cut_note = f"Took longer than {limits.per_test_s:g} s and did not stop; the program was ended."
             return ""
         result = judge(test, check, answer)
         results.append(result)
@@ -347,16 +354,16 @@ def _expect_no_more(child: HarnessProcess) -> None:
 
 
 def judge(test: TestCase, check: Check, answer: dict[str, Any]) -> TestResult:
-    """The verdict on one answer."""
+    """The verdict on one answer: only a value (judged here) or, for a statements test, "ran" can pass."""
     status = answer.get("status")
     if status == "value" and check.kind != "statements":
         return _judge_value(test, check, answer.get("value"))
     if status == "ran" and check.kind == "statements":
         return TestResult(call=test.label, status="pass", expected=test.expected)
-    if status in ("error", "timeout") or (status == "fail" and check.kind == "statements"):
+    if status in ("error", "timeout", "fail"):
         return TestResult(
             call=test.label,
-            status=status,
+            status=status,  # type: ignore[arg-type]
             expected=test.expected,
             message=_text(answer.get("message")),
             exception=_text(answer.get("exception")) or None,
@@ -414,7 +421,7 @@ def _report(
     report = TestReport(tests=list(results))
     if len(results) == len(tests):
         return report
-    reason = stop_note or _stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
+    reason = stop_note or dialogue.cut_note or _stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
     for index in range(len(results), len(tests)):
         test = tests[index]
         if stop_note:
