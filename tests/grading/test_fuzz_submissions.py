@@ -33,7 +33,9 @@ SECRET = "the-target-of-a-link-must-never-be-read"
 
 _letters = st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",))
 name_part = st.one_of(
-    st.sampled_from(["a", "b", "Zoë", unicodedata.normalize("NFD", "Zoë"), "a b", "a_b", "__x", ".h", "=x", "-"]),
+    st.sampled_from(
+        ["a", "b", "Zoë", unicodedata.normalize("NFD", "Zoë"), "a b", "a_b", "__x", ".h", "=x", "-"]
+    ),
     st.text(_letters, min_size=1, max_size=12),
 ).filter(lambda n: n not in (".", "..") and len(n.encode()) < 100)
 file_name = st.one_of(name_part, name_part.map(lambda n: n + ".py"))
@@ -106,7 +108,9 @@ def test_fuzz_folders(items: list[tuple[list[str], str, str, bytes]]) -> None:
 
 zip_name = st.one_of(
     st.lists(
-        st.one_of(name_part, st.sampled_from(["..", ".", "", "C:", "\\..", "x\\..\\y"])), min_size=1, max_size=4
+        st.one_of(name_part, st.sampled_from(["..", ".", "", "C:", "\\..", "x\\..\\y"])),
+        min_size=1,
+        max_size=4,
     ).map("/".join),
     st.sampled_from(["/abs/evil.py", "../x.py", "a/../../b.py", "C:\\w.py", "\\\\server\\x.py", "lab/"]),
 )
@@ -179,7 +183,10 @@ json_value = st.recursive(
 )
 json_line = st.one_of(
     st.fixed_dictionaries(
-        {"student": st.one_of(st.text(max_size=10), json_value), "code": st.one_of(st.text(max_size=60), json_value)}
+        {
+            "student": st.one_of(st.text(max_size=10), json_value),
+            "code": st.one_of(st.text(max_size=60), json_value),
+        }
     ),
     json_value,
 ).map(lambda v: json.dumps(v).encode())

@@ -147,10 +147,14 @@ def read_submissions(
 def from_bytes(student: str, data: bytes | None, origin: str = "", max_bytes: int = MAX_BYTES) -> Submission:
     """Classify one file's bytes (``None``: larger than ``max_bytes``, not read)."""
     if data is None or len(data) > max_bytes:
-        return Submission(student, "", "too large", f"The file is larger than {_size(max_bytes)}.", origin=origin)
+        return Submission(
+            student, "", "too large", f"The file is larger than {_size(max_bytes)}.", origin=origin
+        )
     digest = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
-        return Submission(student, "", "binary", "The file is not text (it contains NUL bytes).", digest, origin)
+        return Submission(
+            student, "", "binary", "The file is not text (it contains NUL bytes).", digest, origin
+        )
     try:
         code = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -256,7 +260,9 @@ def _subfolder(
     """A folder in the submissions: its marker entry (``(*parts, "")``: an empty folder still gets a row, and
     one that cannot be opened gets that row's status), then what it holds."""
     if len(parts) > MAX_DEPTH:
-        entries.append(_Entry((*parts, ""), _refused(f"{'/'.join(parts)} is more than {MAX_DEPTH} folders deep.")))
+        entries.append(
+            _Entry((*parts, ""), _refused(f"{'/'.join(parts)} is more than {MAX_DEPTH} folders deep."))
+        )
         return
     try:
         child = os.open(parts[-1], _DIR_FLAGS, dir_fd=fd) if fd is not None else None
@@ -357,7 +363,9 @@ def _zip_entry(
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
         entries.append(_Entry(parts, _not_regular(shown, mode)))
     elif shown in seen:
-        entries.append(_Entry(parts, _refused(f"A second entry named {shown} in the zip; only the first is read.")))
+        entries.append(
+            _Entry(parts, _refused(f"A second entry named {shown} in the zip; only the first is read."))
+        )
     elif len(parts) == 1 or shown.endswith(".py"):
         entries.append(_Entry(parts, budget.spend(_read_member(archive, info, shown, max_bytes))))
     else:
@@ -375,7 +383,9 @@ def _climbs_out(name: str) -> str:
     return ""
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, max_bytes: int) -> bytes | None | _Problem:
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, max_bytes: int
+) -> bytes | None | _Problem:
     """The entry's bytes, decompressed in chunks and never past ``max_bytes`` (None: too large)."""
     if info.file_size > max_bytes:
         return None
@@ -439,7 +449,9 @@ def _from_entries(entries: list[_Entry], entry: str, max_bytes: int) -> list[Sub
             continue  # the wrapping folder itself
         if len(item.parts) == 1:
             name = item.parts[0]
-            result.append(_one(name[:-3] if name.endswith(".py") and len(name) > 3 else name, item, max_bytes))
+            result.append(
+                _one(name[:-3] if name.endswith(".py") and len(name) > 3 else name, item, max_bytes)
+            )
         else:
             folders.setdefault(item.parts[0], []).append(item)
     for student, inside in folders.items():
@@ -473,7 +485,8 @@ def _main_file(python: list[_Entry], entry: str) -> _Entry | None:
     for item in readable:
         if marker and isinstance(item.data, bytes) and marker in item.data:
             return item
-    return (readable or python or [None])[0]
+    choices = readable or python
+    return choices[0] if choices else None
 
 
 def _one(student: str, item: _Entry, max_bytes: int) -> Submission:
@@ -534,7 +547,10 @@ def _unique(items: Iterable[Submission]) -> list[Submission]:
     """Sorted by student; names made NFC with control characters replaced, then unique: a second ``alice``
     (``alice.py`` and ``alice/``, or ``Zoë`` in NFC and in NFD) is kept as ``alice (2)`` and says why."""
     result = sorted(
-        (replace(s, student=display_name(s.student), message=_clean(s.message), origin=_clean(s.origin)) for s in items),
+        (
+            replace(s, student=display_name(s.student), message=_clean(s.message), origin=_clean(s.origin))
+            for s in items
+        ),
         key=lambda s: s.student,
     )
     taken = {s.student for s in result}
