@@ -115,7 +115,7 @@ def grade(
         timings["judge_s"] = time.perf_counter() - clock
     finally:
         cache.close()
-    warnings = apply_overrides(grades, overrides)
+    warnings = cache.warnings + apply_overrides(grades, overrides)
 
     clock = time.perf_counter()
     passing = [(g.student, g.code) for g in grades if not g.failing and g.status == "ok"]
