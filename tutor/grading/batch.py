@@ -35,7 +35,7 @@ from tutor.runner.report import SyntaxProblem, TestResult
 
 CACHE_NAME = ".grade-cache.sqlite"
 KEY_NAME = "grading.key"
-RUNNER_VERSION = 1
+RUNNER_VERSION = 2  # 2: the OS sandbox and verdicts judged outside the child
 GRADING_LIMITS = Limits(per_test_s=1.0, total_s=6.0)  # a hang costs 2 tests x 1 s of a core, not 4 s
 _CRASH_SIGNS = (
     "crashed",
