@@ -147,6 +147,7 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
             print(f"warning: {chosen.warning}", file=sys.stderr)
         quiet = args.json or not sys.stderr.isatty()
         model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
+        session.authorize_model(model)  # exam mode, a broken policy, the allowed list by sha256
         choice = session.engine_choice(getattr(args, "engine", None))
         if not args.json and choice.reason != "asked for":
             print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
@@ -290,12 +291,13 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     from tutor.engines.base import EngineError
     from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
     from tutor.models.default_model import DefaultModelError
-    from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+    from tutor.models.speed import HINT_TOKENS
+    from tutor.models.store import StoreError, estimate_tok_s, hint_seconds, measure_reference
 
     catalog = load_catalog()
     try:
         reference = measure_reference()
-    except (EngineError, DefaultModelError, ImportError) as exc:
+    except (EngineError, DefaultModelError, ImportError, StoreError) as exc:
         print(
             f"warning: could not measure this machine's speed ({exc}); recommending by memory only",
             file=sys.stderr,

@@ -116,16 +116,19 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
     """Load the model and write ``tokens`` tokens greedily: the same text on every CPU the build supports."""
     from tutor.engines.base import EngineError, GenerationParams
     from tutor.engines.native import NativeEngine
+    from tutor.models.choice import ModelRefused
     from tutor.models.default_model import DefaultModelError, ensure_default_model
+    from tutor.session import authorize_model
 
     try:
         path = Path(model_path) if model_path else ensure_default_model()
+        authorize_model(path)  # the school's policy: exam mode, allowed models (tutor.session)
         engine = NativeEngine()
         engine.load(path)
         params = GenerationParams(max_tokens=tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, seed=1)
         generation = engine.generate(SMOKE_PROMPT, params)
         text = generation.collect()
-    except (EngineError, DefaultModelError) as exc:
+    except (EngineError, DefaultModelError, ModelRefused) as exc:
         return {"error": str(exc)}
     return {
         "prompt": SMOKE_PROMPT,

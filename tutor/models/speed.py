@@ -45,7 +45,9 @@ def measure_reference(tokens: int = 48) -> Reference:
     from tutor.engines.native import NativeEngine
     from tutor.models.default_model import ensure_default_model
 
-    path = ensure_default_model()
+    from tutor.session import authorize_model
+
+    path = authorize_model(ensure_default_model())  # the school's policy (tutor.session): exam mode
     engine = NativeEngine()
     engine.load(path)
     prompt = "Explain, step by step, how a for loop adds up the numbers in a list in Python:\n"
