@@ -145,8 +145,10 @@ def _policy() -> dict[str, Any]:
     policy = load_policy()
     data = policy.to_json()
     shown: dict[str, Any] = {"file": data["file"] or "none (no school policy)"}
+    if len(policy.files) > 1:  # every file in force, merged (tutor.policy)
+        shown["files"] = ", ".join(data["files"])
     if policy.error:
-        shown["error"] = policy.error + " (hints and downloads are off until it is fixed)"
+        shown["error"] = policy.error + " (hints, models and downloads are off until it is fixed)"
     for key, value in data["values"].items():
         shown[key] = f"{value!r}  [{data['sources'].get(key, '')}]"
     return shown

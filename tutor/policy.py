@@ -12,8 +12,10 @@ hints must never contain, where progress is stored, and whether teachers may gra
   make the policy **stricter**; it never replaces or removes a system file. A ``TUTOR_POLICY`` that names no
   file is an error (hints and models off), so a typo in a lab's login script is seen.
 
-Tests point the system files elsewhere by monkeypatching ``system_policy_paths`` (a Python function, not an
-environment variable, so a learner on a lab machine cannot do the same from a shell).
+Tests point the fixed system folder elsewhere by setting the module constant ``UNIX_SITE_DIR`` (or
+monkeypatching ``system_policy_paths``) from Python, never through an environment variable, so a learner on a lab
+machine cannot do the same from a shell (a learner who can run Python of their own is beyond any policy; see
+packaging/SCHOOLS.md).
 
 **How files merge** (every file is read with its own defaults for the keys it leaves out, then):
 
