@@ -344,8 +344,6 @@ def test_a_disallowed_model_is_refused_by_every_front_door(tmp_path: Path) -> No
         ["bench", "quality", "--systems", f"{renamed}", "--set", "basics", "--limit", "1", "--out", str(out)],
         ["bench", "repairs", "--model", str(renamed), "--rounds", "1"],
         ["arena", "run", "--systems", f"analysis,{renamed}", "--set", "basics", "--limit", "1", "--out", str(out)],
-        ["arena", "run", "--systems", "analysis,analysis,k=1", "--judge", str(renamed), "--set", "basics",
-         "--limit", "1", "--out", str(out), "--no-generate"],
         ["train", "data", "--teacher", str(renamed), "--max-per-source", "1", "--out", str(out)],
         ["grade", str(tmp_path), "-e", "grade_letter", "--model", str(renamed), "--out", str(out)],
         ["hint", str(tmp_path / "alice.py"), "-e", "grade_letter", "--model", str(renamed)],
@@ -356,9 +354,19 @@ def test_a_disallowed_model_is_refused_by_every_front_door(tmp_path: Path) -> No
             command,
             result.stderr,
         )
-    doctor = json.loads(lab_tutor(site, "doctor", "--json", "--engine", "native", "--model", str(renamed),
-                                  "--generate", "4").stdout)
+    doctor = json.loads(
+        lab_tutor(site, "doctor", "--json", "--engine", "native", "--model", str(renamed), "--generate", "4").stdout
+    )
     assert "not among the models" in doctor["generation"]["error"]
+
+
+def test_the_arena_judge_must_be_an_allowed_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.arena.cli import ArenaError, load_judge
+
+    monkeypatch.setattr("tutor.policy.UNIX_SITE_DIR", tmp_path)
+    (tmp_path / "policy.toml").write_text(f'[models]\nallowed = ["{ALLOWED_ID}"]\n')
+    with pytest.raises(ArenaError, match="not among the models your school allows"):
+        load_judge(str(tiny_gguf(tmp_path / ALLOWED_FILE)), 1)
 
 
 # -- merging: a learner's file only ever makes the policy stricter ------------------------------------------------

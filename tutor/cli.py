@@ -137,6 +137,9 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
     from tutor.session import Session, model_file
 
     session = session or Session()
+    refusal = session.model_refusal()  # before a 250 MB default model is prepared for nothing
+    if refusal:
+        raise CliError(refusal)
     try:
         chosen = session.choose_model(getattr(args, "model", "") or "")
         if chosen.refused:

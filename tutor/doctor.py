@@ -118,9 +118,10 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
     from tutor.engines.native import NativeEngine
     from tutor.models.choice import ModelRefused
     from tutor.models.default_model import DefaultModelError, ensure_default_model
-    from tutor.session import authorize_model
+    from tutor.session import authorize_model, models_may_run
 
     try:
+        models_may_run()  # before the default model is prepared for nothing
         path = Path(model_path) if model_path else ensure_default_model()
         authorize_model(path)  # the school's policy: exam mode, allowed models (tutor.session)
         engine = NativeEngine()

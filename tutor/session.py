@@ -85,6 +85,13 @@ def model_refusal(policy: Policy | None = None) -> str:
     return Session(policy=policy if policy is not None else load_policy(), settings=Settings()).model_refusal()
 
 
+def models_may_run(policy: Policy | None = None) -> None:
+    """Raise ``ModelRefused`` when ``model_refusal`` gives a reason: the early check, before a default model
+    that would be refused anyway is prepared (250 MB)."""
+    if refusal := model_refusal(policy):
+        raise ModelRefused(refusal)
+
+
 def model_file(path: str, progress: Callable[[int, int], None] | None = None) -> Path:
     """The file of a chosen model: ``path`` itself, or the embedded default model (assembled on first use)."""
     if path:

@@ -205,9 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and programs (a smoke run)")
     args = parser.parse_args(argv)
     from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model
+    from tutor.session import authorize_model, models_may_run
 
     try:
+        models_may_run()  # before the default model is prepared for nothing
         model = authorize_model(ensure_default_model())  # the school's policy (tutor.session)
     except ModelRefused as exc:
         print(f"tutor bench: {exc}", file=sys.stderr)
