@@ -57,6 +57,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +398,7 @@ def resolve_allowed(entries: Iterable[str]) -> tuple[set[str], list[str]]:
     return digests, unknown
 
 
+@cache
 def embedded_sha256() -> frozenset[str]:
     """The sha256 of the models that ship with the tutor (the embedded base and a shipped fine-tune)."""
     from tutor.models.catalog import load_catalog
