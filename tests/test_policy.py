@@ -446,17 +446,19 @@ def test_each_learner_gets_their_own_progress_folder(policy_file, tmp_path: Path
 
 # -- the hash cache -----------------------------------------------------------------------------------------------
 def test_a_forged_hash_cache_entry_is_not_trusted_for_the_learners_own_file(tmp_path: Path) -> None:
-    from tutor.models.checksum import forget, model_sha256, sha256_of, version_key
+    from tutor.models.checksum import CACHE_NAME, forget, model_sha256, sha256_of, version_key
+    from tutor.paths import user_data_dir
 
-    forget()
     model = tiny_gguf(tmp_path / ALLOWED_FILE)
-    cache = tmp_path / "model-hashes.json"
-    allowed = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+    cache = user_data_dir() / CACHE_NAME  # where the check keeps hashes: the learner can write it
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    allowed = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"  # the allowed model's
     cache.write_text(json.dumps({version_key(model): allowed}))
-    assert model_sha256(model, cache) == sha256_of(model) != allowed
-    policy = Policy(allowed_models=[ALLOWED_ID])
+    forget()
     with pytest.raises(ModelNotAllowed):
-        Session(policy=policy, settings=Settings()).authorize_model(model)
+        Session(policy=Policy(allowed_models=[ALLOWED_ID]), settings=Settings()).authorize_model(model)
+    forget()
+    assert model_sha256(model, cache) == sha256_of(model) != allowed
 
 
 def test_a_changed_file_is_hashed_again_even_with_its_old_size_and_time(tmp_path: Path) -> None:
