@@ -149,7 +149,7 @@ def test_avoid_list_words_are_never_shown(engine) -> None:  # type: ignore[no-un
 
 def tiny_gguf(path: Path, tag: bytes = b"") -> Path:
     """A GGUF file with a valid, empty header (no tensors): any model that is not the embedded one."""
-    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0) + tag)
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0) + bytes(8) + tag)  # data starts at 32
     return path
 
 
@@ -287,7 +287,9 @@ def test_xdg_config_dirs_cannot_hide_the_system_policy(lab: Path, tmp_path: Path
         xdg = str(tmp_path / "xdg")
     code = tmp_path / "code.py"
     code.write_text(PACK.find("grade_letter").starter)
-    hint = lab_tutor(lab, "hint", str(code), "-e", "grade_letter", env={"XDG_CONFIG_DIRS": xdg, "TUTOR_POLICY": ""})
+    hint = lab_tutor(
+        lab, "hint", str(code), "-e", "grade_letter", env={"XDG_CONFIG_DIRS": xdg, "TUTOR_POLICY": ""}
+    )
     assert hint.returncode == 2 and "exam mode" in hint.stderr
 
 
@@ -316,15 +318,17 @@ def test_the_system_folder_ignores_xdg_config_dirs(monkeypatch: pytest.MonkeyPat
     ],
     ids=["bench-quality", "bench", "bench-repairs", "arena", "train-data", "grade", "doctor-generate"],
 )
-def test_every_command_that_runs_a_model_is_refused_in_exam_mode(
-    tmp_path: Path, command: list[str]
-) -> None:
+def test_every_command_that_runs_a_model_is_refused_in_exam_mode(tmp_path: Path, command: list[str]) -> None:
     site = tmp_path / "etc"
     site.mkdir()
     (site / "policy.toml").write_text("[hints]\nexam_mode = true\n[grading]\nallowed = true\n")
     out = tmp_path / "out"
     args = [str(tmp_path) if word == "SUBMISSIONS" else word for word in command]
-    args += [] if command[0] in ("grade", "doctor", "bench") and command[:2] != ["bench", "quality"] else ["--out", str(out)]
+    args += (
+        []
+        if command[0] in ("grade", "doctor", "bench") and command[:2] != ["bench", "quality"]
+        else ["--out", str(out)]
+    )
     result = lab_tutor(site, *args)
     if command[0] == "doctor":
         assert "exam mode" in json.loads(result.stdout)["generation"]["error"]
@@ -343,7 +347,18 @@ def test_a_disallowed_model_is_refused_by_every_front_door(tmp_path: Path) -> No
     commands = [
         ["bench", "quality", "--systems", f"{renamed}", "--set", "basics", "--limit", "1", "--out", str(out)],
         ["bench", "repairs", "--model", str(renamed), "--rounds", "1"],
-        ["arena", "run", "--systems", f"analysis,{renamed}", "--set", "basics", "--limit", "1", "--out", str(out)],
+        [
+            "arena",
+            "run",
+            "--systems",
+            f"analysis,{renamed}",
+            "--set",
+            "basics",
+            "--limit",
+            "1",
+            "--out",
+            str(out),
+        ],
         ["train", "data", "--teacher", str(renamed), "--max-per-source", "1", "--out", str(out)],
         ["grade", str(tmp_path), "-e", "grade_letter", "--model", str(renamed), "--out", str(out)],
         ["hint", str(tmp_path / "alice.py"), "-e", "grade_letter", "--model", str(renamed)],
@@ -355,7 +370,9 @@ def test_a_disallowed_model_is_refused_by_every_front_door(tmp_path: Path) -> No
             result.stderr,
         )
     doctor = json.loads(
-        lab_tutor(site, "doctor", "--json", "--engine", "native", "--model", str(renamed), "--generate", "4").stdout
+        lab_tutor(
+            site, "doctor", "--json", "--engine", "native", "--model", str(renamed), "--generate", "4"
+        ).stdout
     )
     assert "not among the models" in doctor["generation"]["error"]
 
@@ -416,7 +433,9 @@ def test_a_broken_or_missing_extra_file_turns_models_off(lab: Path, tmp_path: Pa
 
 
 # -- $USER and ~ in policy paths ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("written", ["/srv/progress/$USER", "/srv/progress/${USER}", "/srv/progress/%USERNAME%"])
+@pytest.mark.parametrize(
+    "written", ["/srv/progress/$USER", "/srv/progress/${USER}", "/srv/progress/%USERNAME%"]
+)
 def test_user_expands_from_the_account_not_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
 ) -> None:
@@ -495,3 +514,12 @@ def test_files_of_the_learner_are_writable_by_the_learner(tmp_path: Path) -> Non
     from tutor.models.checksum import learner_can_write
 
     assert learner_can_write(tiny_gguf(tmp_path / "mine.gguf"))
+
+
+def test_models_recommend_measures_nothing_in_exam_mode(tmp_path: Path) -> None:
+    site = tmp_path / "etc"
+    site.mkdir()
+    (site / "policy.toml").write_text("[hints]\nexam_mode = true\n")
+    result = lab_tutor(site, "models", "recommend", "--json")
+    assert result.returncode == 0 and "exam mode" in result.stderr and "by memory only" in result.stderr
+    assert json.loads(result.stdout)["measured"] is None

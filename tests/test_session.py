@@ -156,7 +156,9 @@ def test_using_a_model_saves_it_unless_the_policy_forbids_it(tmp_path: Path, def
     s.settings.zoom = 3
     s.settings.save()  # a later save of other settings keeps the model (one settings object per session)
     assert Settings.load().model_path == str(default_model)
-    lab = session(tmp_path, Policy(allowed_models=["qwen2.5-coder-0.5b-instruct-q4km"]), settings=Settings.load())
+    lab = session(
+        tmp_path, Policy(allowed_models=["qwen2.5-coder-0.5b-instruct-q4km"]), settings=Settings.load()
+    )
     other = tmp_path / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the allowed model's name, other bytes
     other.write_bytes(b"GGUF" + bytes(20))
     with pytest.raises(ModelNotAllowed, match="not among the models"):

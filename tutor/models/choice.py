@@ -29,7 +29,9 @@ def check_allowed(policy: Policy, path: Path) -> None:
     try:
         digest = model_sha256(path, user_data_dir() / CACHE_NAME)
     except OSError as exc:
-        raise ModelNotAllowed(f"{path.name} cannot be checked against the school's allowed models ({exc})") from None
+        raise ModelNotAllowed(
+            f"{path.name} cannot be checked against the school's allowed models ({exc})"
+        ) from None
     if not policy.allows_sha256(digest):
         raise ModelNotAllowed(
             f"{path.name} is not among the models your school allows (its sha256 {digest[:12]}… is not on the "

@@ -44,7 +44,6 @@ def measure_reference(tokens: int = 48) -> Reference:
     from tutor.engines.base import GenerationParams
     from tutor.engines.native import NativeEngine
     from tutor.models.default_model import ensure_default_model
-
     from tutor.session import authorize_model, models_may_run
 
     models_may_run()  # the school's policy (tutor.session): exam mode

@@ -100,11 +100,10 @@ class _Refused(RuntimeError):
 def build(args: argparse.Namespace) -> dict[str, Any]:
     from tqdm import tqdm
 
+    from tutor.session import model_refusal
     from tutor.train.assembly import assemble
     from tutor.train.card import write_dataset
     from tutor.train.sources import collect
-
-    from tutor.session import model_refusal
 
     if refusal := model_refusal():  # the data holds hints; the school's policy decides (tutor.session)
         raise _Refused(refusal)
