@@ -137,6 +137,9 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
     from tutor.session import Session, model_file
 
     session = session or Session()
+    refusal = session.model_refusal()  # before a 250 MB default model is prepared for nothing
+    if refusal:
+        raise CliError(refusal)
     try:
         chosen = session.choose_model(getattr(args, "model", "") or "")
         if chosen.refused:
@@ -147,6 +150,7 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
             print(f"warning: {chosen.warning}", file=sys.stderr)
         quiet = args.json or not sys.stderr.isatty()
         model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
+        session.authorize_model(model)  # exam mode, a broken policy, the allowed list by sha256
         choice = session.engine_choice(getattr(args, "engine", None))
         if not args.json and choice.reason != "asked for":
             print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
@@ -291,11 +295,12 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
     from tutor.models.default_model import DefaultModelError
     from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+    from tutor.models.store import StoreError
 
     catalog = load_catalog()
     try:
         reference = measure_reference()
-    except (EngineError, DefaultModelError, ImportError) as exc:
+    except (EngineError, DefaultModelError, ImportError, StoreError) as exc:
         print(
             f"warning: could not measure this machine's speed ({exc}); recommending by memory only",
             file=sys.stderr,
@@ -355,7 +360,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from tutor.bench.sandbox import main as sandbox_main
 
         return sandbox_main([*args.bench_options] + (["--json"] if args.json else []))
-    if args.suite != "core":
+    if args.suite not in (None, "core"):  # None: plain `tutor bench` (the subparsers' dest overrides the default)
         from tutor.bench.speed import main as speed_main
 
         return speed_main([args.suite, *args.bench_options] + (["--json"] if args.json else []))

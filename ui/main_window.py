@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.tests.finished.connect(self._on_tests_finished)
         self.model = ModelThread(self, self._make_engine())
         self.model.worker.config = self.session.pipeline_config()
+        self.model.worker.authorize = self.session.authorize_model  # exam mode, allowed models (sha256)
         self._connect_model()
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
