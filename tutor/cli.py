@@ -360,7 +360,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from tutor.bench.sandbox import main as sandbox_main
 
         return sandbox_main([*args.bench_options] + (["--json"] if args.json else []))
-    if args.suite not in (None, "core"):  # None: plain `tutor bench` (the subparsers' dest overrides the default)
+    if args.suite not in (
+        None,
+        "core",
+    ):  # None: plain `tutor bench` (the subparsers' dest overrides the default)
         from tutor.bench.speed import main as speed_main
 
         return speed_main([args.suite, *args.bench_options] + (["--json"] if args.json else []))

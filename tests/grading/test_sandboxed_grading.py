@@ -47,7 +47,9 @@ def is_palindrome(text):
 """
 
 
-def tutor_grade(folder: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def tutor_grade(
+    folder: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "ui.cli", "grade", str(folder), "-e", "palindrome", "--no-model", "--out", str(out),
                "--json", *extra]  # fmt: skip
     environment = dict(env or os.environ, PYTHONPATH=str(ROOT))

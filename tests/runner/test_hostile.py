@@ -31,7 +31,10 @@ UNHOOK = (
     "    getattr(harness, blocklist, {}).clear()\n"
     "harness.os.path.realpath = lambda p: harness.os.getcwd()\n"  # the write check: every path is 'inside'
 )
-HIDDEN = [TestCase(call="answer(1)", expected="'SECRET-7f3a'"), TestCase(call="answer(2)", expected="'TOKEN-91c2'")]
+HIDDEN = [
+    TestCase(call="answer(1)", expected="'SECRET-7f3a'"),
+    TestCase(call="answer(2)", expected="'TOKEN-91c2'"),
+]
 LIMITS = Limits(per_test_s=2.0, total_s=6.0)
 
 
@@ -104,8 +107,11 @@ def test_user_data_project_and_home_are_invisible(isolated_dirs: Path) -> None:
     report = run_tests(UNHOOK + probe, [TestCase(call="answer(0)", expected="None")], "answer")
     seen, home = ast.literal_eval(report.tests[0].got or "")
     assert seen == [False, False, False]
-    python_home = Path(os.path.realpath(sys.base_prefix)).relative_to(Path.home()).parts[:1] \
-        if Path(os.path.realpath(sys.base_prefix)).is_relative_to(Path.home()) else ()
+    python_home = (
+        Path(os.path.realpath(sys.base_prefix)).relative_to(Path.home()).parts[:1]
+        if Path(os.path.realpath(sys.base_prefix)).is_relative_to(Path.home())
+        else ()
+    )
     assert home == list(python_home)
 
 
@@ -155,7 +161,9 @@ def test_the_parent_and_its_command_line_are_invisible() -> None:
     )
     report = run_tests(UNHOOK + probe, [TestCase(call="answer(0)", expected="0")], "answer")
     assert "pytest" not in report.stdout and str(os.getpid()) not in report.stdout.split("'")
-    assert report.tests[0].got is not None and int(report.tests[0].got) <= 3  # bubblewrap's init and the harness
+    assert (
+        report.tests[0].got is not None and int(report.tests[0].got) <= 3
+    )  # bubblewrap's init and the harness
 
 
 def test_no_process_survives_the_run() -> None:
@@ -175,22 +183,22 @@ FORGERIES = {
     "old-style pass lines, then exit": (
         "import os, sys\nfd = int(sys.argv[2])\n"
         "for i in range(2):\n"
-        "    os.write(fd, ('{\"event\": \"result\", \"index\": %d, \"status\": \"pass\"}\\n' % i).encode())\n"
-        "os.write(fd, b'{\"event\": \"done\"}\\n')\nos._exit(0)\n"
+        '    os.write(fd, (\'{"event": "result", "index": %d, "status": "pass"}\\n\' % i).encode())\n'
+        'os.write(fd, b\'{"event": "done"}\\n\')\nos._exit(0)\n'
     ),
     "a second result for the running test": (
         "import os, sys\nfd = int(sys.argv[2])\n"
         "def answer(n):\n"
-        "    os.write(fd, ('{\"event\": \"result\", \"index\": %d, \"status\": \"ran\"}\\n' % (n - 1)).encode())\n"
+        '    os.write(fd, (\'{"event": "result", "index": %d, "status": "ran"}\\n\' % (n - 1)).encode())\n'
         "    return 'guess'\n"
     ),
     "results for every test, then exit": (
         "import os, sys\nfd = int(sys.argv[2])\n"
         "def answer(n):\n"
         "    for i in range(2):\n"
-        "        os.write(fd, ('{\"event\": \"start\", \"index\": %d}\\n' % i).encode())\n"
-        "        os.write(fd, ('{\"event\": \"result\", \"index\": %d, \"status\": \"value\", \"value\": \"x\"}\\n' % i).encode())\n"
-        "    os.write(fd, b'{\"event\": \"done\"}\\n')\n    os._exit(0)\n"
+        '        os.write(fd, (\'{"event": "start", "index": %d}\\n\' % i).encode())\n'
+        '        os.write(fd, (\'{"event": "result", "index": %d, "status": "value", "value": "x"}\\n\' % i).encode())\n'
+        '    os.write(fd, b\'{"event": "done"}\\n\')\n    os._exit(0)\n'
     ),
     "garbage on the channel": (
         "import os, sys\nos.write(int(sys.argv[2]), b'not json\\n')\ndef answer(n):\n    return 'guess'\n"
@@ -211,7 +219,7 @@ FORGERIES = {
         "        frame = frame.f_back\n"
         "    texts = [o for o in gc.get_objects() if isinstance(o, str) and ('SECRET' in o or 'TOKEN' in o)]\n"
         "    text = repr(found) + repr(texts)\n"
-        "    for word in text.replace('\"', \"'\").split(\"'\"):\n"
+        '    for word in text.replace(\'"\', "\'").split("\'"):\n'
         "        if word.startswith(('SECRET-', 'TOKEN-')):\n            return word\n"
         "    return 'nothing found'\n"
     ),
@@ -260,7 +268,9 @@ def test_killing_tutor_check_leaves_no_process_and_no_folder(tmp_path: Path) -> 
     )
     temp = Path(tempfile.gettempdir())
     before = {p.name for p in temp.glob("tutor-run-*")}
-    check = subprocess.Popen([*venv_tutor(), "check", "-e", "palindrome", str(program)], stdout=subprocess.DEVNULL)
+    check = subprocess.Popen(
+        [*venv_tutor(), "check", "-e", "palindrome", str(program)], stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 20
     while not _processes_with(tag) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -273,7 +283,9 @@ def test_killing_tutor_check_leaves_no_process_and_no_folder(tmp_path: Path) -> 
 
 
 def _processes_with(tag: str) -> list[str]:
-    return [line for line in os.popen("ps -eo args").read().splitlines() if tag in line and "ps -eo" not in line]
+    return [
+        line for line in os.popen("ps -eo args").read().splitlines() if tag in line and "ps -eo" not in line
+    ]
 
 
 def test_a_program_that_blocks_the_alarm_is_still_cut_off() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tutor.exercises import TestCase
 from tutor.runner import child
-from tutor.runner.verdict import Opaque, ProtocolError, check_for, decode, decode_line, same, truthy
+from tutor.runner.verdict import Opaque, ProtocolError, check_for, decode_line, same, truthy
 
 VALUES = [
     None,
@@ -64,7 +64,11 @@ class Sneaky(str):
 def test_subclasses_and_objects_stay_opaque_and_equal_nothing() -> None:
     for value in (Sneaky("x"), [Sneaky("x")], {"k": Sneaky("x")}, object()):
         decoded = decode_line(child.encode_value(value))
-        assert not same(decoded, "'Fizz'") and not same(decoded, "['Fizz']") and not same(decoded, "{'k': 'Fizz'}")
+        assert (
+            not same(decoded, "'Fizz'")
+            and not same(decoded, "['Fizz']")
+            and not same(decoded, "{'k': 'Fizz'}")
+        )
     assert not truthy(decode_line(child.encode_value(Sneaky("x"))))
 
 

@@ -71,7 +71,10 @@ def _before(ref: str, folder: Path) -> Runner:
     package.mkdir()
     for name in ("__init__.py", "child.py", "report.py", "sandbox.py"):
         text = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{ref}:tutor/runner/{name}"], capture_output=True, text=True, check=True
+            ["git", "-C", str(ROOT), "show", f"{ref}:tutor/runner/{name}"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         (package / name).write_text(text.replace("tutor.runner", "runner_before"))
     sys.path.insert(0, str(folder))

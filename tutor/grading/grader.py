@@ -41,7 +41,9 @@ class GradeRequest:
     avoid: tuple[str, ...] = ()
     repairs: int = 1
     model_groups: int | None = None  # the model writes for the N largest groups only (None: all)
-    allow_unsandboxed: bool = False  # run submissions even where no OS sandbox can start (the teacher's choice)
+    allow_unsandboxed: bool = (
+        False  # run submissions even where no OS sandbox can start (the teacher's choice)
+    )
 
 
 class GradingRefused(ValueError):

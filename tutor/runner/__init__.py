@@ -1,8 +1,8 @@
 """Runs learner code against an exercise's tests in a sandboxed child process."""
 
-from tutor.runner.report import SyntaxProblem, TestReport, TestResult
 from tutor.runner.isolation import Isolation, isolation
 from tutor.runner.limits import Limits
+from tutor.runner.report import SyntaxProblem, TestReport, TestResult
 from tutor.runner.sandbox import passes, run, run_tests
 
 __all__ = [

@@ -250,9 +250,14 @@ def _encode(value: Any, budget: list[int], depth: int) -> str:
             for k, v in dict.items(value)
         )
         return '{"t": "dict", "v": [' + pairs + "]}"
-    return '{"t": "object", "type": ' + _json_string(kind.__name__) + ", " + '"r": ' + _json_string(
-        short_repr(value)
-    ) + "}"
+    return (
+        '{"t": "object", "type": '
+        + _json_string(kind.__name__)
+        + ", "
+        + '"r": '
+        + _json_string(short_repr(value))
+        + "}"
+    )
 
 
 class Reporter:
@@ -315,7 +320,9 @@ def run_test(
             try:  # still under the alarm: a learner's __repr__ may loop
                 value = encode_value(got)
             except (ValueTooBig, RecursionError, MemoryError, ValueError):
-                result.update(status="error", exception=None, message="The value returned is too large to compare.")
+                result.update(
+                    status="error", exception=None, message="The value returned is too large to compare."
+                )
             else:
                 result["status"] = "value"
         else:

@@ -29,10 +29,21 @@ from tutor.exercises import TestCase
 from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, isolation, sandbox_command, seccomp_pipe
 from tutor.runner.limits import Limits
 from tutor.runner.report import TestReport, TestResult
-from tutor.runner.verdict import Check, ProtocolError, check_for, decode, mismatch_message, same, short_repr, truthy
+from tutor.runner.verdict import (
+    Check,
+    ProtocolError,
+    check_for,
+    decode,
+    mismatch_message,
+    same,
+    short_repr,
+    truthy,
+)
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
-MAX_TIMEOUTS = 2  # after two tests ran out of time, the rest would too: stop instead of making the learner wait
+MAX_TIMEOUTS = (
+    2  # after two tests ran out of time, the rest would too: stop instead of making the learner wait
+)
 EVENT_LINE_BYTES = 8 * 1024 * 1024  # the largest answer the child may send for one test
 EVENT_TOTAL_BYTES = 64 * 1024 * 1024
 START_GRACE_S = 2.0  # the sandbox and the interpreter starting, on a busy machine
@@ -246,7 +257,9 @@ class _Dialogue:
         self.loaded = False
         self.cut_note = ""  # a test cut off by the parent (the child's own alarm did not stop it)
 
-    def expect(self, kinds: Sequence[str], deadline: float, index: int | None = None) -> dict[str, Any] | None:
+    def expect(
+        self, kinds: Sequence[str], deadline: float, index: int | None = None
+    ) -> dict[str, Any] | None:
         """The next event if it is one of ``kinds`` (for test ``index``); None when the child ended or time ran
         out; _Interfered when it is anything else."""
         if self.ended:
@@ -283,7 +296,13 @@ def conduct(
     total_deadline = time.monotonic() + limits.total_s + START_GRACE_S
     dialogue = _Dialogue(child)
     results: list[TestResult] = []
-    job = {"source": code, "prelude": prelude, "entry": entry, "limits": asdict(limits), "drop_root": child.sandboxed}
+    job = {
+        "source": code,
+        "prelude": prelude,
+        "entry": entry,
+        "limits": asdict(limits),
+        "drop_root": child.sandboxed,
+    }
     try:
         stop_note = _converse(child, dialogue, job, tests, total_deadline, stop_on_failure, results)
         child.close_commands()  # the child sends ``done`` when it sees the end of its commands
@@ -329,7 +348,9 @@ def _converse(
         answer = dialogue.expect(("result",), deadline, index)
         if answer is None:
             if dialogue.timed_out and time.monotonic() < total_deadline:
-                dialogue.cut_note = f"Took longer than {limits.per_test_s:g} s and did not stop; the program was ended."
+                dialogue.cut_note = (
+                    f"Took longer than {limits.per_test_s:g} s and did not stop; the program was ended."
+                )
             return ""
         result = judge(test, check, answer)
         results.append(result)
@@ -363,7 +384,7 @@ def judge(test: TestCase, check: Check, answer: dict[str, Any]) -> TestResult:
     if status in ("error", "timeout", "fail"):
         return TestResult(
             call=test.label,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             expected=test.expected,
             message=_text(answer.get("message")),
             exception=_text(answer.get("exception")) or None,
@@ -421,7 +442,9 @@ def _report(
     report = TestReport(tests=list(results))
     if len(results) == len(tests):
         return report
-    reason = stop_note or dialogue.cut_note or _stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
+    reason = (
+        stop_note or dialogue.cut_note or _stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
+    )
     for index in range(len(results), len(tests)):
         test = tests[index]
         if stop_note:

@@ -67,11 +67,15 @@ def find_bwrap() -> str | None:
 def isolation() -> Isolation:
     """Probe once per process whether bubblewrap can start a sandbox here (about 10 ms)."""
     if not sys.platform.startswith("linux"):
-        return Isolation(False, "", f"no OS sandbox is built for {sys.platform} yet (see packaging/SANDBOX.md)")
+        return Isolation(
+            False, "", f"no OS sandbox is built for {sys.platform} yet (see packaging/SANDBOX.md)"
+        )
     tool = find_bwrap()
     if tool is None:
         where = f"{ENV_BWRAP}={os.environ[ENV_BWRAP]} is not executable" if os.environ.get(ENV_BWRAP) else ""
-        return Isolation(False, "", where or "bubblewrap (bwrap) is not installed; packaging/install.sh installs it")
+        return Isolation(
+            False, "", where or "bubblewrap (bwrap) is not installed; packaging/install.sh installs it"
+        )
     try:
         probe = subprocess.run(
             [tool, *namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "--", "/bin/true"],
@@ -84,7 +88,9 @@ def isolation() -> Isolation:
     if probe.returncode != 0:
         said = probe.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = said[-1] if said else f"exit code {probe.returncode}"
-        return Isolation(False, tool, f"bubblewrap cannot make a sandbox here ({detail}); user namespaces may be off")
+        return Isolation(
+            False, tool, f"bubblewrap cannot make a sandbox here ({detail}); user namespaces may be off"
+        )
     return Isolation(True, tool, "")
 
 
