@@ -112,9 +112,9 @@ def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[
 
 def _sandbox() -> str:
     """Whether learner code runs in the OS sandbox here, and if not, why."""
-    from tutor.runner import isolation
+    from tutor.runner import sandbox_status
 
-    return isolation().summary
+    return sandbox_status().summary
 
 
 SMOKE_PROMPT = "def add(a, b):\n"

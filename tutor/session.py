@@ -226,9 +226,9 @@ class Session:
 
     def sandbox_notice(self) -> str:
         """One sentence when learner code cannot run in the OS sandbox here ("" when it does)."""
-        from tutor.runner import isolation
+        from tutor.runner import sandbox_status
 
-        state = isolation()
+        state = sandbox_status()
         return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
 
     def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tutor.exercises import TestCase
-from tutor.runner import Limits, isolation, run_tests
+from tutor.runner import Limits, run_tests, sandbox_status
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the OS sandbox is Linux's")
 
@@ -40,7 +40,9 @@ LIMITS = Limits(per_test_s=2.0, total_s=6.0)
 
 @pytest.fixture(autouse=True, scope="module")
 def sandbox_required() -> None:
-    assert isolation().available, f"the OS sandbox must be available for these tests: {isolation().reason}"
+    assert sandbox_status().available, (
+        f"the OS sandbox must be available for these tests: {sandbox_status().reason}"
+    )
 
 
 def attack(body: str, tests: list[TestCase] = HIDDEN) -> list[str]:
@@ -239,16 +241,16 @@ def test_forged_verdicts_never_pass(name: str) -> None:
 def test_forgery_without_sandbox_still_never_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The verdict is outside the child whether or not the OS sandbox runs."""
     monkeypatch.setenv("TUTOR_BWRAP", "/nonexistent/bwrap")
-    isolation.cache_clear()
+    sandbox_status.cache_clear()
     try:
-        assert not isolation().available
+        assert not sandbox_status().available
         for name in ("old-style pass lines, then exit", "str subclass equal to everything"):
             assert "pass" not in attack(FORGERIES[name]), name
         honest = "def answer(n):\n    return ['SECRET-7f3a', 'TOKEN-91c2'][n - 1]\n"
         assert attack(honest) == ["pass", "pass"]
     finally:
         monkeypatch.undo()
-        isolation.cache_clear()
+        sandbox_status.cache_clear()
 
 
 def test_an_honest_program_passes_in_the_sandbox() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.exercises import TestCase
-from tutor.runner import isolation, run_tests
+from tutor.runner import run_tests, sandbox_status
 from tutor.runner.isolation import ENV_BWRAP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def _sandbox(on: bool) -> Iterator[None]:
     old = os.environ.get(ENV_BWRAP)
     if not on:
         os.environ[ENV_BWRAP] = "/nonexistent/bwrap"
-    isolation.cache_clear()
+    sandbox_status.cache_clear()
     try:
         yield
     finally:
@@ -54,7 +54,7 @@ def _sandbox(on: bool) -> Iterator[None]:
             os.environ.pop(ENV_BWRAP, None)
         else:
             os.environ[ENV_BWRAP] = old
-        isolation.cache_clear()
+        sandbox_status.cache_clear()
 
 
 def _current(sandboxed: bool) -> Runner:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with _sandbox(True):
-        state = isolation()
+        state = sandbox_status()
     if not state.available:
         print(f"bench sandbox: error: {state.reason}", file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ from tutor.grading.rubric import ItemResult, Rubric, run_checks
 from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score, summary
 from tutor.grading.similarity import SimilarPair, similar_pairs
 from tutor.grading.submissions import Submission, read_submissions
-from tutor.runner import Limits, isolation
+from tutor.runner import Limits, sandbox_status
 from tutor.runner.report import TestReport, TestResult
 
 Progress = Callable[[str, int, int], None]
@@ -52,7 +52,7 @@ class GradingRefused(ValueError):
 
 def check_sandbox(allow_unsandboxed: bool) -> None:
     """Submissions are untrusted code: without the OS sandbox they run only when the teacher says so."""
-    state = isolation()
+    state = sandbox_status()
     if not state.available and not allow_unsandboxed:
         raise GradingRefused(
             f"submissions are untrusted code and no OS sandbox can start here ({state.reason}); "

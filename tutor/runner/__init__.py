@@ -1,17 +1,17 @@
 """Runs learner code against an exercise's tests in a sandboxed child process."""
 
-from tutor.runner.isolation import Isolation, isolation
+from tutor.runner.isolation import SandboxStatus, sandbox_status
 from tutor.runner.limits import Limits
 from tutor.runner.report import SyntaxProblem, TestReport, TestResult
 from tutor.runner.sandbox import passes, run, run_tests
 
 __all__ = [
-    "Isolation",
+    "SandboxStatus",
     "Limits",
     "SyntaxProblem",
     "TestReport",
     "TestResult",
-    "isolation",
+    "sandbox_status",
     "passes",
     "run",
     "run_tests",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tutor.exercises import TestCase
-from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, isolation, sandbox_command, seccomp_pipe
+from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, sandbox_command, sandbox_status, seccomp_pipe
 from tutor.runner.limits import Limits
 from tutor.runner.report import TestReport, TestResult
 from tutor.runner.verdict import (
@@ -139,7 +139,7 @@ class HarnessProcess:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._finished = False
-        self.sandboxed = isolation().available
+        self.sandboxed = sandbox_status().available
         self._tempdir = None if self.sandboxed else tempfile.TemporaryDirectory(prefix="tutor-run-")
         workdir = WORKDIR if self._tempdir is None else self._tempdir.name
         command_read, self._command = os.pipe()
@@ -149,7 +149,7 @@ class HarnessProcess:
         argv = child_command(command_read, result_write, script)
         if self.sandboxed:
             bound = None if getattr(sys, "frozen", False) else str(CHILD_SCRIPT)
-            argv = sandbox_command(isolation().tool, argv, bound, seccomp_fd)
+            argv = sandbox_command(sandbox_status().tool, argv, bound, seccomp_fd)
         passed = tuple(fd for fd in (command_read, result_write, seccomp_fd) if fd is not None)
         try:
             self.proc = subprocess.Popen(

@@ -10,7 +10,7 @@ bubblewrap makes no user namespace (that would map the sandbox's user back to ro
 ``nobody`` before any learner code runs; started as a user, the sandbox runs in a user namespace as that user,
 with no capabilities and no further user namespaces.
 
-Where bubblewrap is missing or cannot start (no user namespaces, not Linux), ``isolation()`` says why, once; the
+Where bubblewrap is missing or cannot start (no user namespaces, not Linux), ``sandbox_status()`` says why, once; the
 runner then falls back to a plain child process (its own session, limits, the process-tree kill), and the app,
 ``tutor doctor`` and ``tutor grade`` say so. Windows (job objects, an AppContainer) and macOS (``sandbox-exec``)
 are designed in ``packaging/SANDBOX.md`` and not built.
@@ -37,7 +37,7 @@ ENV_BWRAP = "TUTOR_BWRAP"  # a bubblewrap binary to use instead of the bundled o
 
 
 @dataclass(frozen=True)
-class Isolation:
+class SandboxStatus:
     """Whether learner code runs in the OS sandbox, and in words why (not)."""
 
     available: bool
@@ -64,16 +64,16 @@ def find_bwrap() -> str | None:
 
 
 @functools.cache
-def isolation() -> Isolation:
+def sandbox_status() -> SandboxStatus:
     """Probe once per process whether bubblewrap can start a sandbox here (about 10 ms)."""
     if not sys.platform.startswith("linux"):
-        return Isolation(
+        return SandboxStatus(
             False, "", f"no OS sandbox is built for {sys.platform} yet (see packaging/SANDBOX.md)"
         )
     tool = find_bwrap()
     if tool is None:
         where = f"{ENV_BWRAP}={os.environ[ENV_BWRAP]} is not executable" if os.environ.get(ENV_BWRAP) else ""
-        return Isolation(
+        return SandboxStatus(
             False, "", where or "bubblewrap (bwrap) is not installed; packaging/install.sh installs it"
         )
     try:
@@ -84,14 +84,14 @@ def isolation() -> Isolation:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Isolation(False, tool, f"bubblewrap could not start: {exc}")
+        return SandboxStatus(False, tool, f"bubblewrap could not start: {exc}")
     if probe.returncode != 0:
         said = probe.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = said[-1] if said else f"exit code {probe.returncode}"
-        return Isolation(
+        return SandboxStatus(
             False, tool, f"bubblewrap cannot make a sandbox here ({detail}); user namespaces may be off"
         )
-    return Isolation(True, tool, "")
+    return SandboxStatus(True, tool, "")
 
 
 def running_as_root() -> bool:
