@@ -41,6 +41,14 @@ if [ "$check" = 1 ]; then
   echo "==> frozen browser engine (Qt WebEngine in the bundle): tutor doctor"
   env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen dist/offline-tutor/offline-tutor doctor --json \
     | "$py" -c "import json, sys; e = json.load(sys.stdin)['engines']; print(e); sys.exit('wllama' not in e['browser'])"
+  echo "==> frozen OS sandbox: the bundled bubblewrap runs a hostile program (it tries to leave a file behind)"
+  probe=$(mktemp -d)
+  printf 'import os\nos.system("touch %s/escaped")\ndef is_palindrome(text):\n    return os.getuid()\n' "$probe" > "$probe/attack.py"
+  env -i PATH="$PATH" HOME="$home" dist/offline-tutor/offline-tutor doctor --json \
+    | "$py" -c "import json, sys; s = json.load(sys.stdin)['sandbox']; print(s); sys.exit('offline-tutor/_internal/bwrap' not in s)"
+  env -i PATH="$PATH" HOME="$home" dist/offline-tutor/offline-tutor check -e palindrome "$probe/attack.py" || true
+  [ ! -e "$probe/escaped" ] || { echo "the frozen sandbox let a program write outside it"; exit 1; }
+  rm -rf "$probe"
   if [ "$(uname -m)" = x86_64 ]; then
     echo "==> frozen app on this CPU and on emulated older CPUs (qemu-user): same greedy tokens"
     "$py" packaging/check_cpus.py dist/offline-tutor/offline-tutor

@@ -16,7 +16,7 @@ with_train=""; case "$mode" in --test|--train) with_train=1 ;; esac
 TORCH_CPU="${TUTOR_TORCH_CPU-torch==2.13.0+cpu}"
 
 APT_PACKAGES=(
-  build-essential cmake util-linux iproute2 xvfb xauth fonts-dejavu-core chromium qemu-user
+  build-essential cmake util-linux iproute2 bubblewrap xvfb xauth fonts-dejavu-core chromium qemu-user
   libxcb-cursor0 libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libnss3 libnspr4

@@ -82,9 +82,12 @@ def test_a_gone_or_forbidden_model_is_refused_with_a_fallback(tmp_path: Path, de
     assert choice.notice().startswith("The chosen model") and choice.notice().endswith(
         "using the built-in model."
     )
-    allowed = Policy(allowed_models=["lab.gguf"])
-    refused = session(tmp_path, allowed).choose_model(str(default_model))
+    allowed = Policy(allowed_models=["qwen2.5-coder-0.5b-instruct-q4km"])
+    other = tmp_path / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the allowed model's name, other bytes
+    other.write_bytes(b"GGUF" + bytes(20))
+    refused = session(tmp_path, allowed).choose_model(str(other))
     assert refused.path == "" and "not among the models your school allows" in refused.refused
+    assert session(tmp_path, allowed).choose_model(str(default_model)).path == str(default_model)  # embedded
 
 
 def test_the_schools_default_model_is_found_in_its_shared_folder(tmp_path: Path, default_model: Path) -> None:
@@ -128,6 +131,18 @@ def test_the_pipeline_gets_the_schools_avoid_list(tmp_path: Path) -> None:
     assert s.pipeline_config().avoid == ("sorted", "set(") and s.pipeline_config(repairs=0).repairs == 0
 
 
+def test_one_check_before_any_model_runs(tmp_path: Path, default_model: Path) -> None:
+    from tutor.models.choice import ModelRefused
+
+    assert session(tmp_path).authorize_model(default_model) == default_model
+    with pytest.raises(ModelRefused, match="exam mode"):
+        session(tmp_path, Policy(exam_mode=True)).authorize_model(default_model)
+    with pytest.raises(ModelRefused, match="fixed"):
+        session(tmp_path, safe_policy(Path("/etc/p.toml"), "/etc/p.toml, line 2: bad")).authorize_model(
+            default_model
+        )
+
+
 def test_model_file_is_the_path_or_the_embedded_model(tmp_path: Path) -> None:
     assert model_file(str(tmp_path / "x.gguf")) == tmp_path / "x.gguf"
 
@@ -141,8 +156,12 @@ def test_using_a_model_saves_it_unless_the_policy_forbids_it(tmp_path: Path, def
     s.settings.zoom = 3
     s.settings.save()  # a later save of other settings keeps the model (one settings object per session)
     assert Settings.load().model_path == str(default_model)
-    lab = session(tmp_path, Policy(allowed_models=["lab.gguf"]), settings=Settings.load())
+    lab = session(
+        tmp_path, Policy(allowed_models=["qwen2.5-coder-0.5b-instruct-q4km"]), settings=Settings.load()
+    )
+    other = tmp_path / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the allowed model's name, other bytes
+    other.write_bytes(b"GGUF" + bytes(20))
     with pytest.raises(ModelNotAllowed, match="not among the models"):
-        lab.use_model(str(default_model))
+        lab.use_model(str(other))
     lab.use_model("")
     assert Settings.load().model_path == ""

@@ -149,6 +149,9 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
     from tutor.session import Session, model_file
 
     session = session or Session()
+    refusal = session.model_refusal()  # before a 250 MB default model is prepared for nothing
+    if refusal:
+        raise CliError(refusal)
     try:
         chosen = session.choose_model(getattr(args, "model", "") or "")
         if chosen.refused:
@@ -159,6 +162,7 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
             print(f"warning: {chosen.warning}", file=sys.stderr)
         quiet = args.json or not sys.stderr.isatty()
         model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
+        session.authorize_model(model)  # exam mode, a broken policy, the allowed list by sha256
         choice = session.engine_choice(getattr(args, "engine", None))
         if not args.json and choice.reason != "asked for":
             print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
@@ -312,11 +316,12 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
     from tutor.models.default_model import DefaultModelError
     from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
+    from tutor.models.store import StoreError
 
     catalog = load_catalog()
     try:
         reference = measure_reference()
-    except (EngineError, DefaultModelError, ImportError) as exc:
+    except (EngineError, DefaultModelError, ImportError, StoreError) as exc:
         print(
             f"warning: could not measure this machine's speed ({exc}); recommending by memory only",
             file=sys.stderr,
@@ -372,7 +377,14 @@ def _download_from_packages(args: argparse.Namespace, entry: Any, quiet: bool) -
 def cmd_bench(args: argparse.Namespace) -> int:
     from tutor.bench.core import main as bench_main
 
-    if args.suite != "core":
+    if args.suite == "sandbox":
+        from tutor.bench.sandbox import main as sandbox_main
+
+        return sandbox_main([*args.bench_options] + (["--json"] if args.json else []))
+    if args.suite not in (
+        None,
+        "core",
+    ):  # None: plain `tutor bench` (the subparsers' dest overrides the default)
         from tutor.bench.speed import main as speed_main
 
         return speed_main([args.suite, *args.bench_options] + (["--json"] if args.json else []))
@@ -472,11 +484,12 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
     bench.set_defaults(func=cmd_bench, suite="core", bench_options=[])
-    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,quality}")
+    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,sandbox,quality}")
     for name, text in (
         ("core", "engine, pipeline, test feedback and dataset figures (the default)"),
         ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
         ("load", "tokens/s beside a busy process: fixed against load-aware threads"),
+        ("sandbox", "test feedback with and without the OS sandbox (and an earlier runner: --before REF)"),
     ):
         suite = suites.add_parser(name, parents=[common], help=text)
         suite.add_argument(
@@ -500,7 +513,7 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-SPEED_SUITES = ("repairs", "load")  # bench suites whose options tutor.bench.speed parses
+SPEED_SUITES = ("repairs", "load", "sandbox")  # bench suites that parse their own options
 
 
 def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> int:

@@ -104,9 +104,17 @@ def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[
             "resources": str(paths.resources_dir()),
         },
         "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
+        "sandbox": _sandbox(),
         "downloads": _hub(),
         "policy": _policy(),
     }
+
+
+def _sandbox() -> str:
+    """Whether learner code runs in the OS sandbox here, and if not, why."""
+    from tutor.runner import sandbox_status
+
+    return sandbox_status().summary
 
 
 SMOKE_PROMPT = "def add(a, b):\n"
@@ -116,16 +124,20 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
     """Load the model and write ``tokens`` tokens greedily: the same text on every CPU the build supports."""
     from tutor.engines.base import EngineError, GenerationParams
     from tutor.engines.native import NativeEngine
+    from tutor.models.choice import ModelRefused
     from tutor.models.default_model import DefaultModelError, ensure_default_model
+    from tutor.session import authorize_model, models_may_run
 
     try:
+        models_may_run()  # before the default model is prepared for nothing
         path = Path(model_path) if model_path else ensure_default_model()
+        authorize_model(path)  # the school's policy: exam mode, allowed models (tutor.session)
         engine = NativeEngine()
         engine.load(path)
         params = GenerationParams(max_tokens=tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, seed=1)
         generation = engine.generate(SMOKE_PROMPT, params)
         text = generation.collect()
-    except (EngineError, DefaultModelError) as exc:
+    except (EngineError, DefaultModelError, ModelRefused) as exc:
         return {"error": str(exc)}
     return {
         "prompt": SMOKE_PROMPT,
@@ -142,8 +154,10 @@ def _policy() -> dict[str, Any]:
     policy = load_policy()
     data = policy.to_json()
     shown: dict[str, Any] = {"file": data["file"] or "none (no school policy)"}
+    if len(policy.files) > 1:  # every file in force, merged (tutor.policy)
+        shown["files"] = ", ".join(data["files"])
     if policy.error:
-        shown["error"] = policy.error + " (hints and downloads are off until it is fixed)"
+        shown["error"] = policy.error + " (hints, models and downloads are off until it is fixed)"
     for key, value in data["values"].items():
         shown[key] = f"{value!r}  [{data['sources'].get(key, '')}]"
     return shown

@@ -1,13 +1,52 @@
 """The school's site policy (TOML): which models, downloads on or off, a mirror, hint quotas, exam mode, words
-hints must never contain, where progress is stored, and whether teachers may compare hints (the hint arena).
+hints must never contain, where progress is stored, and whether teachers may grade and compare hints.
 
-Where it is read from, the first that exists wins:
-  1. the file named by the environment variable ``TUTOR_POLICY``
-  2. ``policy.toml`` beside the executable (portable installs)
-  3. ``policy.toml`` in the platform's site config folder (``platformdirs.site_config_dir``)
-The policy wins over the learner's own settings. A policy with an error (bad TOML, unknown key, wrong type) is
-reported with its file and line, and the app starts with the *safe* defaults: hints and downloads stay off
-until it is fixed, so a school's intent is never silently ignored.
+**Where it is read from.** Two kinds of policy file, *all* of those that exist apply, merged:
+
+- *System* files, which a learner cannot move or hide: the fixed machine-wide file (``SYSTEM_POLICY_DIR``:
+  ``/etc/xdg/offline-tutor/policy.toml`` on Linux and other Unix systems, read whatever ``XDG_CONFIG_DIRS``
+  says; ``platformdirs``' site config folder on Windows and macOS, which comes from the operating system, not
+  from an environment variable), and ``policy.toml`` beside the executable (portable installs).
+- *Extra* files, which a learner can choose: the file named by ``TUTOR_POLICY``, and ``policy.toml`` in the
+  site config folder that ``XDG_CONFIG_DIRS`` points to when that is not the fixed one. An extra file can only
+  make the policy **stricter**; it never replaces or removes a system file. A ``TUTOR_POLICY`` that names no
+  file is an error (hints and models off), so a typo in a lab's login script is seen.
+
+Tests point the fixed system folder elsewhere by setting the module constant ``UNIX_SITE_DIR`` (or
+monkeypatching ``system_policy_paths``) from Python, never through an environment variable, so a learner on a lab
+machine cannot do the same from a shell (a learner who can run Python of their own is beyond any policy; see
+packaging/SCHOOLS.md).
+
+**How files merge** (every file is read with its own defaults for the keys it leaves out, then):
+
+==========================  =================================================================================
+``models.allowed``          every file that lists models restricts: a model must be allowed by *each* (the
+                            lists are intersected, by sha256); an empty list restricts nothing
+``models.default``          the first file that sets it (system files first)
+``models.shared_folders``   all folders of all files (each model found there still has to be allowed)
+``models.downloads``        on only if every file leaves it on
+``models.hf_endpoint``      the first file that sets it
+``hints.per_exercise``      the smallest quota (0, "no limit", never wins over a number)
+``hints.exam_mode``         on if any file turns it on
+``hints.avoid``             the words of all files
+``data.progress_dir``       the first file that sets it
+``grading.allowed``         on only if every file says ``true`` (a file that leaves it out says ``false``)
+``arena.compare_hints``     on only if every file says ``true``
+``arena.systems``           the first file that sets it
+==========================  =================================================================================
+
+A file with an error (bad TOML, unknown key, wrong type, an allowed model that is neither a sha256 nor a
+catalog model) is reported with its file and line; the other files still apply and hints, models and
+downloads stay off until it is fixed, so a school's intent is never silently ignored.
+
+**Allowed models** are checked by content: an entry of ``models.allowed`` is a sha256 (64 hex digits) or a
+catalog id or catalog file name, which stands for the sha256 the catalog pins. A file name the catalog does not
+know is an error: names alone are not trusted (any GGUF can be renamed). The embedded model is always allowed
+(its file must have the catalog's sha256); ``exam_mode`` is how a school turns every model off.
+
+**Paths** (``data.progress_dir``, ``models.shared_folders``) expand ``$USER``, ``${USER}``, ``%USERNAME%`` and
+a leading ``~`` from the operating system's account of the user running the tutor, never from environment
+variables a learner can set.
 """
 
 from __future__ import annotations
@@ -16,13 +55,19 @@ import os
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tutor.paths import site_config_dir
+import platformdirs
+
+from tutor.paths import APP_NAME, site_config_dir
 
 POLICY_NAME = "policy.toml"
+UNIX_SITE_DIR = Path("/etc/xdg") / APP_NAME  # XDG's default system config folder, fixed
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # section -> key -> (type, default)
 SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
@@ -63,7 +108,7 @@ class PolicyError(ValueError):
 class Policy:
     """The policy in force. ``sources`` says where each value came from; ``error`` is set for a broken file."""
 
-    allowed_models: list[str] = field(default_factory=list)
+    allowed_models: list[str] = field(default_factory=list)  # as written (all files' entries)
     default_model: str = ""
     shared_folders: list[Path] = field(default_factory=list)
     downloads: bool = True
@@ -81,9 +126,16 @@ class Policy:
     compare_systems: list[str] = field(
         default_factory=list
     )  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
-    path: Path | None = None
+    path: Path | None = None  # the first file in force (a system file when there is one)
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)  # every file in force, system files first
+    # the model contents allowed (sha256), None: any; set from ``allowed_models`` unless given
+    allowed_sha256: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.allowed_sha256 is None and self.allowed_models:
+            self.allowed_sha256 = frozenset(resolve_allowed(self.allowed_models)[0])
 
     @property
     def hints_allowed(self) -> bool:
@@ -95,8 +147,11 @@ class Policy:
         error in the policy (it shows hints, and they do not count against the quota)."""
         return self.compare_hints and self.hints_allowed
 
-    def allows_model(self, *names: str) -> bool:
-        return not self.allowed_models or any(name in self.allowed_models for name in names if name)
+    def allows_sha256(self, digest: str) -> bool:
+        """Whether a model file with this content may be loaded (the embedded model always may)."""
+        if self.allowed_sha256 is None:
+            return True
+        return digest.lower() in self.allowed_sha256 or digest.lower() in embedded_sha256()
 
     def hints_left(self, used: int) -> int | None:
         """Hints left for an exercise (None: no limit)."""
@@ -105,9 +160,11 @@ class Policy:
     def to_json(self) -> dict[str, Any]:
         return {
             "file": str(self.path) if self.path else None,
+            "files": [str(p) for p in self.files],
             "error": self.error,
             "values": {
                 "models.allowed": self.allowed_models,
+                "models.allowed_sha256": None if self.allowed_sha256 is None else sorted(self.allowed_sha256),
                 "models.default": self.default_model,
                 "models.shared_folders": [str(p) for p in self.shared_folders],
                 "models.downloads": self.downloads,
@@ -124,37 +181,129 @@ class Policy:
         }
 
 
-def candidate_paths() -> list[tuple[Path, str]]:
+# -- where the files are ------------------------------------------------------------------------------------------
+def system_policy_paths() -> list[tuple[Path, str]]:
+    """The policy files a learner cannot move or hide (see the module docstring). Tests monkeypatch this."""
+    if os.name == "posix" and sys.platform != "darwin":
+        fixed = UNIX_SITE_DIR
+    else:  # Windows: the Windows API's ProgramData; macOS: /Library/Application Support
+        fixed = Path(platformdirs.site_config_dir(APP_NAME, appauthor=False))
+    return [
+        (fixed / POLICY_NAME, "system config folder"),
+        (Path(sys.executable).parent / POLICY_NAME, "beside the executable"),
+    ]
+
+
+def extra_policy_paths() -> list[tuple[Path, str]]:
+    """Policy files named through the environment: they can only make the policy stricter."""
     paths: list[tuple[Path, str]] = []
     if os.environ.get("TUTOR_POLICY"):
         paths.append((Path(os.environ["TUTOR_POLICY"]), "TUTOR_POLICY"))
-    paths.append((Path(sys.executable).parent / POLICY_NAME, "beside the executable"))
-    paths.append((site_config_dir() / POLICY_NAME, "site config folder"))
+    xdg = site_config_dir() / POLICY_NAME
+    if all(xdg != path for path, _ in system_policy_paths()):
+        paths.append((xdg, "XDG_CONFIG_DIRS"))
     return paths
 
 
+def candidate_paths() -> list[tuple[Path, str]]:
+    """Every place a policy file is looked for, system files first."""
+    return [*system_policy_paths(), *extra_policy_paths()]
+
+
+# -- loading and merging ------------------------------------------------------------------------------------------
 def load_policy() -> Policy:
-    """The policy in force (no file: the open defaults)."""
+    """The policy in force: every system and extra file that exists, merged (no file: the open defaults)."""
+    layers: list[Policy] = []
     for path, origin in candidate_paths():
         if path.is_file():
             try:
-                return parse_policy(path)
-            except PolicyError as exc:
-                return safe_policy(path, str(exc))
-        if origin == "TUTOR_POLICY":
-            return safe_policy(path, f"{path}: the policy file named by TUTOR_POLICY does not exist")
-    policy = Policy()
-    policy.sources = {key: "default (no policy file)" for key in _flat_keys()}
-    return policy
+                layers.append(parse_policy(path))
+            except (PolicyError, OSError, UnicodeDecodeError) as exc:
+                layers.append(safe_policy(path, str(exc)))
+        elif origin == "TUTOR_POLICY":
+            layers.append(safe_policy(path, f"{path}: the policy file named by TUTOR_POLICY does not exist"))
+    if not layers:
+        policy = Policy()
+        policy.sources = {key: "default (no policy file)" for key in _flat_keys()}
+        return policy
+    merged = layers[0]
+    for layer in layers[1:]:
+        merged = merge_policies(merged, layer)
+    return merged
 
 
 def safe_policy(path: Path, error: str) -> Policy:
-    """What a broken policy leaves in force: hints and downloads off until the file is fixed."""
-    policy = Policy(downloads=False, exam_mode=False, grading_allowed=False, path=path, error=error)
+    """What a broken policy file adds: hints, models and downloads off until the file is fixed."""
+    policy = Policy(
+        downloads=False, exam_mode=False, grading_allowed=False, path=path, error=error, files=[path]
+    )
     policy.sources = {key: "safe default (the policy file has an error)" for key in _flat_keys()}
     return policy
 
 
+def _first(a: Any, b: Any) -> Any:
+    return a or b
+
+
+def _union(a: list[Any], b: list[Any]) -> list[Any]:
+    return [*a, *(item for item in b if item not in a)]
+
+
+def _quota(a: int, b: int) -> int:
+    return min(q for q in (a, b) if q) if a or b else 0
+
+
+# attribute -> (policy key, how two files' values combine); see the table in the module docstring
+MERGE_RULES: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
+    "default_model": ("models.default", _first),
+    "shared_folders": ("models.shared_folders", _union),
+    "downloads": ("models.downloads", lambda a, b: a and b),
+    "hf_endpoint": ("models.hf_endpoint", _first),
+    "hints_per_exercise": ("hints.per_exercise", _quota),
+    "exam_mode": ("hints.exam_mode", lambda a, b: a or b),
+    "avoid": ("hints.avoid", _union),
+    "progress_dir": ("data.progress_dir", _first),
+    "grading_allowed": ("grading.allowed", lambda a, b: a and b),
+    "compare_hints": ("arena.compare_hints", lambda a, b: a and b),
+    "compare_systems": ("arena.systems", _first),
+}
+
+
+def merge_policies(first: Policy, second: Policy) -> Policy:
+    """Both policies at once: never laxer than either (the rules are in the module docstring)."""
+    values: dict[str, Any] = {}
+    sources = dict(first.sources)
+    for attr, (key, rule) in MERGE_RULES.items():
+        a, b = getattr(first, attr), getattr(second, attr)
+        values[attr] = rule(a, b)
+        if values[attr] != a:
+            sources[key] = second.sources.get(key, "")
+    allowed = _intersect(first.allowed_sha256, second.allowed_sha256)
+    if second.allowed_sha256 is not None:
+        sources["models.allowed"] = " and ".join(
+            s
+            for s in (first.sources.get("models.allowed", ""), second.sources.get("models.allowed", ""))
+            if s and not s.startswith(("default", "safe"))
+        )
+    return replace(
+        first,
+        **values,
+        allowed_models=_union(first.allowed_models, second.allowed_models),
+        allowed_sha256=allowed,
+        path=first.path or second.path,
+        error="; ".join(e for e in (first.error, second.error) if e),
+        files=_union(first.files, second.files),
+        sources=sources,
+    )
+
+
+def _intersect(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+# -- one file -----------------------------------------------------------------------------------------------------
 def parse_policy(path: Path) -> Policy:
     text = path.read_text(encoding="utf-8")
     try:
@@ -168,21 +317,7 @@ def parse_policy(path: Path) -> Policy:
         if section not in SCHEMA or not isinstance(table, dict):
             raise PolicyError(path, _line_of(text, section, header=True), f"unknown section [{section}]")
         for key, value in table.items():
-            if key not in SCHEMA[section]:
-                raise PolicyError(path, _line_of(text, key), f"unknown key {section}.{key}")
-            expected = SCHEMA[section][key][0]
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise PolicyError(
-                    path,
-                    _line_of(text, key),
-                    f"{section}.{key} must be {_type_name(expected)}, not {type(value).__name__}",
-                )
-            if isinstance(value, list) and not all(isinstance(item, str) for item in value):
-                raise PolicyError(path, _line_of(text, key), f"{section}.{key} must be a list of text")
-            if key == "per_exercise" and isinstance(value, int) and value < 0:
-                raise PolicyError(
-                    path, _line_of(text, key), "hints.per_exercise must be 0 (no limit) or more"
-                )
+            _check_value(path, text, section, key, value)
             values[f"{section}.{key}"] = value
             sources[f"{section}.{key}"] = f"{path}, line {_line_of(text, key)}"
     for key in _flat_keys():
@@ -192,24 +327,109 @@ def parse_policy(path: Path) -> Policy:
         section, name = key.split(".")
         return values.get(key, SCHEMA[section][name][1])
 
+    allowed = list(get("models.allowed"))
+    digests, unknown = resolve_allowed(allowed)
+    if unknown:
+        raise PolicyError(
+            path,
+            _line_of(text, "allowed"),
+            f"models.allowed: {unknown[0]!r} is neither a sha256 nor a model the catalog knows; a file name "
+            "alone is not trusted (any file can be renamed), so list the file's sha256 "
+            "(`sha256sum FILE`, or `Get-FileHash FILE` on Windows)",
+        )
     return Policy(
-        allowed_models=list(get("models.allowed")),
+        allowed_models=allowed,
+        allowed_sha256=frozenset(digests) if allowed else None,
         default_model=get("models.default"),
-        shared_folders=[Path(p) for p in get("models.shared_folders")],
+        shared_folders=[Path(expand_path(p)) for p in get("models.shared_folders")],
         downloads=get("models.downloads"),
         hf_endpoint=get("models.hf_endpoint"),
         hints_per_exercise=get("hints.per_exercise"),
         exam_mode=get("hints.exam_mode"),
         avoid=list(get("hints.avoid")),
-        progress_dir=get("data.progress_dir"),
+        progress_dir=expand_path(get("data.progress_dir")),
         grading_allowed=get("grading.allowed"),
         compare_hints=get("arena.compare_hints"),
         compare_systems=list(get("arena.systems")),
         path=path,
+        files=[path],
         sources=sources,
     )
 
 
+def _check_value(path: Path, text: str, section: str, key: str, value: Any) -> None:
+    if key not in SCHEMA[section]:
+        raise PolicyError(path, _line_of(text, key), f"unknown key {section}.{key}")
+    expected = SCHEMA[section][key][0]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise PolicyError(
+            path,
+            _line_of(text, key),
+            f"{section}.{key} must be {_type_name(expected)}, not {type(value).__name__}",
+        )
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        raise PolicyError(path, _line_of(text, key), f"{section}.{key} must be a list of text")
+    if key == "per_exercise" and isinstance(value, int) and value < 0:
+        raise PolicyError(path, _line_of(text, key), "hints.per_exercise must be 0 (no limit) or more")
+
+
+# -- allowed models -----------------------------------------------------------------------------------------------
+def resolve_allowed(entries: Iterable[str]) -> tuple[set[str], list[str]]:
+    """The sha256 values that ``models.allowed`` entries stand for, and the entries that stand for none (names the
+    catalog does not pin)."""
+    from tutor.models.catalog import load_catalog
+
+    catalog = None
+    digests: set[str] = set()
+    unknown: list[str] = []
+    for entry in entries:
+        if SHA256.match(entry.strip().lower()):
+            digests.add(entry.strip().lower())
+            continue
+        catalog = catalog if catalog is not None else load_catalog()
+        pinned = [e.sha256.lower() for e in catalog if entry in (e.id, e.file) and e.sha256]
+        if pinned:
+            digests.update(pinned)
+        else:
+            unknown.append(entry)
+    return digests, unknown
+
+
+@cache
+def embedded_sha256() -> frozenset[str]:
+    """The sha256 of the models that ship with the tutor (the embedded base and a shipped fine-tune)."""
+    from tutor.models.catalog import load_catalog
+
+    return frozenset(
+        e.sha256.lower() for e in load_catalog() if e.source in ("package", "adapter") and e.sha256
+    )
+
+
+# -- paths --------------------------------------------------------------------------------------------------------
+def current_user() -> tuple[str, Path]:
+    """The login name and home folder of the account running the tutor, from the operating system (not from
+    ``$USER``/``$HOME``, which a learner can set to anything)."""
+    if os.name == "posix":
+        import pwd
+
+        entry = pwd.getpwuid(os.getuid())
+        return entry.pw_name, Path(entry.pw_dir)
+    return os.getlogin(), Path.home()  # Windows: GetUserNameW, not %USERNAME%
+
+
+def expand_path(text: str) -> str:
+    """``$USER``, ``${USER}``, ``%USERNAME%`` and a leading ``~`` in a policy path, from the account (see
+    ``current_user``); nothing else is expanded."""
+    if not text:
+        return text
+    name, home = current_user()
+    text = re.sub(r"\$\{USER\}|\$USER\b|%USERNAME%", lambda _: name, text)
+    if text == "~" or text.startswith(("~/", "~\\")):
+        text = str(home) + text[1:]
+    return text
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------
 def _flat_keys() -> list[str]:
     return [f"{section}.{key}" for section, keys in SCHEMA.items() for key in keys]
 

@@ -16,6 +16,12 @@ a notice in its window):
   the engine page (seconds and hundreds of MB) on every ``tutor hint`` and every app start, and on the CPU wllama
   runs at about 0.24x native speed. The browser engine is one explicit choice away (``--engine browser``, the
   status-bar box), and ``tutor doctor`` still probes the page and says when a WebGPU adapter is there.
+- **Running a model.** Every front door that loads a model (``hint``, ``grade``, ``bench``, ``bench quality``,
+  ``arena``, ``train data``, ``doctor --generate``, ``models recommend``'s speed check, the app, its grading and
+  comparing windows) passes the file it is about to load through ``Session.authorize_model`` first: refused
+  while the policy is broken or in exam mode, and unless the file's sha256 is on the policy's allowed list (the
+  embedded model always is). Commands that write hints without a model (``bench quality`` and ``arena run``
+  with the ``analysis`` system) ask ``model_refusal`` too.
 - **Hints.** Off while the policy is broken or in exam mode; otherwise limited by the policy's per-exercise
   quota, counted from the progress store. Only a hint actually given counts (not a cancelled request, nor one
   for a program that already passes).
@@ -35,7 +41,7 @@ from typing import TYPE_CHECKING
 from tutor.engines.base import Engine
 from tutor.engines.select import Choice, choose, make_engine
 from tutor.models.catalog import ram_warning
-from tutor.models.choice import ModelNotAllowed, choose_model, model_names, store_for
+from tutor.models.choice import ModelRefused, check_allowed, choose_model, store_for
 from tutor.models.store import ModelStore, StoreError
 from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
@@ -67,6 +73,28 @@ class ModelChoice:
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(".")
     return text[:1].upper() + text[1:] + "."
+
+
+def authorize_model(path: Path, policy: Policy | None = None) -> Path:
+    """``Session.authorize_model`` for a front door that has no session of its own (the benchmarks, the
+    arena, ``train data``); the policy is loaded when not given."""
+    return Session(
+        policy=policy if policy is not None else load_policy(), settings=Settings()
+    ).authorize_model(path)
+
+
+def model_refusal(policy: Policy | None = None) -> str:
+    """``Session.model_refusal`` for a front door that has no session of its own."""
+    return Session(
+        policy=policy if policy is not None else load_policy(), settings=Settings()
+    ).model_refusal()
+
+
+def models_may_run(policy: Policy | None = None) -> None:
+    """Raise ``ModelRefused`` when ``model_refusal`` gives a reason: the early check, before a default model
+    that would be refused anyway is prepared (250 MB)."""
+    if refusal := model_refusal(policy):
+        raise ModelRefused(refusal)
 
 
 def model_file(path: str, progress: Callable[[int, int], None] | None = None) -> Path:
@@ -136,10 +164,28 @@ class Session:
     def use_model(self, path: str) -> None:
         """Make ``path`` the learner's model ("" for the embedded one), saved at once; ``ModelNotAllowed`` when
         the school's policy does not allow it."""
-        if path and not self.policy.allows_model(*model_names(Path(path))):
-            raise ModelNotAllowed(f"{Path(path).name} is not among the models your school allows")
+        if path:
+            check_allowed(self.policy, Path(path))
         self.settings.model_path = path
         self.settings.save()
+
+    def model_refusal(self) -> str:
+        """Why no model may run (and no hint be written) on this machine now, or "" when one may."""
+        policy = self.policy
+        if policy.error:
+            return f"models and hints are off until the school's policy is fixed ({policy.error})"
+        if policy.exam_mode:
+            return "the school's policy is in exam mode: no model runs and no hint is given (tests still run)"
+        return ""
+
+    def authorize_model(self, path: Path) -> Path:
+        """``path`` when the school's policy lets this model run now; else ``ModelRefused`` (or its subclass
+        ``ModelNotAllowed``) with the reason. Call it on the very file the engine loads."""
+        refusal = self.model_refusal()
+        if refusal:
+            raise ModelRefused(refusal)
+        check_allowed(self.policy, Path(path))
+        return Path(path)
 
     def ram_warning(self, path: str) -> str:
         """A warning when the model file may not fit in the free memory ("" when it fits or is not a file)."""
@@ -182,6 +228,13 @@ class Session:
     def record_run(self, exercise_id: str, report: TestReport) -> None:
         """``NotSaved`` when the disk refuses it (it is counted all the same)."""
         self.progress.record_run(exercise_id, report.passed_count, len(report.tests))
+
+    def sandbox_notice(self) -> str:
+        """One sentence when learner code cannot run in the OS sandbox here ("" when it does)."""
+        from tutor.runner import sandbox_status
+
+        state = sandbox_status()
+        return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
 
     def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:
         """The hint pipeline's settings with the school's avoid-list."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from tutor.exercises import load_exercises
 from tutor.feedback import Hint
 from tutor.progress import ProgressStore
+from tutor.runner import sandbox_status
 from tutor.system import memory_mb
 from tutor.workspace import Workspace
 from ui import gc_guard
@@ -88,7 +89,7 @@ class SelfTest:
             progress=ProgressStore(base / "progress.db"),
             workspace=Workspace(base / "code"),
         )
-        self.result: dict[str, Any] = {"ok": False}
+        self.result: dict[str, Any] = {"ok": False, "sandbox": sandbox_status().summary}
         self.exercise = next((e for e in exercises.exercises if e.id == SELF_TEST_EXERCISE), None)
 
     def run(self) -> int:

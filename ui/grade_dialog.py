@@ -70,11 +70,13 @@ def _load_engine(policy: Policy) -> Any:
     )
     from tutor.models.choice import choose_model, store_for
     from tutor.models.default_model import ensure_default_model
+    from tutor.session import authorize_model
     from tutor.settings import Settings
 
     chosen, _ = choose_model(policy, Settings.load().model_path, store_for(policy))
+    path = authorize_model(Path(chosen) if chosen else ensure_default_model(), policy)  # exam mode, sha256
     engine = ProcessEngine()
-    engine.load(Path(chosen) if chosen else ensure_default_model())
+    engine.load(path)
     return engine
 
 

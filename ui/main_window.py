@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.tests.failed.connect(self._on_tests_failed)
         self.model = ModelThread(self, self._make_engine())
         self.model.worker.config = self.session.pipeline_config()
+        self.model.worker.authorize = self.session.authorize_model  # exam mode, allowed models (sha256)
         self._connect_model()
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         if self.session.progress.recovered_message:
             self._later(self.session.progress.recovered_message)
             QTimer.singleShot(0, lambda: self._show_recovery(self.session.progress.recovered_message))
+        if sandbox_notice := self.session.sandbox_notice():
+            self._later(sandbox_notice)  # once per start, where no OS sandbox can run
         self.model.prepare(self._model_to_load(model_path))
         self.hint_panel.show_policy(self.session.policy)
         self._update_hint_action()

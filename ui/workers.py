@@ -10,6 +10,8 @@ from __future__ import annotations
 import atexit
 import time
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 from shiboken6 import Shiboken
@@ -19,6 +21,7 @@ from tutor.engines.process import ProcessEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
 from tutor.models.default_model import DefaultModelError
+from tutor.models.store import StoreError
 from tutor.runner import TestReport, run
 from tutor.saving import reason
 from tutor.session import model_file
@@ -91,6 +94,8 @@ class ModelWorker(QObject):
         super().__init__()
         self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
         self.config = PipelineConfig()  # the session's, with the school's avoid-list
+        # the session's model check (``Session.authorize_model``), run on the very file that is loaded
+        self.authorize: Callable[[Path], Path] | None = None
         self._pipeline: HintPipeline | None = None
 
     @Slot(str)
@@ -104,11 +109,13 @@ class ModelWorker(QObject):
                     int(done * 90 / max(total, 1)), "Preparing the built-in model…"
                 ),
             )
+            if self.authorize is not None:
+                path = self.authorize(path)
             self.progress.emit(92, "Loading the model…")
             self.engine.load(path)
             self.progress.emit(100, "Model ready")
             self.ready.emit(self.engine.info())
-        except (EngineError, DefaultModelError, OSError) as exc:
+        except (EngineError, DefaultModelError, StoreError, OSError) as exc:
             self.failed.emit(str(exc))
 
     @Slot(object, str, object)

@@ -97,15 +97,17 @@ def test_points_hidden_tests_checks_and_overrides(tmp_path: Path, search: Exerci
     first_failing = min(failing)
     with overrides.open("a", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["off", str(first_failing), "1.5", "right idea, see the boundary"])
+        writer.writerow(
+            ["off", str(first_failing), "0.5", "right idea, see the boundary"]
+        )  # within the test's maximum
         writer.writerow(["rec", "total", "12", "recursion was not allowed in this lab"])
         writer.writerow(["nobody", "total", "1", ""])
     text_before = overrides.read_text()
     again = grade(GradeRequest(folder, search, out, rubric))
     by = {g.student: g for g in again.grades}
     assert by["rec"].total == 12 and "total" in by["rec"].overridden
-    assert by["off"].total == off.total + 1.5 and by["off"].overridden[str(first_failing)]
-    assert again.warnings == ["override for unknown student 'nobody'"]
+    assert by["off"].total == off.total + 0.5 and by["off"].overridden[str(first_failing)]
+    assert again.warnings == ["overrides.csv, line 4: override for unknown student 'nobody'; not applied"]
     assert again.cached == 3  # nothing ran again: same code, same settings
     assert overrides.read_text() == text_before
     rows = {r[0]: r for r in csv.reader((out / "grades.csv").open())}

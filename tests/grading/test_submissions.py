@@ -51,7 +51,9 @@ def test_a_broken_class_is_graded_row_by_row(tmp_path: Path, search: Exercise) -
     assert "colon" in by_student["frank"].feedback
     rows = (out / "grades.csv").read_text().splitlines()
     assert rows[1].startswith("points per item,1,1,") and len(rows) == 2 + len(EXPECTED_STATUS)
-    result = json.loads((out / "results" / "bob.json").read_text())
+    index = json.loads((out / "results" / "index.json").read_text())
+    assert set(index) == set(EXPECTED_STATUS)
+    result = json.loads((out / "results" / index["bob"]).read_text())
     assert result["score"] == sum(t["score"] for t in result["tests"])
     assert {t["visibility"] for t in result["tests"]} == {"visible"}
     assert all({"name", "score", "max_score", "output", "visibility"} <= set(t) for t in result["tests"])

@@ -91,7 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tutor.bench.quality.cache import GenerationCache
     from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
     from tutor.bench.quality.systems import SystemError, parse_systems
+    from tutor.session import model_refusal
 
+    if not args.no_generate and (refusal := model_refusal()):  # the school's policy (tutor.session)
+        raise ArenaError(refusal)
     try:
         systems = parse_systems(args.systems)
         if len(systems) < 2:
@@ -150,13 +153,19 @@ def load_judge(text: str, threads: int | None) -> Any:
     from tutor.bench.quality.judge import choose_judge
     from tutor.engines.base import EngineError
     from tutor.engines.native import NativeEngine
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model
 
     system = choose_judge(text or "auto")
     if system is None or system.is_analysis:
         raise ArenaError("the judge must be a model, not analysis")
+    try:
+        path = authorize_model(system.model_path())  # the school's policy (tutor.session)
+    except ModelRefused as exc:
+        raise ArenaError(f"the judge {system.name}: {exc}") from None
     engine = NativeEngine(threads=threads)
     try:
-        engine.load(system.model_path())
+        engine.load(path)
     except EngineError as exc:
         raise ArenaError(str(exc)) from None
     return Judge(engine, system.name), system.family

@@ -204,7 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and programs (a smoke run)")
     args = parser.parse_args(argv)
-    model = ensure_default_model()
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model, models_may_run
+
+    try:
+        models_may_run()  # before the default model is prepared for nothing
+        model = authorize_model(ensure_default_model())  # the school's policy (tutor.session)
+    except ModelRefused as exc:
+        print(f"tutor bench: {exc}", file=sys.stderr)
+        return 2
     results: dict[str, Any] = {}
     _step(
         "engine ÷ raw llama-cpp-python",

@@ -182,7 +182,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--crashes", type=int, default=3)
     args = parser.parse_args(argv)
-    model = ensure_default_model()
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model, models_may_run
+
+    try:
+        models_may_run()  # before the default model is prepared for nothing
+        model = authorize_model(ensure_default_model())  # the school's policy (tutor.session)
+    except ModelRefused as exc:
+        print(f"tutor bench: {exc}", file=sys.stderr)
+        return 2
     results = {
         "process_vs_in_process": process_vs_in_process(model, args.rounds, args.tokens),
         "restart_after_crash": restart_after_crash(model, args.crashes),

@@ -280,7 +280,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     args = parser.parse_args(argv)
-    model = args.model or ensure_default_model()
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model, models_may_run
+
+    try:
+        models_may_run()  # before the default model is prepared for nothing
+        model = authorize_model(args.model or ensure_default_model())  # the school's policy (tutor.session)
+    except ModelRefused as exc:
+        print(f"tutor bench: {exc}", file=sys.stderr)
+        return 2
     if args.suite == "repairs":
         if not args.datasets.is_dir():
             print(f"tutor bench: no datasets folder at {args.datasets}", file=sys.stderr)

@@ -4,13 +4,21 @@ tests batched in it), several at once across the machine's cores, results stored
 The resume cache is a SQLite file in the output folder, keyed by the submission's sha256, the exercise and the
 settings that change a run (tests, limits, runner version): a killed batch started again skips what is done. A
 hang is cut by the runner's time limits and a crash becomes that student's status; neither stops the batch.
+
+The output folder is not trusted: each cached row carries an HMAC-SHA256 over its key and its data, made with a
+secret kept outside the output folder (``grading.key`` in the user's data folder, mode 0600). A row that does not
+verify (written by a submission, edited, or from before the HMAC), names another submission's sha256 or does not
+have an outcome's shape is not used: that submission runs again and the run's warnings say how many rows were
+refused. A cache file that SQLite cannot read is moved aside (``.grade-cache.sqlite.corrupt``) and a new one begun.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -21,11 +29,13 @@ from typing import Any
 
 from tutor.exercises import Exercise, TestCase
 from tutor.grading.submissions import Submission
+from tutor.paths import user_data_dir
 from tutor.runner import Limits, TestReport, run_tests
 from tutor.runner.report import SyntaxProblem, TestResult
 
 CACHE_NAME = ".grade-cache.sqlite"
-RUNNER_VERSION = 1
+KEY_NAME = "grading.key"
+RUNNER_VERSION = 2  # 2: the OS sandbox and verdicts judged outside the child
 GRADING_LIMITS = Limits(per_test_s=1.0, total_s=6.0)  # a hang costs 2 tests x 1 s of a core, not 4 s
 _CRASH_SIGNS = (
     "crashed",
@@ -73,42 +83,55 @@ def settings_key(exercise: Exercise, tests: Sequence[TestCase], limits: Limits) 
 
 
 class Cache:
-    """Outcomes by (submission sha256, settings key); each is committed as soon as it arrives."""
+    """Outcomes by (submission sha256, settings key); each is committed as soon as it arrives, signed with
+    ``key`` (default: ``cache_key()``), and trusted on reading only when the signature verifies."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS outcome (sha TEXT, settings TEXT, data TEXT, "
-            "PRIMARY KEY (sha, settings))"
-        )
-        self._db.execute("CREATE TABLE IF NOT EXISTS extra (key TEXT PRIMARY KEY, data TEXT)")
-        self._db.commit()
+        self.warnings: list[str] = []
+        self.refused = 0
+        self._key = key if key is not None else cache_key(self.warnings)
+        try:
+            self._db = _open_db(path)
+        except sqlite3.DatabaseError as exc:
+            aside = path.with_name(path.name + ".corrupt")
+            os.replace(path, aside)
+            self.warnings.append(f"the resume cache could not be read ({exc}); it was moved to {aside}")
+            self._db = _open_db(path)
         self._lock = threading.Lock()
 
     def get(self, sha: str, settings: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT data FROM outcome WHERE sha=? AND settings=?", (sha, settings)
+                "SELECT data, mac FROM outcome WHERE sha=? AND settings=?", (sha, settings)
             ).fetchone()
-        return json.loads(row[0]) if row else None
+        data = self._verified(row, "outcome", sha, settings)
+        if data is not None and not _outcome_shaped(data, sha):
+            self.refused += 1
+            return None
+        return data
 
     def put(self, sha: str, settings: str, data: dict[str, Any]) -> None:
+        text = json.dumps(data)
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO outcome VALUES (?, ?, ?)", (sha, settings, json.dumps(data))
+                "INSERT OR REPLACE INTO outcome (sha, settings, data, mac) VALUES (?, ?, ?, ?)",
+                (sha, settings, text, self._mac("outcome", sha, settings, text)),
             )
             self._db.commit()
 
     def get_extra(self, key: str) -> Any:
         with self._lock:
-            row = self._db.execute("SELECT data FROM extra WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+            row = self._db.execute("SELECT data, mac FROM extra WHERE key=?", (key,)).fetchone()
+        return self._verified(row, "extra", key)
 
     def put_extra(self, key: str, data: Any) -> None:
+        text = json.dumps(data)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO extra VALUES (?, ?)", (key, json.dumps(data)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO extra (key, data, mac) VALUES (?, ?, ?)",
+                (key, text, self._mac("extra", key, text)),
+            )
             self._db.commit()
 
     def count(self) -> int:
@@ -116,7 +139,98 @@ class Cache:
             return int(self._db.execute("SELECT COUNT(*) FROM outcome").fetchone()[0])
 
     def close(self) -> None:
+        if self.refused:
+            many = self.refused != 1
+            self.warnings.append(
+                f"{self.refused} stored result{'s' if many else ''} in the resume cache did not verify (changed "
+                f"outside this grader, or kept by an older version); {'they were' if many else 'it was'} not "
+                "used, and what they stood for was worked out again"
+            )
+            self.refused = 0
         self._db.close()
+
+    def _mac(self, *fields: str) -> str:
+        return hmac.new(self._key, json.dumps(fields).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _verified(self, row: Any, table: str, *key: str) -> Any:
+        if row is None:
+            return None
+        text, mac = row
+        if not isinstance(text, str) or not isinstance(mac, str):
+            self.refused += 1
+            return None
+        if not hmac.compare_digest(mac, self._mac(table, *key, text)):
+            self.refused += 1
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            self.refused += 1
+            return None
+
+
+def cache_key(warnings: list[str] | None = None) -> bytes:
+    """The secret that signs cache rows: ``grading.key`` in the user's data folder (created once, 0600), out of
+    reach of anything that can only see the output folder. Where it cannot be kept, a key for this run only
+    (the cache then saves nothing across runs, and a warning says so)."""
+    path = user_data_dir() / KEY_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(32))
+        key = _read_key(path)
+        if len(key) >= 32:
+            return key
+        raise OSError(f"{path} holds {len(key)} bytes, not a key")
+    except OSError as exc:
+        if warnings is not None:
+            warnings.append(f"no key for the resume cache ({exc}); results are not reused across runs")
+        return secrets.token_bytes(32)
+
+
+def _read_key(path: Path) -> bytes:
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(handle, "rb") as source:
+        return source.read(4096)
+
+
+def _open_db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS outcome (sha TEXT, settings TEXT, data TEXT, mac TEXT, "
+            "PRIMARY KEY (sha, settings))"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS extra (key TEXT PRIMARY KEY, data TEXT, mac TEXT)")
+        for table in ("outcome", "extra"):  # a cache from before the HMAC: its rows never verify
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if "mac" not in columns:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
+        db.commit()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
+def _outcome_shaped(data: Any, sha: str) -> bool:
+    """A stored outcome for this very submission, with the fields and types ``Outcome`` needs."""
+    if not isinstance(data, dict) or set(data) != set(Outcome.__dataclass_fields__) - {"cached"}:
+        return False
+    tests = data["tests"]
+    return (
+        data["sha256"] == sha
+        and all(isinstance(data[k], str) for k in ("student", "status", "message"))
+        and isinstance(data["duration_s"], int | float)
+        and isinstance(tests, list)
+        and all(isinstance(t, dict) and set(t) <= set(TestResult.__dataclass_fields__) for t in tests)
+    )
 
 
 def grade_batch(

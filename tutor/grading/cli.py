@@ -61,6 +61,11 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
         metavar="N",
         help="the model writes feedback for the N largest failure groups only (default: all)",
     )
+    grade.add_argument(
+        "--allow-unsandboxed",
+        action="store_true",
+        help="where no OS sandbox can start, run the submissions anyway, as this user (trusted code only)",
+    )
     grade.add_argument("--engine", default="native", choices=["native"], help=argparse.SUPPRESS)
     grade.set_defaults(func=cmd_grade)
 
@@ -69,7 +74,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from tutor.cli import CliError, _exercise, load_engine
     from tutor.grading.batch import GRADING_LIMITS, GradingCancelled
     from tutor.grading.calibrate import ReferenceError, calibrate, read_reference
-    from tutor.grading.grader import GradeRequest, grade
+    from tutor.grading.grader import GradeRequest, GradingRefused, check_sandbox, grade
     from tutor.grading.rubric import RubricError, load_rubric
     from tutor.grading.score import OverrideError
     from tutor.runner import Limits
@@ -93,6 +98,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if not source.exists():
         raise CliError(f"{source} does not exist")
+    try:
+        check_sandbox(args.allow_unsandboxed)  # before a model is loaded for nothing
+    except GradingRefused as exc:
+        raise CliError(str(exc)) from None
     engine = None if args.no_model else load_engine(args, session)
     limits = (
         GRADING_LIMITS
@@ -110,11 +119,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         tuple(policy.avoid),
         args.repairs,
         args.model_groups,
+        args.allow_unsandboxed,
     )
     bar = _ProgressBar(enabled=not args.json)
     try:
         run = grade(request, bar.update)
-    except (SubmissionsError, OverrideError, GradingCancelled) as exc:
+    except (SubmissionsError, OverrideError, GradingCancelled, GradingRefused) as exc:
         raise CliError(str(exc)) from None
     finally:
         bar.close()

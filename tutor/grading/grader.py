@@ -23,7 +23,7 @@ from tutor.grading.rubric import ItemResult, Rubric, run_checks
 from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score, summary
 from tutor.grading.similarity import SimilarPair, similar_pairs
 from tutor.grading.submissions import Submission, read_submissions
-from tutor.runner import Limits
+from tutor.runner import Limits, sandbox_status
 from tutor.runner.report import TestReport, TestResult
 
 Progress = Callable[[str, int, int], None]
@@ -41,6 +41,23 @@ class GradeRequest:
     avoid: tuple[str, ...] = ()
     repairs: int = 1
     model_groups: int | None = None  # the model writes for the N largest groups only (None: all)
+    allow_unsandboxed: bool = (
+        False  # run submissions even where no OS sandbox can start (the teacher's choice)
+    )
+
+
+class GradingRefused(ValueError):
+    """Grading cannot safely start (no OS sandbox, and the teacher did not allow running without one)."""
+
+
+def check_sandbox(allow_unsandboxed: bool) -> None:
+    """Submissions are untrusted code: without the OS sandbox they run only when the teacher says so."""
+    state = sandbox_status()
+    if not state.available and not allow_unsandboxed:
+        raise GradingRefused(
+            f"submissions are untrusted code and no OS sandbox can start here ({state.reason}); "
+            "grade on a machine with bubblewrap, or pass --allow-unsandboxed to run them as this user anyway"
+        )
 
 
 @dataclass
@@ -83,6 +100,7 @@ class GradeRun:
 def grade(
     request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
 ) -> GradeRun:
+    check_sandbox(request.allow_unsandboxed)
     progress = on_progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
     exercise, rubric = request.exercise, request.rubric
@@ -115,7 +133,7 @@ def grade(
         timings["judge_s"] = time.perf_counter() - clock
     finally:
         cache.close()
-    warnings = apply_overrides(grades, overrides)
+    warnings = cache.warnings + apply_overrides(grades, overrides)
 
     clock = time.perf_counter()
     passing = [(g.student, g.code) for g in grades if not g.failing and g.status == "ok"]

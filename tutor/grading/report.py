@@ -1,11 +1,21 @@
 """The grading outputs: ``grades.csv`` (a points-per-test first row, then one row per student), one
-Gradescope-style ``results/<student>.json`` per student, ``similar.csv``, ``summary.json`` and ``report.html``."""
+Gradescope-style ``results/<name>-<hash>.json`` per student (``results/index.json`` maps each student to it),
+``similar.csv``, ``summary.json`` and ``report.html``.
+
+Student names come from the students (file names, JSON): a results file is named by a readable slug of the name
+plus a short hash of the exact name, so no two students share one (``Zoë``/``Zoé``, ``a b``/``a_b``); a CSV cell
+that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+the OWASP CSV-injection rule) is written with a leading ``'``. Numbers are written as they are.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +63,7 @@ def write_csv(grades: list[Grade], path: Path) -> str:
         "",
     ]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(header)
         writer.writerow(maxima)
         for grade in grades:
@@ -116,16 +126,33 @@ def results_json(grade: Grade) -> dict[str, Any]:
 
 def write_results(grades: list[Grade], folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
+    names = results_names([g.student for g in grades])
     for grade in grades:
-        (folder / f"{safe_name(grade.student)}.json").write_text(
+        (folder / names[grade.student]).write_text(
             json.dumps(results_json(grade), indent=2), encoding="utf-8"
         )
+    (folder / "index.json").write_text(json.dumps(names, indent=2, ensure_ascii=False), encoding="utf-8")
     return str(folder)
+
+
+def results_names(students: Iterable[str]) -> dict[str, str]:
+    """Each student's results file name: ``slug-hash.json``, unique even where the file system ignores case."""
+    names: dict[str, str] = {}
+    used: set[str] = {"index.json"}
+    for student in students:
+        digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()
+        for length in (8, 16, 64):
+            name = f"{safe_name(student)}-{digest[:length]}.json"
+            if name.casefold() not in used:
+                break
+        used.add(name.casefold())
+        names[student] = name
+    return names
 
 
 def write_similar(run: GradeRun, path: Path) -> str:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(["first", "second", "similarity", "shared_fingerprints", "note"])
         for pair in run.pairs:
             writer.writerow(
@@ -135,7 +162,31 @@ def write_similar(run: GradeRun, path: Path) -> str:
 
 
 def safe_name(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
+    """A readable ASCII slug of a name (accents dropped, at most 40 characters); not unique on its own."""
+    ascii_text = unicodedata.normalize("NFKD", student).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_text)[:40].strip("._-") or "student"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'`` (numbers kept)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+class SafeWriter:
+    """``csv.writer`` whose every cell goes through ``csv_cell``."""
+
+    def __init__(self, handle: Any) -> None:
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
 
 
 def _num(value: float) -> str:

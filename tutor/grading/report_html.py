@@ -89,6 +89,7 @@ def write_html(run: GradeRun, exercise: Exercise, path: Path) -> str:
         f"<h1>{escape(exercise.title)}</h1><p class='muted'>Exercise {escape(exercise.id)} · "
         f"{len(grades)} submissions · feedback: {escape(run.model or 'program analysis (no model)')}</p>",
         _cards(summary),
+        _warnings(run.warnings),
         "<div class='plots'>",
     ]
     if grades:
@@ -110,6 +111,14 @@ def write_html(run: GradeRun, exercise: Exercise, path: Path) -> str:
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return str(path)
+
+
+def _warnings(warnings: list[str]) -> str:
+    """The run's warnings (overrides not applied, cache rows refused), where the teacher looks first."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return f"<h2>Warnings</h2><ul class='warnings'>{items}</ul>"
 
 
 def _cards(summary: dict[str, object]) -> str:

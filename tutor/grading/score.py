@@ -3,24 +3,40 @@ the teacher's overrides, which always win.
 
 The overrides file is a CSV the teacher writes (``student,item,points,comment``; ``item`` is a test number, a
 rubric item id, or ``total``). The grader only reads it: it is never rewritten, so a re-run keeps every override.
+Every row is checked: a row without a student or an item, or whose points are not a finite number of 0 or more,
+stops the run before any work (the message lists each such line); a row for an unknown student or item, or with
+more points than the item's (or the total's) maximum, is not applied and becomes a warning naming its line.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tutor.grading.batch import Outcome
 from tutor.grading.rubric import ItemResult, Rubric
+from tutor.grading.submissions import display_name
 
 OVERRIDES_NAME = "overrides.csv"
 OVERRIDE_HEADER = ["student", "item", "points", "comment"]
 
 
 class OverrideError(ValueError):
-    pass
+    """The overrides file has rows the grader cannot read; the message names each line."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """One row of the teacher's overrides file (``line`` is its line number in the file)."""
+
+    line: int
+    student: str
+    item: str
+    points: float
+    comment: str = ""
 
 
 @dataclass
@@ -100,22 +116,40 @@ def score(
     return Grade(outcome.student, outcome.status, outcome.message, tests, list(items or []))
 
 
-def read_overrides(path: Path) -> list[dict[str, str]]:
-    """The teacher's overrides; a bad row is an error naming its line (nothing is guessed)."""
+def read_overrides(path: Path) -> list[Override]:
+    """The teacher's overrides; bad rows are one error naming each of their lines (nothing is guessed)."""
     if not path.is_file():
         return []
+    overrides: list[Override] = []
+    problems: list[str] = []
     try:
-        rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+        reader = csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines())
+        for row in reader:
+            override = _override(row, reader.line_num)
+            if isinstance(override, str):
+                problems.append(f"line {reader.line_num}: {override}")
+            else:
+                overrides.append(override)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise OverrideError(f"cannot read {path}: {exc}") from None
-    for number, row in enumerate(rows, start=2):
-        if not row.get("student") or not row.get("item"):
-            raise OverrideError(f"{path}, line {number}: needs a student and an item")
-        try:
-            float(row.get("points") or "")
-        except ValueError:
-            raise OverrideError(f"{path}, line {number}: points must be a number") from None
-    return rows
+    if problems:
+        raise OverrideError(f"{path}: " + "; ".join(problems))
+    return overrides
+
+
+def _override(row: dict[str | Any, Any], number: int) -> Override | str:
+    """The row as an override, or what is wrong with it."""
+    student, item, points, comment = (row.get(k) for k in OVERRIDE_HEADER)
+    if not isinstance(student, str) or not student.strip() or not isinstance(item, str) or not item.strip():
+        return "needs a student and an item"
+    text = points if isinstance(points, str) else ""
+    try:
+        value = float(text)
+    except ValueError:
+        return f"points must be a number (got {text[:20]!r})"
+    if not math.isfinite(value) or value < 0:
+        return f"points must be a number of 0 or more (got {text[:20]!r})"
+    return Override(number, display_name(student), item.strip(), value, (comment or "").strip()[:500])
 
 
 def ensure_overrides_file(folder: Path) -> Path:
@@ -126,35 +160,49 @@ def ensure_overrides_file(folder: Path) -> Path:
     return path
 
 
-def apply_overrides(grades: list[Grade], rows: list[dict[str, str]]) -> list[str]:
-    """Apply overrides in file order (a later row for the same item wins); returns warnings for unknown targets."""
+def apply_overrides(grades: list[Grade], rows: list[Override]) -> list[str]:
+    """Apply overrides in file order (a later row for the same item wins); a row for an unknown student or item,
+    or above the item's maximum, is not applied and gives a warning instead."""
     by_student = {g.student: g for g in grades}
     warnings = []
     for row in rows:
-        grade = by_student.get(row["student"])
-        item, points, comment = row["item"].strip(), float(row["points"]), (row.get("comment") or "").strip()
+        grade = by_student.get(row.student)
+        where = f"{OVERRIDES_NAME}, line {row.line}"
         if grade is None:
-            warnings.append(f"override for unknown student {row['student']!r}")
-        elif item == "total":
-            grade.total_override = points
-            grade.overridden["total"] = comment
-        elif not _override_item(grade, item, points):
-            warnings.append(f"override for {row['student']!r}: no test or rubric item {item!r}")
+            warnings.append(f"{where}: override for unknown student {row.student!r}; not applied")
+            continue
+        problem = _apply(grade, row)
+        if problem:
+            warnings.append(f"{where}: override for {row.student!r}: {problem}; not applied")
         else:
-            grade.overridden[item] = comment
+            grade.overridden[row.item] = row.comment
     return warnings
 
 
-def _override_item(grade: Grade, item: str, points: float) -> bool:
+def _apply(grade: Grade, row: Override) -> str:
+    """Apply one override to ``grade``, or say why it cannot be."""
+    target: TestScore | ItemResult | None = None
+    if row.item == "total":
+        maximum = grade.max_points
+    else:
+        target = _target(grade, row.item)
+        if target is None:
+            return f"no test or rubric item {row.item!r}"
+        maximum = target.max_points
+    if row.points > maximum:
+        return f"{row.points:g} points for {row.item!r} is more than its maximum, {maximum:g}"
+    if target is None:
+        grade.total_override = row.points
+    else:
+        target.points = row.points
+    return ""
+
+
+def _target(grade: Grade, item: str) -> TestScore | ItemResult | None:
     for test in grade.tests:
         if item in (str(test.number), test.name):
-            test.points = points
-            return True
-    for result in grade.items:
-        if item == result.id:
-            result.points = points
-            return True
-    return False
+            return test
+    return next((result for result in grade.items if item == result.id), None)
 
 
 def summary(grades: list[Grade]) -> dict[str, Any]:

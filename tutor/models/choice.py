@@ -1,5 +1,6 @@
 """Which model to load: the user's choice when the school's policy allows it, else the policy's default, else the
-embedded model. Shared (read-only) folders from the policy are searched too."""
+embedded model. Shared (read-only) folders from the policy are searched too. ``check_allowed`` is the policy's
+allowed-models check, by the file's sha256 (``tutor.models.checksum.model_sha256``), never by its name."""
 
 from __future__ import annotations
 
@@ -10,15 +11,32 @@ from tutor.models.store import ModelStore, StoreError
 from tutor.policy import Policy
 
 
-class ModelNotAllowed(StoreError):
-    pass
+class ModelRefused(StoreError):
+    """The school's policy does not let this model run now (exam mode, a broken policy, not allowed)."""
 
 
-def model_names(path: Path) -> tuple[str, ...]:
-    """The names a policy may use for a model file: its file name, its stem, and its catalog id."""
-    from tutor.models.catalog import entries_for_file
+class ModelNotAllowed(ModelRefused):
+    """The model's content is not among the models the school's policy allows."""
 
-    return (path.name, path.stem, *(e.id for e in entries_for_file(path.name)))
+
+def check_allowed(policy: Policy, path: Path) -> None:
+    """Raise ``ModelNotAllowed`` unless the file's sha256 is one the policy allows (no list: any file)."""
+    if policy.allowed_sha256 is None:
+        return
+    from tutor.models.checksum import CACHE_NAME, model_sha256
+    from tutor.paths import user_data_dir
+
+    try:
+        digest = model_sha256(path, user_data_dir() / CACHE_NAME)
+    except OSError as exc:
+        raise ModelNotAllowed(
+            f"{path.name} cannot be checked against the school's allowed models ({exc})"
+        ) from None
+    if not policy.allows_sha256(digest):
+        raise ModelNotAllowed(
+            f"{path.name} is not among the models your school allows (its sha256 {digest[:12]}… is not on the "
+            "policy's list)"
+        )
 
 
 def store_for(policy: Policy, extra_shared: list[Path] | None = None) -> ModelStore:
@@ -30,8 +48,7 @@ def choose_model(policy: Policy, requested: str, store: ModelStore) -> tuple[str
     when it was asked for explicitly."""
     if requested:
         path = Path(requested)
-        if not policy.allows_model(*model_names(path)):
-            raise ModelNotAllowed(f"{path.name} is not among the models your school allows")
+        check_allowed(policy, path)
         return str(path), ""
     if policy.default_model:
         wanted = policy.default_model

@@ -44,8 +44,10 @@ def measure_reference(tokens: int = 48) -> Reference:
     from tutor.engines.base import GenerationParams
     from tutor.engines.native import NativeEngine
     from tutor.models.default_model import ensure_default_model
+    from tutor.session import authorize_model, models_may_run
 
-    path = ensure_default_model()
+    models_may_run()  # the school's policy (tutor.session): exam mode
+    path = authorize_model(ensure_default_model())
     engine = NativeEngine()
     engine.load(path)
     prompt = "Explain, step by step, how a for loop adds up the numbers in a list in Python:\n"

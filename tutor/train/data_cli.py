@@ -100,10 +100,13 @@ class _Refused(RuntimeError):
 def build(args: argparse.Namespace) -> dict[str, Any]:
     from tqdm import tqdm
 
+    from tutor.session import model_refusal
     from tutor.train.assembly import assemble
     from tutor.train.card import write_dataset
     from tutor.train.sources import collect
 
+    if refusal := model_refusal():  # the data holds hints; the school's policy decides (tutor.session)
+        raise _Refused(refusal)
     if args.max_per_source is not None and args.max_per_source < 1:
         raise _Refused("--max-per-source must be 1 or more")
     if not 0 <= args.dev_fraction < 1:
@@ -149,6 +152,8 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
 def _teacher(args: argparse.Namespace) -> tuple[Any, Any]:
     from tutor.engines.base import EngineError
     from tutor.engines.select import choose, make_engine
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model
     from tutor.train.teacher import Teacher, TeacherError, find_teacher
 
     try:
@@ -161,10 +166,14 @@ def _teacher(args: argparse.Namespace) -> tuple[Any, Any]:
         return None, None
     if args.teacher_limit == 0:  # no new calls: the cached answers only, no model loaded
         return Teacher(None, model.id, args.out / CACHE_FILE), None
+    try:
+        path = authorize_model(model.path)  # the school's policy: exam mode, allowed models (tutor.session)
+    except ModelRefused as exc:
+        raise _Refused(f"the teacher {model.id}: {exc}") from None
     engine = make_engine(choose("native"), threads=args.threads)
     try:
         print(f"loading the teacher {model.id} ...", file=sys.stderr)
-        engine.load(model.path)
+        engine.load(path)
     except EngineError as exc:
         raise _Refused(f"the teacher {model.id} does not load: {exc}") from None
     return Teacher(engine, model.id, args.out / CACHE_FILE), engine

@@ -21,8 +21,9 @@ PROMPT = (
 
 def measure(rounds: int, tokens: int) -> dict[str, object]:
     from tutor.engines.select import Choice, make_engine
+    from tutor.session import authorize_model
 
-    model = ensure_default_model()
+    model = authorize_model(ensure_default_model())  # the school's policy (tutor.session): exam mode
     native = NativeEngine()
     started = time.perf_counter()
     native.load(model)

@@ -84,19 +84,24 @@ def _command(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise QualityError("--limit must be 1 or more")
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model, model_refusal
+
+    if not args.from_cache and (refusal := model_refusal()):  # the school's policy (tutor.session)
+        raise QualityError(refusal)
     try:
         systems = parse_systems(args.systems)
         judge = choose_judge(args.judge)
         for system in [*systems, *([judge] if judge else [])]:
             if not system.is_analysis and not args.from_cache:
-                system.model_path()  # refuse a missing model before any work
+                authorize_model(system.model_path())  # refuse a missing or forbidden model before any work
         if args.items:
             items, exercises = load_items_file(args.items, [Path(t) for t in args.tasks])
             set_name = str(args.items)
         else:
             items, exercises = load_set(args.set_name)
             set_name = args.set_name
-    except (SystemError, SetError) as exc:
+    except (SystemError, SetError, ModelRefused) as exc:
         raise QualityError(str(exc)) from None
     if args.split != "all":
         items = [item for item in items if split_of(item.task) == args.split]

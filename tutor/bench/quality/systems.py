@@ -288,13 +288,24 @@ class _RecordingAnalysis(_AnalysisPipeline, _RecordingPipeline):
 
 
 def open_source(system: System, threads: int | None = None) -> HintSource:
-    """Load the system's model into its engine (nothing to load for ``analysis``)."""
+    """Load the system's model into its engine (nothing to load for ``analysis``). The school's policy decides
+    first (``tutor.session``): in exam mode or under a broken policy no source opens, not even ``analysis``
+    (it writes hints too), and a model must be on the allowed list by its sha256."""
+    from tutor.models.choice import ModelRefused
+    from tutor.session import authorize_model, model_refusal
+
+    refusal = model_refusal()
+    if refusal:
+        raise SystemError(refusal)
     if system.is_analysis:
         return HintSource(system, _NoModel())
     from tutor.engines.base import EngineError
     from tutor.engines.select import choose, make_engine
 
-    path = system.model_path()
+    try:
+        path = authorize_model(system.model_path())
+    except ModelRefused as exc:
+        raise SystemError(f"{system.name}: {exc}") from None
     try:
         engine = make_engine(choose(system.engine), threads=threads)
         engine.load(path)
