@@ -27,6 +27,18 @@ def isolated_dirs(
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def no_os_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The runner as on a machine where no OS sandbox can start (bubblewrap missing)."""
+    from tutor.runner import sandbox_status
+
+    monkeypatch.setenv("TUTOR_BWRAP", "/nonexistent/bwrap")
+    sandbox_status.cache_clear()
+    yield
+    monkeypatch.undo()
+    sandbox_status.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")

@@ -43,11 +43,14 @@ class _TestJob(QRunnable):
         started = time.perf_counter()
         try:
             report = run(self.exercise, self.code)
-        except OSError as exc:  # e.g. a full disk: no room for the run's temporary folder
-            self.signals.failed.emit(
-                self.exercise,
-                f"The tests could not be run: {reason(exc)}. Free some space and run them again.",
+        except OSError as exc:  # e.g. a full or read-only disk: no room for the run's temporary folder
+            why = reason(exc)
+            then = (
+                "Free some space and run them again."
+                if "full" in why
+                else "Run them again once that is fixed."
             )
+            self.signals.failed.emit(self.exercise, f"The tests could not be run: {why}. {then}")
             return
         except Exception as exc:  # noqa: BLE001 - shown to the learner, never a dead Run tests
             traceback.print_exc()

@@ -238,19 +238,13 @@ def test_forged_verdicts_never_pass(name: str) -> None:
     assert "pass" not in statuses, (name, statuses)
 
 
-def test_forgery_without_sandbox_still_never_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forgery_without_sandbox_still_never_passes(no_os_sandbox: None) -> None:
     """The verdict is outside the child whether or not the OS sandbox runs."""
-    monkeypatch.setenv("TUTOR_BWRAP", "/nonexistent/bwrap")
-    sandbox_status.cache_clear()
-    try:
-        assert not sandbox_status().available
-        for name in ("old-style pass lines, then exit", "str subclass equal to everything"):
-            assert "pass" not in attack(FORGERIES[name]), name
-        honest = "def answer(n):\n    return ['SECRET-7f3a', 'TOKEN-91c2'][n - 1]\n"
-        assert attack(honest) == ["pass", "pass"]
-    finally:
-        monkeypatch.undo()
-        sandbox_status.cache_clear()
+    assert not sandbox_status().available
+    for name in ("old-style pass lines, then exit", "str subclass equal to everything"):
+        assert "pass" not in attack(FORGERIES[name]), name
+    honest = "def answer(n):\n    return ['SECRET-7f3a', 'TOKEN-91c2'][n - 1]\n"
+    assert attack(honest) == ["pass", "pass"]
 
 
 def test_an_honest_program_passes_in_the_sandbox() -> None:
@@ -265,7 +259,7 @@ def test_killing_tutor_check_leaves_no_process_and_no_folder(tmp_path: Path) -> 
     tag = f"{time.time_ns() % 10**6}.75"
     program = tmp_path / "loop.py"
     program.write_text(
-        f"import os\nif os.fork() == 0:\n    os.execv('/bin/sleep', ['sleep', '{tag}'])\n"
+        UNHOOK + f"import os\nif os.fork() == 0:\n    os.execv('/bin/sleep', ['sleep', '{tag}'])\n"
         "def is_palindrome(text):\n    while True:\n        pass\n"
     )
     temp = Path(tempfile.gettempdir())

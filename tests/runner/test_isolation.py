@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,7 @@ from tutor.session import Session
 from ..conftest import is_root
 
 
-@pytest.fixture
-def no_bwrap(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TUTOR_BWRAP", "/nonexistent/bwrap")
-    sandbox_status.cache_clear()
-    yield
-    monkeypatch.undo()
-    sandbox_status.cache_clear()
-
-
-def test_a_missing_bubblewrap_is_said_once_with_the_reason(no_bwrap: None) -> None:
+def test_a_missing_bubblewrap_is_said_once_with_the_reason(no_os_sandbox: None) -> None:
     state = sandbox_status()
     assert not state.available and "TUTOR_BWRAP" in state.reason
     assert "WITHOUT an OS sandbox" in state.summary
@@ -35,7 +25,7 @@ def test_a_missing_bubblewrap_is_said_once_with_the_reason(no_bwrap: None) -> No
     assert notice.startswith("Your code runs without an OS sandbox") and notice.endswith(".")
 
 
-def test_doctor_reports_the_sandbox(no_bwrap: None) -> None:
+def test_doctor_reports_the_sandbox(no_os_sandbox: None) -> None:
     from tutor.doctor import diagnose
 
     assert "WITHOUT an OS sandbox" in diagnose(probe_browser=False)["sandbox"]

@@ -79,19 +79,31 @@ def test_full_disk_report_and_hint_are_shown_and_run_tests_recovers(
     assert Workspace(disk.path / "code").load("greeting") == BUGGY + "# more\n"
 
 
-def test_a_run_without_room_for_its_temporary_folder_says_so_and_f5_works_after(  # type: ignore[no-untyped-def]
+def test_a_full_temporary_disk_does_not_stop_a_sandboxed_run(  # type: ignore[no-untyped-def]
     qtbot, disk: TinyDisk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Simulates a full temporary disk (the runner's temporary folder on a full tmpfs): no report can be made."""
-    win, notices = window_on(qtbot, tmp_path / "data", tmp_path)
+    """Simulates a full temporary disk (the system's temporary folder on a full tmpfs): the OS sandbox's work
+    folder is a tmpfs of its own and the program comes through a pipe, so the run needs no room there."""
+    win, _ = window_on(qtbot, tmp_path / "data", tmp_path)
     disk.fill()
+    monkeypatch.setattr(tempfile, "tempdir", str(disk.path))
+    assert not run_tests(qtbot, win).passed  # a report, for the known-buggy program
+
+
+def test_a_run_without_a_temporary_folder_says_so_and_f5_works_after(  # type: ignore[no-untyped-def]
+    qtbot, disk: TinyDisk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_os_sandbox: None
+) -> None:
+    """Simulates a read-only temporary disk (a tmpfs remounted read-only) where no OS sandbox runs: the plain
+    child needs a temporary folder on the host, and no report can be made."""
+    win, notices = window_on(qtbot, tmp_path / "data", tmp_path)
+    disk.read_only()
     monkeypatch.setattr(tempfile, "tempdir", str(disk.path))
     with qtbot.waitSignal(win.tests.failed, timeout=30_000):
         win.run_action.trigger()
-    message = "The tests could not be run: the disk is full. Free some space and run them again."
+    message = "The tests could not be run: the disk is read-only. Run them again once that is fixed."
     assert win.tests_panel.summary.text() == message and message in notices
     assert not win.tests_running
-    disk.free()
+    disk.read_only(False)
     assert not run_tests(qtbot, win).passed
 
 
