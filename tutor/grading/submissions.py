@@ -133,10 +133,10 @@ def read_submissions(
         entries, rows = _folder_entries(source, max_bytes)
     elif not stat.S_ISREG(mode):
         raise SubmissionsError(f"{source} is {_kind(mode)}, not a folder, a zip or a JSONL file")
+    elif source.suffix in (".jsonl", ".json", ".ndjson"):  # by name first: JSONL text may hold "PK\x05\x06"
+        return _unique(_jsonl(source, exercise_id, max_bytes))
     elif _is_zip(source):
         entries, rows = _zip_entries(source, max_bytes)
-    elif source.suffix in (".jsonl", ".json", ".ndjson"):
-        return _unique(_jsonl(source, exercise_id, max_bytes))
     elif source.suffix == ".py":
         entries, rows = [_Entry((source.name,), _read_single(source, max_bytes))], []
     else:
