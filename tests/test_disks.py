@@ -200,14 +200,33 @@ def test_check_runs_a_program_of_just_under_the_limit(
     assert code == 0
 
 
-def test_check_says_when_the_disk_has_no_room_for_the_run(
+def test_check_runs_in_the_sandbox_even_when_the_temporary_disk_is_full(
     disk: TinyDisk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Simulates a full temporary disk (TMPDIR on a full tmpfs): one line, exit 2, no traceback."""
+    """Simulates a full temporary disk (TMPDIR on a full tmpfs): the OS sandbox's work folder is a tmpfs of its
+    own and the program comes through a pipe, so the run needs no room there."""
     assert GREETING is not None and GREETING.solution is not None
     program = tmp_path / "ok.py"
     program.write_text(GREETING.solution)
     disk.fill()
     monkeypatch.setattr(tempfile, "tempdir", str(disk.path))
     code, err = check(str(program), capsys)
-    assert code == 2 and err == "tutor: error: the tests could not be run: the disk is full\n"
+    assert code == 0 and err == ""
+
+
+def test_check_says_when_the_disk_has_no_room_for_the_run(
+    disk: TinyDisk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    no_os_sandbox: None,
+) -> None:
+    """Simulates a read-only temporary disk (a tmpfs remounted read-only) where no OS sandbox runs, so the plain
+    child needs a folder there: one line, exit 2, no traceback."""
+    assert GREETING is not None and GREETING.solution is not None
+    program = tmp_path / "ok.py"
+    program.write_text(GREETING.solution)
+    disk.read_only()
+    monkeypatch.setattr(tempfile, "tempdir", str(disk.path))
+    code, err = check(str(program), capsys)
+    assert code == 2 and err == "tutor: error: the tests could not be run: the disk is read-only\n"

@@ -4,9 +4,7 @@ the editor, and connects them to the session (``tutor.session``) and the workers
 The rules (which model and engine, whether a hint may be given, where progress is kept) are the session's; the
 panels only show things and report clicks; test runs and model work happen in the workers.
 
-A disk that refuses a save (full, read-only) never costs a result: the report or hint is shown first, then one
-sentence says what could not be saved; the save is tried again next time, so the window recovers by itself when
-there is room. A damaged progress file that was kept aside is announced in a dialog that says where it is.
+Saving, and what the window says when a disk refuses, is ``ui/saving.py``'s.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from tutor.models.store import StoreError
 from tutor.policy import Policy
 from tutor.progress import ProgressStore
 from tutor.runner import TestReport
-from tutor.saving import NotSaved
 from tutor.session import Session
 from tutor.workspace import Workspace
 from ui.compare_view import install_compare_hints
@@ -34,7 +31,8 @@ from ui.panels.exercises import ExercisesPanel
 from ui.panels.hint import HintPanel
 from ui.panels.status import StatusPanel
 from ui.panels.tests import TestsPanel
-from ui.panels.toolbar import Toolbar
+from ui.panels.toolbar import Toolbar, add_view_shortcuts
+from ui.saving import Saver, autosave_timer, recovery_dialog
 from ui.timings import Timings
 from ui.workers import ModelThread, TestRunner
 
@@ -66,9 +64,8 @@ class MainWindow(QMainWindow):
         self.tests_running = False
         self._hint_exercise = ""
         self._closed = False  # results that arrive after closing (a cancelled hint, a test run) are dropped
-        self.save_problem = ""  # why the code could not be saved last time ("" once a save works again)
-        self._close_unsaved = False  # a close was refused once because the code could not be saved
         self.recovery_dialog: QMessageBox | None = None
+        self.saver = Saver(self.session, self.show_notice)
         self.setWindowTitle("Offline Python Tutor")
         self.resize(1280, 800)
         self._build()
@@ -79,16 +76,13 @@ class MainWindow(QMainWindow):
         self.model.worker.config = self.session.pipeline_config()
         self.model.worker.authorize = self.session.authorize_model  # exam mode, allowed models (sha256)
         self._connect_model()
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(700)
-        self._autosave.timeout.connect(self.save_code)
+        self._autosave = autosave_timer(self, self.save_code)
         self.editor.textChanged.connect(self._autosave.start)
         self.exercises_panel.fill(self.session.progress.all())
         self._open_initial_exercise()
-        if self.session.progress.recovered_message:
-            self._later(self.session.progress.recovered_message)
-            QTimer.singleShot(0, lambda: self._show_recovery(self.session.progress.recovered_message))
+        if recovered := self.session.progress.recovered_message:  # a damaged progress file was kept aside
+            self._later(recovered)
+            QTimer.singleShot(0, lambda: setattr(self, "recovery_dialog", recovery_dialog(self, recovered)))
         if sandbox_notice := self.session.sandbox_notice():
             self._later(sandbox_notice)  # once per start, where no OS sandbox can run
         self.model.prepare(self._model_to_load(model_path))
@@ -149,25 +143,14 @@ class MainWindow(QMainWindow):
         self.cancel_action = bar.add("Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint)
         self.reset_action = bar.add("Reset code", QKeySequence(), self.reset_code)
         self.models_action = bar.add("Models…", QKeySequence("Ctrl+M"), self.open_models)
-        editor = self.editor
-        zoom_in, zoom_out = QKeySequence.StandardKey.ZoomIn, QKeySequence.StandardKey.ZoomOut
-        self.zoom_in_action = bar.add(
-            "Zoom in", QKeySequence(zoom_in), lambda: editor.set_zoom(editor.zoom + 1), False
-        )
-        self.zoom_out_action = bar.add(
-            "Zoom out", QKeySequence(zoom_out), lambda: editor.set_zoom(editor.zoom - 1), False
-        )
-        bar.add("", QKeySequence("Ctrl+="), lambda: editor.set_zoom(editor.zoom + 1), False)
-        # keyboard-only use: Tab belongs to the editor, so focus moves with shortcuts
-        targets: tuple[tuple[str, QWidget], ...] = (
+        focus: tuple[tuple[str, QWidget], ...] = (
             ("Ctrl+L", self.exercises_panel.list),
             ("Ctrl+F", self.exercises_panel.filter),
-            ("Ctrl+E", editor),
+            ("Ctrl+E", self.editor),
             ("Ctrl+T", self.tests_panel.table),
             ("Ctrl+J", self.hint_panel.view),
         )
-        for keys, target in targets:
-            bar.add("", QKeySequence(keys), lambda _=False, widget=target: widget.setFocus(), False)
+        self.zoom_in_action, self.zoom_out_action = add_view_shortcuts(bar, self.editor, focus)
 
     # -- model and engine ----------------------------------------------------------------------------------------
     def _make_engine(self) -> Engine:
@@ -266,27 +249,14 @@ class MainWindow(QMainWindow):
 
     def save_code(self) -> bool:
         """Autosave; False (and one notice, not one per keystroke) when the disk refuses it."""
-        if self.current is None:
-            return True
-        try:
-            self.workspace.save(self.current.id, self.editor.toPlainText())
-        except NotSaved as exc:
-            if str(exc) != self.save_problem:
-                self.show_notice(f"{exc} It stays in the editor; saving is tried again as you type.")
-            self.save_problem = str(exc)
-            return False
-        if self.save_problem:
-            self.save_problem = ""
-            self.show_notice("Your code is saved again.")
-        return True
+        return self.current is None or self.saver.code(self.current.id, self.editor.toPlainText())
+
+    @property
+    def save_problem(self) -> str:
+        return self.saver.problem
 
     def _save_settings(self) -> bool:
-        try:
-            self.session.settings.save()
-        except NotSaved as exc:
-            self.show_notice(str(exc))
-            return False
-        return True
+        return self.saver.settings()
 
     def reset_code(self) -> None:
         if self.current is None:
@@ -325,10 +295,7 @@ class MainWindow(QMainWindow):
         self.tests_panel.show_report(report)
         self.timings.tests_shown = self._now()
         self.timings.tests_runner_s = seconds
-        try:
-            self.session.record_run(exercise.id, report)
-        except NotSaved as exc:  # the report is on screen; the run is counted and saved with the next one
-            self.show_notice(f"{exc} It is kept and saved later.")
+        self.saver.run(exercise.id, report)
         self.exercises_panel.refresh_mark(exercise, self.session.progress.of(exercise.id))
         self.tests_shown.emit(report)
 
@@ -392,12 +359,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.hint_panel.show_hint(hint)
-        try:
-            self.session.record_hint(
-                self._hint_exercise, hint
-            )  # a cancelled or passing request is not counted
-        except NotSaved as exc:  # the hint is on screen, and counted; it is saved with the next event
-            self.show_notice(f"This hint is shown, but {str(exc)[0].lower()}{str(exc)[1:]}")
+        self.saver.hint(self._hint_exercise, hint)
         self._update_hint_action()
         self.timings.hint_done = self._now()
         if hint.notice:  # e.g. the engine crashed: say so, once, in the status bar too
@@ -416,15 +378,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
         self.hint_panel.show_message(message)
 
-    def _show_recovery(self, message: str) -> None:
-        """The damaged progress file was kept aside (or could not be): a dialog that stays until read."""
-        dialog = QMessageBox(
-            QMessageBox.Icon.Warning, "Progress file", message, QMessageBox.StandardButton.Ok, self
-        )
-        dialog.setObjectName("recovery-dialog")
-        dialog.open()
-        self.recovery_dialog = dialog
-
     def _later(self, message: str) -> None:
         """A notice shown once the window is up (messages found while building it)."""
         QTimer.singleShot(0, lambda: self.show_notice(message))
@@ -433,12 +386,7 @@ class MainWindow(QMainWindow):
         return time.perf_counter() - self.started
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.save_code() and not self._close_unsaved:
-            self._close_unsaved = True  # the second close goes ahead: the learner has been told
-            self.show_notice(
-                f"{self.save_problem} Copy your code somewhere safe or free some space; "
-                "close again to quit without saving."
-            )
+        if not self.saver.may_close(self.save_code()):
             event.ignore()
             return
         self._closed = True

@@ -194,7 +194,9 @@ json_line = st.one_of(
 
 @BUDGET
 @given(st.lists(st.one_of(json_line, st.binary(max_size=40)), max_size=8))
-@example([b'{"student": "", "code": ""}', b"PK\x05\x06", b'{"student": "", "code": ""}'])  # a zip's end record
+@example(
+    [b'{"student": "", "code": ""}', b"PK\x05\x06", b'{"student": "", "code": ""}']
+)  # a zip's end record
 def test_fuzz_jsonl(lines: list[bytes]) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         source = Path(temporary) / "class.jsonl"

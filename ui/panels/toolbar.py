@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QToolBar
+from PySide6.QtWidgets import QMainWindow, QToolBar, QWidget
+
+from ui.editor import CodeEditor
 
 
 class Toolbar(QToolBar):
@@ -36,3 +38,17 @@ class Toolbar(QToolBar):
         else:
             window.addAction(action)
         return action
+
+
+def add_view_shortcuts(
+    bar: Toolbar, editor: CodeEditor, focus: tuple[tuple[str, QWidget], ...]
+) -> tuple[QAction, QAction]:
+    """Zoom in and out (on the toolbar; Ctrl+= too), and keyboard-only focus moves (Tab belongs to the editor);
+    the two zoom actions."""
+    zoom_in, zoom_out = QKeySequence.StandardKey.ZoomIn, QKeySequence.StandardKey.ZoomOut
+    bigger = bar.add("Zoom in", QKeySequence(zoom_in), lambda: editor.set_zoom(editor.zoom + 1), False)
+    smaller = bar.add("Zoom out", QKeySequence(zoom_out), lambda: editor.set_zoom(editor.zoom - 1), False)
+    bar.add("", QKeySequence("Ctrl+="), lambda: editor.set_zoom(editor.zoom + 1), False)
+    for keys, target in focus:
+        bar.add("", QKeySequence(keys), lambda _=False, widget=target: widget.setFocus(), False)
+    return bigger, smaller
