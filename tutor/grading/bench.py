@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from tutor.exercises import load_tasks
+from tutor.grading.batch import default_workers
 from tutor.grading.grader import GradeRequest, grade
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: error: {programs} not found (use --datasets DIR)", file=sys.stderr)
         return 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    figures: dict[str, object] = {"cores": cores, "workers": args.workers or cores, "tasks": {}}
+    figures: dict[str, object] = {"cores": cores, "workers": args.workers or default_workers(), "tasks": {}}
     started = time.perf_counter()
     total = 0
     with tempfile.TemporaryDirectory(prefix="tutor-grade-bench-") as out:

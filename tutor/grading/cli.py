@@ -43,7 +43,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
     )
     grade.add_argument("--no-model", action="store_true", help="feedback from program analysis only (fast)")
     grade.add_argument(
-        "--workers", type=int, default=None, help="submissions run at once (default: CPU cores)"
+        "--workers", type=int, default=None, help="submissions run at once (default: CPU cores + 1)"
     )
     grade.add_argument(
         "--time-limit",
