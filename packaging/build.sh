@@ -43,10 +43,20 @@ if [ "$check" = 1 ]; then
     | "$py" -c "import json, sys; e = json.load(sys.stdin)['engines']; print(e); sys.exit('wllama' not in e['browser'])"
   echo "==> frozen OS sandbox: the bundled bubblewrap runs a hostile program (it tries to leave a file behind)"
   probe=$(mktemp -d)
-  printf 'import os\nos.system("touch %s/escaped")\ndef is_palindrome(text):\n    return os.getuid()\n' "$probe" > "$probe/attack.py"
+  cat > "$probe/attack.py" <<EOF
+import os, sys
+harness = sys.modules.get("tutor.runner.child") or sys.modules["__main__"]
+harness.BLOCKED_EVENTS.clear()  # the in-process guard off: only the OS sandbox is left
+os.system("touch $probe/escaped")
+def is_palindrome(text):
+    return os.getuid()
+EOF
   env -i PATH="$PATH" HOME="$home" dist/offline-tutor/offline-tutor doctor --json \
     | "$py" -c "import json, sys; s = json.load(sys.stdin)['sandbox']; print(s); sys.exit('offline-tutor/_internal/bwrap' not in s)"
-  env -i PATH="$PATH" HOME="$home" dist/offline-tutor/offline-tutor check -e palindrome "$probe/attack.py" || true
+  out=$(env -i PATH="$PATH" HOME="$home" dist/offline-tutor/offline-tutor check -e palindrome "$probe/attack.py" 2>&1 || true)
+  echo "$out"
+  case "$out" in *"could not start"*|*"interfered"*) echo "the frozen harness did not run"; exit 1 ;; esac
+  case "$out" in *"Expected True, got "*) ;; *) echo "the frozen harness gave no value"; exit 1 ;; esac
   [ ! -e "$probe/escaped" ] || { echo "the frozen sandbox let a program write outside it"; exit 1; }
   rm -rf "$probe"
   if [ "$(uname -m)" = x86_64 ]; then

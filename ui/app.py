@@ -129,6 +129,9 @@ class SelfTest:
             (timings.tests_shown - timings.tests_started - timings.tests_runner_s) * 1000, 1
         )
         self.result["tests_failed"] = len(report.tests) - report.passed_count
+        if any("could not start" in test.message for test in report.tests):
+            self._fail(f"the test harness could not start (sandbox: {self.result['sandbox']})")
+            return
         if report.passed:
             self._fail("the known-buggy program passed its tests")
             return

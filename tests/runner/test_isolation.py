@@ -75,3 +75,23 @@ def test_the_sandbox_of_a_plain_user_has_no_privileges_network_or_home(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["65534", "none", "False", "False", "['work']"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap is Linux's")
+def test_an_app_installed_under_tmp_stays_visible_in_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox's private /tmp must not hide an app unpacked under /tmp (a CI clone, a portable copy): the
+    frozen app's folder is bound on top of the tmpfs."""
+    import tutor.runner.isolation as isolation
+
+    app = tmp_path / "offline-tutor"
+    app.mkdir()
+    (app / "marker").write_text("here")
+    real_dirs = isolation.python_dirs()
+    monkeypatch.setattr(isolation, "python_dirs", lambda: [*real_dirs, str(app)])
+    python = os.path.realpath(sys.executable)
+    probe = f"print(open({str(app / 'marker')!r}).read())"
+    command = isolation.sandbox_command(sandbox_status().tool, [python, "-I", "-S", "-c", probe], None, None)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stdout.strip() == "here", result.stderr

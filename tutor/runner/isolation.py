@@ -153,12 +153,13 @@ def sandbox_command(tool: str, inner: Sequence[str], script: str | None, seccomp
     args += ["--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         args += ["--ro-bind-try", name, name]
+    # the tmpfs first: an app or a Python installed under /tmp is bound on top of it, not hidden by it
+    args += ["--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--perms", "0777", "--dir", WORKDIR]
     args += _visible_dirs(python_dirs())
     if script is not None:
         args += ["--perms", "0755", "--dir", SCRIPT_DIR, "--ro-bind", script, f"{SCRIPT_DIR}/child.py"]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
-    args += ["--perms", "0777", "--dir", WORKDIR, "--chdir", WORKDIR]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", WORKDIR]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     return [*args, "--", *inner]
