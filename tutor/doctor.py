@@ -125,13 +125,11 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
     from tutor.engines.base import EngineError, GenerationParams
     from tutor.engines.native import NativeEngine
     from tutor.models.choice import ModelRefused
-    from tutor.models.default_model import DefaultModelError, ensure_default_model
-    from tutor.session import authorize_model, models_may_run
+    from tutor.models.default_model import DefaultModelError
+    from tutor.session import authorized_model_file
 
     try:
-        models_may_run()  # before the default model is prepared for nothing
-        path = Path(model_path) if model_path else ensure_default_model()
-        authorize_model(path)  # the school's policy: exam mode, allowed models (tutor.session)
+        path = authorized_model_file(Path(model_path) if model_path else None)  # the school's policy
         engine = NativeEngine()
         engine.load(path)
         params = GenerationParams(max_tokens=tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, seed=1)

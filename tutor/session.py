@@ -97,6 +97,14 @@ def models_may_run(policy: Policy | None = None) -> None:
         raise ModelRefused(refusal)
 
 
+def authorized_model_file(path: Path | None = None) -> Path:
+    """The model file a front door without a session may run: ``path``, or the embedded default model. Refused
+    (``ModelRefused``) in exam mode or under a broken policy before the default model is prepared, and unless the
+    school's policy allows that very file."""
+    models_may_run()
+    return authorize_model(path or model_file(""))
+
+
 def model_file(path: str, progress: Callable[[int, int], None] | None = None) -> Path:
     """The file of a chosen model: ``path`` itself, or the embedded default model (assembled on first use)."""
     if path:

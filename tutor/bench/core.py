@@ -26,7 +26,6 @@ from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
-from tutor.models.default_model import ensure_default_model
 from tutor.runner import run
 from tutor.system import default_threads
 
@@ -205,11 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and programs (a smoke run)")
     args = parser.parse_args(argv)
     from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model, models_may_run
+    from tutor.session import authorized_model_file
 
     try:
-        models_may_run()  # before the default model is prepared for nothing
-        model = authorize_model(ensure_default_model())  # the school's policy (tutor.session)
+        model = authorized_model_file()  # the school's policy (tutor.session)
     except ModelRefused as exc:
         print(f"tutor bench: {exc}", file=sys.stderr)
         return 2

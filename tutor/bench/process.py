@@ -172,7 +172,6 @@ def print_figures(results: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tutor.models.default_model import ensure_default_model
 
     parser = argparse.ArgumentParser(
         prog="python -m tutor.bench.process", description=__doc__.splitlines()[0]
@@ -183,11 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--crashes", type=int, default=3)
     args = parser.parse_args(argv)
     from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model, models_may_run
+    from tutor.session import authorized_model_file
 
     try:
-        models_may_run()  # before the default model is prepared for nothing
-        model = authorize_model(ensure_default_model())  # the school's policy (tutor.session)
+        model = authorized_model_file()  # the school's policy (tutor.session)
     except ModelRefused as exc:
         print(f"tutor bench: {exc}", file=sys.stderr)
         return 2

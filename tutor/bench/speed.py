@@ -34,7 +34,6 @@ from tutor.exercises import Exercise, load_tasks
 from tutor.feedback import prompts
 from tutor.feedback.pipeline import VALIDATION_LIMITS, PipelineConfig, repair_params
 from tutor.feedback.tokens import edit_distance
-from tutor.models.default_model import ensure_default_model
 from tutor.runner import passes, run
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
@@ -281,11 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     args = parser.parse_args(argv)
     from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model, models_may_run
+    from tutor.session import authorized_model_file
 
     try:
-        models_may_run()  # before the default model is prepared for nothing
-        model = authorize_model(args.model or ensure_default_model())  # the school's policy (tutor.session)
+        model = authorized_model_file(args.model)  # the school's policy (tutor.session)
     except ModelRefused as exc:
         print(f"tutor bench: {exc}", file=sys.stderr)
         return 2

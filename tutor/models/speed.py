@@ -43,11 +43,9 @@ def measure_reference(tokens: int = 48) -> Reference:
     """Generate ``tokens`` tokens with the embedded default model and time the decoding."""
     from tutor.engines.base import GenerationParams
     from tutor.engines.native import NativeEngine
-    from tutor.models.default_model import ensure_default_model
-    from tutor.session import authorize_model, models_may_run
+    from tutor.session import authorized_model_file
 
-    models_may_run()  # the school's policy (tutor.session): exam mode
-    path = authorize_model(ensure_default_model())
+    path = authorized_model_file()  # the school's policy (tutor.session): exam mode, allowed models
     engine = NativeEngine()
     engine.load(path)
     prompt = "Explain, step by step, how a for loop adds up the numbers in a list in Python:\n"

@@ -47,6 +47,7 @@ MAX_TIMEOUTS = (
 EVENT_LINE_BYTES = 8 * 1024 * 1024  # the largest answer the child may send for one test
 EVENT_TOTAL_BYTES = 64 * 1024 * 1024
 START_GRACE_S = 2.0  # the sandbox and the interpreter starting, on a busy machine
+_EXIT_WAIT_S = 0.5  # a child that sent ``done`` has this long to exit before it is killed
 TEST_GRACE_S = 1.0  # the child's own per-test alarm fires first; this covers a child that blocks it
 INTERFERED = (
     "The program interfered with the test harness (it wrote to the harness's channel or ended it early), "
@@ -311,14 +312,11 @@ def conduct(
         _expect_no_more(child)
     except _Interfered as exc:
         child.finish(0.0)
-        report = TestReport(tests=[_not_run(t, INTERFERED.format(why=exc), "error") for t in tests])
+        report = TestReport(tests=[not_run(t, INTERFERED.format(why=exc), "error") for t in tests])
     else:
         report = _report(tests, results, dialogue, status, limits, stop_note)
     report.stdout, report.stderr = child.stdout.text(), child.stderr.text()
     return report
-
-
-_EXIT_WAIT_S = 0.5
 
 
 def _converse(
@@ -414,7 +412,8 @@ def _text(value: Any) -> str:
     return value[:2000] if isinstance(value, str) else ""
 
 
-def _not_run(test: TestCase, message: str, status: str) -> TestResult:
+def not_run(test: TestCase, message: str, status: str) -> TestResult:
+    """A test that has no result of its own, with the reason."""
     return TestResult(call=test.label, status=status, expected=test.expected, message=message)  # type: ignore[arg-type]
 
 
@@ -448,11 +447,11 @@ def _report(
     for index in range(len(results), len(tests)):
         test = tests[index]
         if stop_note:
-            report.tests.append(_not_run(test, stop_note, "error"))
+            report.tests.append(not_run(test, stop_note, "error"))
         elif index == len(results):
-            report.tests.append(_not_run(test, reason, "timeout" if dialogue.timed_out else "error"))
+            report.tests.append(not_run(test, reason, "timeout" if dialogue.timed_out else "error"))
         else:
-            report.tests.append(_not_run(test, f"Not run: {reason[0].lower()}{reason[1:]}", "error"))
+            report.tests.append(not_run(test, f"Not run: {reason[0].lower()}{reason[1:]}", "error"))
     return report
 
 

@@ -107,7 +107,8 @@ def namespace_args() -> list[str]:
     return ["--unshare-user", "--disable-userns", *shared, "--cap-drop", "ALL"]
 
 
-def _read_only_tree() -> list[str]:
+@functools.cache
+def _read_only_tree() -> tuple[str, ...]:
     """``/usr`` and the top-level links into it (``/bin``, ``/lib``, ...), as on this system."""
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -116,7 +117,7 @@ def _read_only_tree() -> list[str]:
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
-    return args
+    return tuple(args)
 
 
 def _visible_dirs(paths: Sequence[str]) -> list[str]:
@@ -149,7 +150,7 @@ def sandbox_command(tool: str, inner: Sequence[str], script: str | None, seccomp
     """``bwrap ... -- inner``: the harness command ``inner`` in a fresh sandbox; ``script`` (the harness file,
     when not frozen) is bound at ``/sandbox/child.py``."""
     args = [tool, *namespace_args(), "--die-with-parent", "--new-session", "--hostname", "sandbox"]
-    args += _read_only_tree()
+    args += list(_read_only_tree())
     args += ["--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         args += ["--ro-bind-try", name, name]

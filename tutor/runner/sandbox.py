@@ -17,9 +17,9 @@ import warnings
 from collections.abc import Sequence
 
 from tutor.exercises import Exercise, TestCase
-from tutor.runner.harness import conduct
+from tutor.runner.harness import conduct, not_run
 from tutor.runner.limits import Limits
-from tutor.runner.report import SyntaxProblem, TestReport, TestResult
+from tutor.runner.report import SyntaxProblem, TestReport
 
 LEARNER_FILE = "solution.py"
 
@@ -52,9 +52,7 @@ def run_tests(
     started = time.perf_counter()
     problem = syntax_problem(code)
     if problem is not None:
-        report = TestReport(
-            syntax_error=problem, tests=[_not_run(t, problem.message, "error") for t in tests]
-        )
+        report = TestReport(syntax_error=problem, tests=[not_run(t, problem.message, "error") for t in tests])
     else:
         report = conduct(code, tests, entry, prelude, limits, stop_on_failure)
     report.duration_s = time.perf_counter() - started
@@ -74,7 +72,3 @@ def syntax_problem(code: str) -> SyntaxProblem | None:
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return SyntaxProblem(f"The file cannot be compiled: {exc}", None, None)
     return None
-
-
-def _not_run(test: TestCase, message: str, status: str) -> TestResult:
-    return TestResult(call=test.label, status=status, expected=test.expected, message=message)  # type: ignore[arg-type]

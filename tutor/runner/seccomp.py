@@ -12,6 +12,7 @@ refused whole. Only x86-64 and AArch64 are known; elsewhere no filter is built a
 from __future__ import annotations
 
 import errno
+import functools
 import platform
 import struct
 
@@ -155,6 +156,7 @@ def _instructions(arch: int, numbers: dict[str, int], x86: bool) -> list[bytes]:
     return program
 
 
+@functools.cache
 def filter_program(machine: str | None = None) -> bytes | None:
     """The BPF program for ``machine`` (default: this one), as bubblewrap reads it; None where unknown."""
     name = (machine or platform.machine()).lower()

@@ -11,7 +11,6 @@ import time
 
 from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
-from tutor.models.default_model import ensure_default_model
 from ui.web.host import run_with_browser_engine
 
 PROMPT = (
@@ -21,9 +20,9 @@ PROMPT = (
 
 def measure(rounds: int, tokens: int) -> dict[str, object]:
     from tutor.engines.select import Choice, make_engine
-    from tutor.session import authorize_model
+    from tutor.session import authorized_model_file
 
-    model = authorize_model(ensure_default_model())  # the school's policy (tutor.session): exam mode
+    model = authorized_model_file()  # the school's policy (tutor.session): exam mode, allowed models
     native = NativeEngine()
     started = time.perf_counter()
     native.load(model)
