@@ -3,6 +3,7 @@
     python -m tutor.bench.quality.build [--datasets ../shared/datasets] [--refactory-per-task 60]
 
 - ``basics``: the bug edits in ``resources/eval/basics.bugs.json`` applied to each exercise's solution (the fix);
+- ``course``: the same for the course's exercises (``resources/eval/course/<unit>.bugs.json``, written with them);
 - ``quixbugs``: every buggy program with its fixed version;
 - ``refactory``: a seeded sample of ``wrong`` submissions per task, each paired with the ``correct`` submission of
   the same task at the least token edit distance.
@@ -73,8 +74,20 @@ def _levenshtein(a: list[Any], b: list[Any], cap: int) -> int:
 
 
 def build_basics() -> tuple[list[Item], list[str]]:
+    return build_from_edits("basics", _read_bugs([eval_dir() / "basics.bugs.json"]))
+
+
+def build_course() -> tuple[list[Item], list[str]]:
+    return build_from_edits("course", _read_bugs(sorted((eval_dir() / "course").glob("*.bugs.json"))))
+
+
+def _read_bugs(files: list[Path]) -> list[dict[str, str]]:
+    return [bug for path in files for bug in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def build_from_edits(set_name: str, bugs: list[dict[str, str]]) -> tuple[list[Item], list[str]]:
+    """Each bug edit applied once to its exercise's solution (the fix), checked by the runner."""
     pack = load_bundled()
-    bugs = json.loads((eval_dir() / "basics.bugs.json").read_text(encoding="utf-8"))
     items, problems = [], []
     for bug in bugs:
         exercise = pack.find(bug["task"])
@@ -83,9 +96,8 @@ def build_basics() -> tuple[list[Item], list[str]]:
         if bug["old"] not in fix:
             problems.append(f"{bug['task']}/{bug['name']}: edit not found in the solution")
             continue
-        item = Item(
-            bug["task"], bug["name"], fix.replace(bug["old"], bug["new"], 1), fix, bug["kind"], "basics"
-        )
+        code = fix.replace(bug["old"], bug["new"], 1)
+        item = Item(bug["task"], bug["name"], code, fix, bug["kind"], set_name)
         if problem := check(exercise, item):
             problems.append(f"{bug['task']}/{bug['name']}: {problem}")
         else:
@@ -93,26 +105,25 @@ def build_basics() -> tuple[list[Item], list[str]]:
     return items, problems
 
 
-def write_basics_tasks() -> None:
-    lines = []
-    for e in load_bundled().exercises:
-        lines.append(
-            json.dumps(
-                {
-                    "id": e.id,
-                    "title": e.title,
-                    "description": e.description,
-                    "entry": e.entry,
-                    "prelude": e.prelude,
-                    "tests": [
-                        {"code": t.code} if t.code else {"call": t.call, "expected": t.expected}
-                        for t in e.tests
-                    ],
-                },
-                ensure_ascii=False,
-            )
+def write_bundled_tasks(set_name: str, task_ids: Collection[str]) -> None:
+    """The bundled exercises of ``task_ids`` in the JSONL task format (every test kind kept)."""
+    lines = [
+        json.dumps(
+            {
+                "id": e.id,
+                "title": e.title,
+                "description": e.description,
+                "entry": e.entry,
+                "prelude": e.prelude,
+                "forbid": list(e.forbid),
+                "tests": [t.to_json() for t in e.tests],
+            },
+            ensure_ascii=False,
         )
-    tasks_path("basics").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for e in load_bundled().exercises
+        if e.id in task_ids
+    ]
+    tasks_path(set_name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def build_quixbugs(folder: Path, tasks: Collection[str] | None = None) -> tuple[list[Item], list[str]]:
@@ -182,14 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--refactory-per-task", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2019)
-    parser.add_argument("--only", choices=["basics", "quixbugs", "refactory"])
+    parser.add_argument("--only", choices=["basics", "quixbugs", "refactory", "course"])
     args = parser.parse_args(argv)
     builders = {
         "basics": build_basics,
         "quixbugs": lambda: build_quixbugs(args.datasets),
         "refactory": lambda: build_refactory(args.datasets, args.refactory_per_task, args.seed),
+        "course": build_course,
     }
-    write_basics_tasks()
+    for set_name, bugs_files in (
+        ("basics", [eval_dir() / "basics.bugs.json"]),
+        ("course", sorted((eval_dir() / "course").glob("*.bugs.json"))),
+    ):
+        write_bundled_tasks(set_name, {bug["task"] for bug in _read_bugs(bugs_files)})
     for name in ("quixbugs", "refactory"):
         shutil.copyfile(args.datasets / f"{name}.tasks.jsonl", tasks_path(name))
     for name, build in builders.items():

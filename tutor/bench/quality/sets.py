@@ -7,7 +7,8 @@ of bug). Its tasks are in the datasets' task format (``tutor.exercises.load_task
 - ``basics``: beginner bugs written for each exercise of the bundled pack, each with its minimal fix;
 - ``quixbugs``: QuixBugs buggy -> fixed (MIT);
 - ``refactory``: Refactory ``wrong`` submissions, each with the nearest ``correct`` one of its task (LGPL-3.0);
-- ``all``: the three together.
+- ``course``: beginner bugs written for each exercise of the bundled course's units (issue 25), each with its fix;
+- ``all``: the four together.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tutor.bench.quality.cache import item_key
 from tutor.exercises import Exercise, LoadResult, load_tasks
 from tutor.paths import resources_dir
 
-SET_NAMES = ("basics", "quixbugs", "refactory")
+SET_NAMES = ("basics", "quixbugs", "refactory", "course")
 
 
 class SetError(ValueError):
