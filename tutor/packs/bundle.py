@@ -101,7 +101,12 @@ def _manifest(archive: zipfile.ZipFile) -> dict[str, object]:
         path = PurePosixPath(info.filename)
         if info.filename not in listed:
             raise PackFileRefused(f"{info.filename} is not in the manifest")
-        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2 or path.suffix not in (".toml", ".md", ".json"):
+        if (
+            path.is_absolute()
+            or ".." in path.parts
+            or len(path.parts) > 2
+            or path.suffix not in (".toml", ".md", ".json")
+        ):
             raise PackFileRefused(f"{info.filename} is not a file a pack may hold")
     if set(files) - {i.filename for i in infos}:
         raise PackFileRefused("a file the manifest lists is missing")

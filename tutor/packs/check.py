@@ -48,8 +48,8 @@ class PackCheck:
         return not self.problems and self.exercises > 0
 
     def summary(self) -> str:
-        head = f"Pack {self.name or self.path.name!r} ({self.path}): {self.exercises} exercises"
-        head += f" in {self.units} units" if self.units else ""
+        head = f"Pack {self.name or self.path.name!r} ({self.path}): {_count(self.exercises, 'exercise')}"
+        head += f" in {_count(self.units, 'unit')}" if self.units else ""
         lines = [head + f", checked in {self.duration_s:.1f} s."]
         if self.ok:
             lines.append(
@@ -120,7 +120,11 @@ def distinctive_lines(exercise: Exercise) -> list[str]:
     lines = []
     for line in (exercise.solution or "").splitlines():
         squashed = _squash(line)
-        if len(squashed) >= REVEAL_MIN and squashed not in starter and not line.lstrip().startswith(("def ", "class ")):
+        if (
+            len(squashed) >= REVEAL_MIN
+            and squashed not in starter
+            and not line.lstrip().startswith(("def ", "class "))
+        ):
             lines.append(line.strip())
     return lines
 
@@ -129,7 +133,13 @@ def revealing(exercise: Exercise) -> list[tuple[int, str]]:
     """(0 for the description or the test's number, the line) for each distinctive line shown to the learner."""
     places = [(0, exercise.description)]
     for number, test in enumerate(exercise.tests, start=1):
-        shown = (test.call, test.expected, test.code, getattr(test, "stdin", None), getattr(test, "stdout", None))
+        shown = (
+            test.call,
+            test.expected,
+            test.code,
+            getattr(test, "stdin", None),
+            getattr(test, "stdout", None),
+        )
         places.append((number, " ".join(t for t in shown if t)))
     found = []
     for line in distinctive_lines(exercise):
@@ -154,7 +164,9 @@ def run_problems(loaded: LoadResult, limits: Limits, workers: int) -> list[str]:
         for exercise, (same, fresh, starter) in zip(exercises, jobs, strict=True):
             problems += reference_problems(exercise, same.result(), fresh.result(), limits)
             if starter.result().passed:
-                problems.append(f"{_where(exercise)}: the starter passes every test (it must fail at least one)")
+                problems.append(
+                    f"{_where(exercise)}: the starter passes every test (it must fail at least one)"
+                )
     return problems
 
 
@@ -170,13 +182,15 @@ def reference_problems(exercise: Exercise, same: TestReport, fresh: TestReport, 
     count = len(exercise.tests)
     problems = []
     for index in range(count):
-        runs = [r for r in (same.tests[index :: count] + fresh.tests[index : index + 1])]
+        runs = [r for r in (same.tests[index::count] + fresh.tests[index : index + 1])]
         statuses = [r.status for r in runs]
         where = _where(exercise, index + 1)
         if any(s == "timeout" for s in statuses):
             problems.append(f"{where}: test {index + 1} runs over the time limit ({limits.per_test_s:g} s)")
         elif len(set(statuses)) > 1:
-            problems.append(f"{where}: test {index + 1} gives different results on three runs ({', '.join(statuses)})")
+            problems.append(
+                f"{where}: test {index + 1} gives different results on three runs ({', '.join(statuses)})"
+            )
         elif statuses[0] != "pass":
             problems.append(f"{where}: the solution fails test {index + 1}: {runs[0].message}")
     if fresh.duration_s > limits.total_s / 2:
@@ -185,3 +199,7 @@ def reference_problems(exercise: Exercise, same: TestReport, fresh: TestReport, 
             f"{limits.total_s:g} s a run may take (a slower lab machine may time out)"
         )
     return problems
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

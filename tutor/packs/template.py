@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACK_TOML = '''# pack.toml: the pack's name and its units, in the order a learner takes them. Format: docs/packs.md.
+PACK_TOML = """# pack.toml: the pack's name and its units, in the order a learner takes them. Format: docs/packs.md.
 name = "{name}"
 description = "One or two sentences for the learner: what this pack practises."
 
@@ -14,7 +14,7 @@ description = "One or two sentences for the learner: what this pack practises."
 id = "basics"            # lowercase; exercise files name it with `unit = "basics"`
 title = "First steps"
 summary = "One sentence: what the learner can do after this unit."
-'''
+"""
 
 CALL = """# One exercise a file. Files load in path order: name them 01_..., 02_... inside a unit's folder.
 id = "double"                    # unique in the pack: lowercase letters, digits, underscores
