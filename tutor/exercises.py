@@ -24,6 +24,9 @@ from typing import Any
 
 from tutor.files import FileRefused, read_bytes, size_text
 from tutor.paths import resources_dir
+from tutor.testcases import TestCase, TestFieldError, parse_forbid, parse_test
+
+__all__ = ["Exercise", "LoadResult", "PackError", "TestCase", "load_exercises", "load_pack", "load_tasks"]
 
 TOML_LIMIT = 2**20  # one exercise's TOML file
 TASKS_LIMIT = 16 * 2**20  # a JSONL task file (the largest shared one is 48 KB)
@@ -37,26 +40,6 @@ _DEEP_KEY = re.compile(
     + f"{{{_MAX_DOTS},}}"
 )
 _TOO_DEEP = "nested too deeply to read"
-
-
-@dataclass(frozen=True)
-class TestCase:
-    """One test: either ``call`` (an expression) compared with ``expected`` (a Python literal),
-    or ``code`` (statements such as an ``assert``) that must run without raising."""
-
-    __test__ = False  # not a pytest test class
-
-    call: str | None = None
-    expected: str | None = None
-    code: str | None = None
-
-    @property
-    def label(self) -> str:
-        """What the learner sees in the test table."""
-        return self.call if self.call is not None else (self.code or "")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"call": self.call, "expected": self.expected, "code": self.code}
 
 
 @dataclass(frozen=True)
@@ -75,6 +58,7 @@ class Exercise:
     difficulty: int = 1
     avoid: tuple[str, ...] = ()
     source: str = ""
+    forbid: tuple[str, ...] = ()  # names the learner's code must not use (checked before it runs)
 
 
 @dataclass(frozen=True)
@@ -213,9 +197,8 @@ def _parse_json(line: str) -> Any:
 
 def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
     exercise_id = _text(data, "id")
-    entry = _text(data, "entry")
-    if not entry.isidentifier():
-        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    tests = _tests(data.get("tests"))
+    entry = _entry(data, tests)
     starter = _text(data, "starter", required=False)
     solution = data.get("solution")
     if solution is not None:
@@ -228,7 +211,7 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         title=_text(data, "title", required=False) or exercise_id,
         description=_text(data, "description", required=False),
         entry=entry,
-        tests=_tests(data.get("tests")),
+        tests=tests,
         starter=starter,
         solution=solution,
         prelude=prelude,
@@ -236,7 +219,25 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         difficulty=_difficulty(data.get("difficulty", 1)),
         avoid=_avoid_list(data.get("avoid", [])),
         source=source,
+        forbid=_forbid(data.get("forbid", [])),
     )
+
+
+def _entry(data: dict[str, Any], tests: tuple[TestCase, ...]) -> str:
+    """The function the call tests call; may be left out when every test is a program test."""
+    if data.get("entry") is None and all(t.is_program for t in tests):
+        return ""
+    entry = _text(data, "entry")
+    if not entry.isidentifier():
+        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    return entry
+
+
+def _forbid(value: Any) -> tuple[str, ...]:
+    try:
+        return parse_forbid(value)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _text(data: dict[str, Any], name: str, required: bool = True) -> str:
@@ -296,25 +297,10 @@ def _tests(value: Any) -> tuple[TestCase, ...]:
 
 
 def _test(item: Any, index: int) -> TestCase:
-    where = f"tests[{index}]"
-    if not isinstance(item, dict):
-        raise _FieldError(where, "must be a table with 'call' and 'expected', or 'assert'")
-    if "assert" in item or "code" in item:
-        code = item.get("assert", item.get("code"))
-        if not isinstance(code, str) or not code.strip():
-            raise _FieldError(f"{where}.assert", "must be Python statements")
-        if "assert" in item and not code.lstrip().startswith("assert"):
-            code = f"assert {code}"
-        _check_python(f"{where}.assert", code)
-        return TestCase(code=code)
-    call, expected = item.get("call"), item.get("expected")
-    if not isinstance(call, str) or not call.strip():
-        raise _FieldError(f"{where}.call", "is missing")
-    if not isinstance(expected, str):
-        raise _FieldError(f"{where}.expected", "must be a Python literal written as text")
-    _check_length(f"{where}.expected", expected)
-    _check_python(f"{where}.call", call, mode="eval")
-    return TestCase(call=call, expected=expected)
+    try:
+        return parse_test(item, index)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _report_duplicate_ids(result: LoadResult) -> None:
