@@ -57,7 +57,8 @@ def test_check_passes_with_exit_zero(tmp_path: Path) -> None:
     path = tmp_path / "ok.py"
     path.write_text(PACK.find("grade_letter").solution)
     result = tutor("check", str(path), "-e", "grade_letter")
-    assert result.returncode == 0 and "5/5 tests pass" in result.stdout
+    count = len(PACK.find("grade_letter").tests)  # type: ignore[union-attr]
+    assert result.returncode == 0 and f"{count}/{count} tests pass" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -171,7 +171,8 @@ def run_problems(loaded: LoadResult, limits: Limits, workers: int) -> list[str]:
 
 
 def _run(exercise: Exercise, code: str, times: int, limits: Limits) -> TestReport:
-    tests = list(exercise.tests) * times
+    # shown as visible tests: the teacher sees what a hidden test expected and got
+    tests = [replace(t, hidden=False) for t in exercise.tests] * times
     return run_tests(code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits)
 
 
