@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.exercises import load_pack
+from tutor.exercises import bundled_pack_dir, load_pack
 from tutor.packs import build_pack, check_pack, import_pack, load_course, new_pack
 from tutor.policy import Policy, parse_policy
 from tutor.runner import Limits
@@ -216,3 +216,8 @@ def test_a_pinned_pack_that_cannot_be_read_leaves_the_rest(tmp_path: Path) -> No
     course = load_course(Policy(pinned_packs=[tmp_path / "bad.tutorpack"]), packs_dir=tmp_path / "none")
     assert course.find("greeting") is not None
     assert "the pinned pack cannot be read" in str(course.errors[0])
+
+
+def test_the_bundled_course_passes_pack_check() -> None:
+    check = check_pack(bundled_pack_dir())
+    assert check.ok, check.summary()
