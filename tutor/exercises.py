@@ -90,7 +90,8 @@ class PackError:
     line: int | None = None  # the line in ``file``, where known
 
     def __str__(self) -> str:
-        where = f"{self.file}" + (f", line {self.line}" if self.line else "") + f": exercise {self.exercise!r}"
+        where = f"{self.file}" + (f", line {self.line}" if self.line else "")
+        where += f": exercise {self.exercise!r}" if self.exercise else ""
         if self.field:
             where += f", field {self.field!r}"
         return f"{where}: {self.message}"

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from tutor.exercises import LoadResult, load_pack
 from tutor.pack_format import PACK_FILE, exercise_files
@@ -88,7 +89,7 @@ def extract_pack(file: Path, into: Path) -> str:
     return pack_id(str(manifest.get("id") or manifest.get("name") or file.stem))
 
 
-def _manifest(archive: zipfile.ZipFile) -> dict[str, object]:
+def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
     infos = archive.infolist()
     if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_BYTES:
         raise PackFileRefused(f"more than {MAX_FILES} files or {MAX_BYTES // 2**20} MB: not a pack")

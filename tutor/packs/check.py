@@ -171,9 +171,12 @@ def run_problems(loaded: LoadResult, limits: Limits, workers: int) -> list[str]:
 
 
 def _run(exercise: Exercise, code: str, times: int, limits: Limits) -> TestReport:
-    # shown as visible tests: the teacher sees what a hidden test expected and got
-    tests = [replace(t, hidden=False) for t in exercise.tests] * times
-    return run_tests(code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits)
+    tests = (
+        list(exercise.tests) * times
+    )  # reveal_hidden: the teacher sees what a hidden test expected and got
+    return run_tests(
+        code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits, reveal_hidden=True
+    )
 
 
 def reference_problems(exercise: Exercise, same: TestReport, fresh: TestReport, limits: Limits) -> list[str]:

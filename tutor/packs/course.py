@@ -12,9 +12,9 @@ import hashlib
 from pathlib import Path
 
 from tutor.exercises import LoadResult, PackError, bundled_pack_dir, load_pack
+from tutor.packs.bundle import PackFileRefused, extract_pack
 from tutor.paths import user_data_dir
 from tutor.policy import Policy
-from tutor.packs.bundle import PackFileRefused, extract_pack
 
 
 def installed_packs_dir() -> Path:
