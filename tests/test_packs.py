@@ -3,6 +3,8 @@ trip, a refused import changes nothing, malformed ``pack.toml``, and the site po
 
 from __future__ import annotations
 
+import os
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from tutor.exercises import bundled_pack_dir, load_pack
 from tutor.packs import build_pack, check_pack, import_pack, load_course, new_pack
 from tutor.policy import Policy, parse_policy
 from tutor.runner import Limits
+
+from .conftest import venv_tutor
 
 PACK_TOML = """name = "Week one"
 [[units]]
@@ -221,3 +225,37 @@ def test_a_pinned_pack_that_cannot_be_read_leaves_the_rest(tmp_path: Path) -> No
 def test_the_bundled_course_passes_pack_check() -> None:
     check = check_pack(bundled_pack_dir())
     assert check.ok, check.summary()
+
+
+def test_a_field_error_in_bad_toml_names_its_line(tmp_path: Path) -> None:
+    text = good().replace('expected = "-2"', 'expected = "-2\n')
+    (problem,) = check_pack(make_pack(tmp_path / "p", text)).problems
+    assert "01_ex.toml, line 16: exercise 'ex', " not in problem and ", line 16" in problem
+    assert "not valid TOML" in problem
+
+
+def test_the_pack_commands_and_their_exit_codes(tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parent.parent)  # this tree's tutor, from another working folder
+    env = {**os.environ, "TUTOR_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": root}
+
+    def tutor(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*venv_tutor(), "pack", *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+        )
+
+    assert tutor("new", "week1").returncode == 0
+    checked = tutor("check", "week1")
+    assert checked.returncode == 0 and "Ready to share" in checked.stdout
+    built = tutor("build", "week1", "-o", "week1.tutorpack")
+    assert built.returncode == 0 and (tmp_path / "week1.tutorpack").is_file()
+    assert tutor("check", "week1.tutorpack").returncode == 0
+    imported = tutor("import", "week1.tutorpack")
+    assert imported.returncode == 0 and (tmp_path / "data" / "packs" / "week1").is_dir()
+    again = tutor("import", "week1.tutorpack")  # its ids are now taken by itself: still a plain update
+    assert again.returncode == 0, again.stdout
+    (tmp_path / "week1" / "01-basics" / "01_double.toml").write_text("id = [", encoding="utf-8")
+    broken = tutor("check", "week1")
+    assert (
+        broken.returncode == 1 and "01_double.toml, line 1" in broken.stdout and "Not ready" in broken.stdout
+    )
+    assert tutor("check", "nowhere").returncode == 2

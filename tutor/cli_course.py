@@ -148,9 +148,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not path.exists():
         raise CourseCliError(f"no such pack folder or file: {path}")
     if args.action == "check":
-        if not path.is_dir():
-            raise CourseCliError(f"{path} is not a pack folder (to check a built file, import it)")
-        check = packs.check_pack(path)
+        check = packs.check_any(path)  # a folder or a built file
         _emit(args, _check_json(check), check.summary())
         return 0 if check.ok else 1
     if args.action == "build":
@@ -215,7 +213,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     pack = sub.add_parser("pack", parents=[common], help="write, check, build or import an exercise pack")
     pack.add_argument("action", choices=["new", "check", "build", "import"])
     pack.add_argument(
-        "path", help="new: the folder to create; check/build: a pack folder; import: a file or folder"
+        "path",
+        help="new: the folder to create; build: a pack folder; check/import: a pack folder or built file",
     )
     pack.add_argument("-o", "--output", help="build: the file to write (default NAME.tutorpack)")
     pack.add_argument("--name", help="new: the pack's name (default: the folder's name)")

@@ -183,6 +183,7 @@ def _apply_units(info: PackInfo, result: LoadResult) -> None:
 
 def _load_toml_exercise(path: Path, result: LoadResult, units: set[str] | None = None) -> None:
     """Load one exercise file; with ``units`` (pack.toml's unit ids), an exercise naming another is an error."""
+    text = ""
     try:
         text = read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8")
         data = _parse_toml(text)
@@ -190,7 +191,7 @@ def _load_toml_exercise(path: Path, result: LoadResult, units: set[str] | None =
         result.errors.append(PackError(str(path), path.stem, "", str(exc)))
         return
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
-        line = toml_error_line(exc)
+        line = toml_error_line(exc, text)
         result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}", line))
         return
     exercise_id = data.get("id")

@@ -53,10 +53,12 @@ def exercise_files(folder: Path) -> list[Path]:
     return sorted((p for p in found if p.name != PACK_FILE), key=lambda p: p.relative_to(folder).parts)
 
 
-def toml_error_line(exc: Exception) -> int | None:
-    """The line tomllib's message names ("... (at line 3, column 5)"), if any."""
+def toml_error_line(exc: Exception, text: str = "") -> int | None:
+    """The line tomllib's message names ("... (at line 3, column 5)"; "at end of document": the last line)."""
     match = _AT_LINE.search(str(exc))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    return max(1, len(text.splitlines())) if text and "at end of document" in str(exc) else None
 
 
 def read_pack_info(folder: Path, text: str | None) -> PackInfo:
@@ -66,7 +68,7 @@ def read_pack_info(folder: Path, text: str | None) -> PackInfo:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PackFileError(toml_error_line(exc), f"not valid TOML: {exc}") from None
+        raise PackFileError(toml_error_line(exc, text), f"not valid TOML: {exc}") from None
     except RecursionError:
         raise PackFileError(None, "nested too deeply to read") from None
     for key in data:

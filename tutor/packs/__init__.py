@@ -3,7 +3,7 @@
 the course a learner sees (``load_course``: the bundled course, pinned packs and imported packs).
 The format: docs/packs.md."""
 
-from tutor.packs.bundle import SUFFIX, PackFileRefused, build_pack, import_pack
+from tutor.packs.bundle import SUFFIX, PackFileRefused, build_pack, check_any, import_pack
 from tutor.packs.check import PackCheck, check_pack
 from tutor.packs.course import installed_packs_dir, load_course
 from tutor.packs.template import new_pack
@@ -13,6 +13,7 @@ __all__ = [
     "PackCheck",
     "PackFileRefused",
     "build_pack",
+    "check_any",
     "check_pack",
     "import_pack",
     "installed_packs_dir",

@@ -135,6 +135,24 @@ def import_pack(source: Path, packs_dir: Path, taken: LoadResult | None = None) 
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def check_any(source: Path) -> PackCheck:
+    """``check_pack`` for a pack folder or a built pack file (unpacked into a temporary folder first)."""
+    if source.is_dir():
+        return check_pack(source)
+    staging = Path(tempfile.mkdtemp(prefix="tutor-pack-check-"))
+    try:
+        try:
+            _stage(source, staging)
+        except PackFileRefused as exc:
+            return PackCheck(source, problems=[str(exc)])
+        check = check_pack(staging)
+        check.path = source
+        check.problems = [p.replace(str(staging), str(source)) for p in check.problems]
+        return check
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _stage(source: Path, staging: Path) -> str:
     if source.is_dir():
         for path in pack_files(source):

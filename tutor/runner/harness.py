@@ -296,7 +296,8 @@ def conduct(
         "entry": entry,
         "limits": asdict(limits),
         "drop_root": child.sandboxed,
-        "load": not tests or not all(t.is_program for t in tests),  # a program exercise's file runs only in its tests
+        "load": not tests
+        or not all(t.is_program for t in tests),  # a program exercise's file runs only in its tests
         "module": "solution" if any(t.is_program for t in tests) else "__main__",
     }
     try:

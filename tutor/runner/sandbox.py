@@ -99,7 +99,11 @@ def _annotate(test: TestCase, result: TestResult, number: int, reveal_hidden: bo
     if not test.hidden or reveal_hidden:
         return
     result.call, result.expected, result.got, result.output, result.stdin = (
-        shown_label(test, number), None, None, "", None
+        shown_label(test, number),
+        None,
+        None,
+        "",
+        None,
     )
     result.message = hidden_message(result)
 
