@@ -49,7 +49,16 @@ def test_check_json_shape(starter: Path) -> None:
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["passed"] is False and isinstance(data["duration_s"], float)
-    assert set(data["tests"][0]) == {"call", "status", "expected", "got", "message", "line", "output", "hidden"}
+    assert set(data["tests"][0]) == {
+        "call",
+        "status",
+        "expected",
+        "got",
+        "message",
+        "line",
+        "output",
+        "hidden",
+    }
     assert [t["status"] for t in data["tests"]][:2] == ["pass", "fail"]
 
 

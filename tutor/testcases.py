@@ -48,7 +48,7 @@ class TestCase:
 
     @property
     def kind(self) -> str:
-        """"program", "raises", "call" or "statements"."""
+        """ "program", "raises", "call" or "statements"."""
         if self.is_program:
             return "program"
         if self.raises is not None:
@@ -167,10 +167,14 @@ def _program(item: dict[str, Any], where: str, hidden: bool) -> TestCase:
 def _raises(item: dict[str, Any], where: str, call: str, hidden: bool) -> TestCase:
     for name in ("expected", "tolerance", "unordered"):
         if name in item:
-            raise TestFieldError(f"{where}.{name}", "cannot go with 'raises': the call raises, it returns nothing")
+            raise TestFieldError(
+                f"{where}.{name}", "cannot go with 'raises': the call raises, it returns nothing"
+            )
     raises = item.get("raises")
     if not isinstance(raises, str) or not raises.isidentifier():
-        raise TestFieldError(f"{where}.raises", "must be the name of an exception class, such as 'ValueError'")
+        raise TestFieldError(
+            f"{where}.raises", "must be the name of an exception class, such as 'ValueError'"
+        )
     return TestCase(call=call, raises=raises, hidden=hidden)
 
 
@@ -185,7 +189,12 @@ def _tolerance(item: dict[str, Any], where: str) -> float | None:
     if "tolerance" not in item:
         return None
     value = item["tolerance"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise TestFieldError(f"{where}.tolerance", "must be a number that is 0 or more, such as 1e-6")
     return float(value)
 
@@ -203,11 +212,13 @@ def _python(name: str, code: str, mode: str) -> None:
         what = "a Python expression" if mode == "eval" else "valid Python"
         raise TestFieldError(name, f"is not {what} (line {exc.lineno}: {exc.msg})") from None
     except (ValueError, MemoryError, RecursionError):
-        raise TestFieldError(name, "is not Python that can be read (nested too deeply, or a NUL byte)") from None
+        raise TestFieldError(
+            name, "is not Python that can be read (nested too deeply, or a NUL byte)"
+        ) from None
 
 
 def parse_forbid(value: Any) -> tuple[str, ...]:
     """The exercise field ``forbid``: a list of Python names the learner's code must not use."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
-        raise TestFieldError("forbid", "must be a list of Python names, such as [\"max\", \"sorted\"]")
+        raise TestFieldError("forbid", 'must be a list of Python names, such as ["max", "sorted"]')
     return tuple(value)

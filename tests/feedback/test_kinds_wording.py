@@ -25,7 +25,10 @@ AGE = Exercise(
     title="Parse an age",
     description="Return the age as a number; raise ValueError for a negative one.",
     entry="parse_age",
-    tests=(TestCase(call="parse_age('7')", expected="7"), TestCase(call="parse_age('-3')", raises="ValueError")),
+    tests=(
+        TestCase(call="parse_age('7')", expected="7"),
+        TestCase(call="parse_age('-3')", raises="ValueError"),
+    ),
     solution="def parse_age(text):\n    n = int(text)\n    if n < 0:\n        raise ValueError(text)\n    return n\n",
 )
 
@@ -55,7 +58,10 @@ def test_a_call_that_should_raise_in_words() -> None:
     code = "def parse_age(text):\n    return int(text)\n"
     failure = run(AGE, code).first_failure
     assert failure is not None
-    assert analysis.describe_failure(failure) == "Calling parse_age('-3') should raise ValueError, but it returned -3."
+    assert (
+        analysis.describe_failure(failure)
+        == "Calling parse_age('-3') should raise ValueError, but it returned -3."
+    )
     assert "Expected: raises ValueError" in prompts.shared_context(AGE, code, failure)
     other = run(AGE, "def parse_age(text):\n    return int(text) + {}\n").tests[1]
     assert analysis.describe_failure(other).startswith(

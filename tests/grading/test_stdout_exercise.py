@@ -49,7 +49,9 @@ def test_grading_a_stdout_exercise(tmp_path: Path) -> None:
     assert by["bob"].total == 0
     assert [t.status for t in by["cy"].tests] == ["error"] * 3 and by["cy"].total == 0
     waiting = by["cy"].tests[0]
-    assert "waited for input, but the test gave no more (it gave 2 lines)" in waiting.output + str(waiting.raw)
+    assert "waited for input, but the test gave no more (it gave 2 lines)" in waiting.output + str(
+        waiting.raw
+    )
     assert by["dee"].total == 0 and "not to use eval()" in str(by["dee"].tests[0].raw)
     rows = {row[0]: row for row in csv.reader((out / "grades.csv").open())}
     assert set(STUDENTS) <= set(rows)

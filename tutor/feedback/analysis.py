@@ -52,7 +52,7 @@ def describe_failure(test: TestResult) -> str:
 
 
 def given_input(test: TestResult) -> str:
-    """"Given the input '3'", or "" for a program test without input."""
+    """ "Given the input '3'", or "" for a program test without input."""
     shown = (test.stdin or "").removesuffix("\n")
     return f"Given the input {quote(repr(shown))}" if shown else ""
 

@@ -384,7 +384,9 @@ def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TestTimeout()
 
 
-def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], job: dict[str, Any], reporter: Reporter) -> None:
+def run_test(
+    index: int, test: dict[str, Any], namespace: dict[str, Any], job: dict[str, Any], reporter: Reporter
+) -> None:
     """Run one test and report what happened: for an expression, the value it gave (the parent judges it); for a
     program, what it printed; for statements (a test written as code), whether they ran without raising. What
     the code printed during the test comes back as ``output``."""
@@ -430,7 +432,9 @@ def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], job: d
     except BaseException as exc:  # noqa: BLE001 - learner code may raise anything, SystemExit included
         name, message = describe(exc)
         line = learner_line(exc.__traceback__)
-        result.update(status="error", exception=name, message=message, line=line, classes=exception_classes(exc))
+        result.update(
+            status="error", exception=name, message=message, line=line, classes=exception_classes(exc)
+        )
         if isinstance(exc, InputUsedUp) and program:
             result["waiting"] = True
     finally:
@@ -518,7 +522,9 @@ def main() -> None:
         if name.split(".")[0] in BLOCKED_MODULES:
             del sys.modules[name]
     install_audit_hook(workdir)
-    module = job.get("module", "__main__")  # "solution" when program tests run the file as __main__ themselves
+    module = job.get(
+        "module", "__main__"
+    )  # "solution" when program tests run the file as __main__ themselves
     namespace = {"__name__": module, "__file__": LEARNER_FILE, "__builtins__": __builtins__}
     reporter.send(event="loading")
     if not job.get("load", True) or load_program(job, namespace, reporter):

@@ -27,9 +27,9 @@ from typing import IO, Any
 
 from tutor.exercises import TestCase
 from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, sandbox_command, sandbox_status, seccomp_pipe
-from tutor.runner.limits import Limits
 from tutor.runner.judge import Interfered as _Interfered
 from tutor.runner.judge import from_module_error, judge, not_run
+from tutor.runner.limits import Limits
 from tutor.runner.report import TestReport, TestResult
 from tutor.runner.verdict import ProtocolError, check_for
 
@@ -296,7 +296,8 @@ def conduct(
         "entry": entry,
         "limits": asdict(limits),
         "drop_root": child.sandboxed,
-        "load": not tests or not all(t.is_program for t in tests),  # a program exercise's file runs only in its tests
+        "load": not tests
+        or not all(t.is_program for t in tests),  # a program exercise's file runs only in its tests
         "module": "solution" if any(t.is_program for t in tests) else "__main__",
     }
     try:

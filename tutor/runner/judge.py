@@ -55,7 +55,11 @@ def _verdict(test: TestCase, check: Check, answer: dict[str, Any]) -> TestResult
         if check.kind == "program" and answer.get("waiting") is True and status == "error":
             message = compare.waiting_message(test.stdin or "")
         return _result(
-            test, status, message=message, exception=_text(answer.get("exception")) or None, line=_line(answer)
+            test,
+            status,
+            message=message,
+            exception=_text(answer.get("exception")) or None,
+            line=_line(answer),
         )
     raise Interfered(f"an answer of the wrong kind ({str(status)[:40]!r})")
 
