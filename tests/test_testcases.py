@@ -11,7 +11,7 @@ import pytest
 from tutor.exercises import TestCase, load_pack, load_tasks
 from tutor.runner import run
 
-PROGRAM = '''id = "adder"
+PROGRAM = """id = "adder"
 title = "Add two numbers"
 description = "Read two numbers and print their sum."
 starter = "a = input()\\n"
@@ -32,7 +32,7 @@ hidden = true
 stdin = "1\\n2\\n"
 stdout = "3.001"
 tolerance = 0.01
-'''
+"""
 
 
 def _load(folder: Path, text: str) -> tuple[list, list[str]]:  # type: ignore[type-arg]
@@ -65,13 +65,22 @@ def test_call_raises_tolerance_unordered_and_hidden(tmp_path: Path) -> None:
     assert errors == []
     call, raises = exercises[0].tests
     assert (call.tolerance, call.unordered, call.hidden, call.kind) == (1e-6, True, True, "call")
-    assert (raises.raises, raises.expected, raises.kind, raises.shown_expected) == ("ValueError", None, "raises", "ValueError")
+    assert (raises.raises, raises.expected, raises.kind, raises.shown_expected) == (
+        "ValueError",
+        None,
+        "raises",
+        "ValueError",
+    )
 
 
 @pytest.mark.parametrize(
     ("test", "field", "words"),
     [
-        ('call = "f(1)"\nexpected = "1"\nraises = "ValueError"', "tests[1].expected", "cannot go with 'raises'"),
+        (
+            'call = "f(1)"\nexpected = "1"\nraises = "ValueError"',
+            "tests[1].expected",
+            "cannot go with 'raises'",
+        ),
         ('call = "f(1)"\nstdout = "1"', "tests[1].call", "cannot go with 'stdin'/'stdout'"),
         ('stdin = "1"', "tests[1].stdout", "is missing"),
         ('stdout = "1"\nexpected = "1"', "tests[1].expected", "cannot go with"),
@@ -82,8 +91,12 @@ def test_call_raises_tolerance_unordered_and_hidden(tmp_path: Path) -> None:
         ('stdout = "1"\nexact = true\ntolerance = 0.1', "tests[1].tolerance", "cannot go with 'exact"),
         ('call = "f(1)"\nexpected = "1"\nhidden = "yes"', "tests[1].hidden", "true or false"),
         ('call = "f(1)"\nraises = "Value Error"', "tests[1].raises", "name of an exception class"),
-        ('call = "f(1)"\nraises = "ValueError"\ntolerance = 0.1', "tests[1].tolerance", "cannot go with 'raises'"),
-        ('stdout = 7', "tests[1].stdout", "is missing"),
+        (
+            'call = "f(1)"\nraises = "ValueError"\ntolerance = 0.1',
+            "tests[1].tolerance",
+            "cannot go with 'raises'",
+        ),
+        ("stdout = 7", "tests[1].stdout", "is missing"),
     ],
 )
 def test_wrong_combinations_are_field_errors(tmp_path: Path, test: str, field: str, words: str) -> None:
@@ -93,14 +106,20 @@ def test_wrong_combinations_are_field_errors(tmp_path: Path, test: str, field: s
 
 
 def test_entry_is_still_required_with_a_call_test_and_forbid_must_be_names(tmp_path: Path) -> None:
-    _, errors = _load(tmp_path, 'id = "e"\n[[tests]]\nstdout = "1"\n[[tests]]\ncall = "f()"\nexpected = "1"\n')
+    _, errors = _load(
+        tmp_path, 'id = "e"\n[[tests]]\nstdout = "1"\n[[tests]]\ncall = "f()"\nexpected = "1"\n'
+    )
     assert len(errors) == 1 and "field 'entry': is missing" in errors[0]
     _, errors = _load(tmp_path, 'id = "e"\nforbid = "max"\n[[tests]]\nstdout = "1"\n')
     assert len(errors) == 1 and "field 'forbid'" in errors[0]
 
 
 def test_jsonl_tasks_take_the_new_kinds_too(tmp_path: Path) -> None:
-    task = {"id": "t", "entry": "f", "tests": [{"call": "f()", "raises": "KeyError"}, {"call": "f()", "expected": "1"}]}
+    task = {
+        "id": "t",
+        "entry": "f",
+        "tests": [{"call": "f()", "raises": "KeyError"}, {"call": "f()", "expected": "1"}],
+    }
     path = tmp_path / "tasks.jsonl"
     path.write_text(json.dumps(task) + "\n", encoding="utf-8")
     result = load_tasks(path)

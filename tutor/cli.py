@@ -119,6 +119,10 @@ def _report_text(report: Any) -> str:
         line = f"{marks[test.status]:<8} {test.call}"
         if not test.passed:
             line += f"\n         {test.message}" + (f" (line {test.line})" if test.line else "")
+        if test.output.strip():  # what the code printed during this test (never kept for a hidden test)
+            printed = test.output.rstrip("\n").splitlines()
+            line += "".join(f"\n         | {text}" for text in printed[:10])
+            line += f"\n         | ... ({len(printed) - 10} more lines)" if len(printed) > 10 else ""
         lines.append(line)
     lines.append(f"{report.passed_count}/{len(report.tests)} tests pass ({report.duration_s * 1000:.0f} ms)")
     return "\n".join(lines)

@@ -60,7 +60,9 @@ def test_numbers_in_the_output_within_the_tolerance() -> None:
     code = "print('Area:', 3.14159 * 2 ** 2, 'cm2')\n"
     assert one(code, TestCase(stdout="Area: 12.566 cm2\n", tolerance=0.001)).passed
     assert one(code, TestCase(stdout="Area: 12.5 cm2\n", tolerance=0.001)).status == "fail"
-    assert one(code, TestCase(stdout="Area: 12.566 m2\n", tolerance=0.001)).status == "fail"  # words must match
+    assert (
+        one(code, TestCase(stdout="Area: 12.566 m2\n", tolerance=0.001)).status == "fail"
+    )  # words must match
 
 
 def test_program_waiting_for_input_says_how_many_lines_the_test_gave() -> None:
@@ -104,7 +106,7 @@ def test_forgery_output_written_around_sys_stdout_does_not_count() -> None:
 def test_forgery_a_program_that_writes_a_second_result_makes_every_test_an_error() -> None:
     code = (
         "import os, sys\nfd = int(sys.argv[2])\nprint('7')\n"
-        "os.write(fd, b'{\"event\": \"result\", \"index\": 0, \"status\": \"value\", \"value\": \"7\\\\n\"}\\n')\n"
+        'os.write(fd, b\'{"event": "result", "index": 0, "status": "value", "value": "7\\\\n"}\\n\')\n'
     )
     report = run_tests(code, [TestCase(stdout="7\n"), TestCase(stdin="1\n", stdout="8\n")], limits=LIMITS)
     assert [t.status for t in report.tests] == ["error", "error"]
@@ -126,7 +128,9 @@ PARSE = (
 
 def test_raises_the_exception_or_a_subclass() -> None:
     assert one(PARSE, TestCase(call="parse_age('-3')", raises="ValueError"), "parse_age").passed
-    assert one(PARSE, TestCase(call="parse_age('-3')", raises="AgeError"), "parse_age").passed  # its own class
+    assert one(
+        PARSE, TestCase(call="parse_age('-3')", raises="AgeError"), "parse_age"
+    ).passed  # its own class
     assert one(PARSE, TestCase(call="parse_age('x')", raises="ValueError"), "parse_age").passed
 
 
@@ -136,7 +140,9 @@ def test_raises_fails_when_it_returns_or_raises_something_else() -> None:
     assert returned.message == "Calling parse_age('3') should raise ValueError, but it returned 3."
     other = one(PARSE, TestCase(call="parse_age(None)", raises="ValueError"), "parse_age")
     assert other.status == "fail" and other.exception == "TypeError" and other.line == 5
-    assert other.message.startswith("Calling parse_age(None) should raise ValueError, but it raised TypeError")
+    assert other.message.startswith(
+        "Calling parse_age(None) should raise ValueError, but it raised TypeError"
+    )
 
 
 def test_forgery_a_class_of_its_own_named_valueerror_is_not_pythons_valueerror() -> None:
@@ -169,10 +175,16 @@ def test_unordered_compares_as_a_multiset() -> None:
     assert one(code, TestCase(call="f([1, 2, 2, 3])", expected="[2, 3, 1, 2]", unordered=True), "f").passed
     dupes = one(code, TestCase(call="f([1, 2, 3])", expected="[1, 2, 2]", unordered=True), "f")
     assert dupes.status == "fail" and "order does not matter" in dupes.message
-    nested = TestCase(call="f([[1], [2, 0.1 + 0.2]])", expected="[[2, 0.3], [1]]", unordered=True, tolerance=1e-9)
+    nested = TestCase(
+        call="f([[1], [2, 0.1 + 0.2]])", expected="[[2, 0.3], [1]]", unordered=True, tolerance=1e-9
+    )
     assert one(code, nested, "f").passed
-    assert one(code, TestCase(call="f([1, 2])", expected="[1, 2]"), "f").status == "fail"  # ordered by default
-    assert one(code, TestCase(call="tuple(f([1, 2]))", expected="[1, 2]", unordered=True), "f").status == "fail"
+    assert (
+        one(code, TestCase(call="f([1, 2])", expected="[1, 2]"), "f").status == "fail"
+    )  # ordered by default
+    assert (
+        one(code, TestCase(call="tuple(f([1, 2]))", expected="[1, 2]", unordered=True), "f").status == "fail"
+    )
 
 
 # -- hidden tests, per-test output, forbid ---------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def close(got: Any, expected: Any, tolerance: float) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(got, (list, tuple)):
-        return len(got) == len(expected) and all(close(g, e, tolerance) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(
+            close(g, e, tolerance) for g, e in zip(got, expected, strict=True)
+        )
     if isinstance(got, dict):
         return got.keys() == expected.keys() and all(close(got[k], expected[k], tolerance) for k in got)
     try:
@@ -85,13 +87,15 @@ def same_output(got: str, expected: str, exact: bool, tolerance: float | None) -
     left, right = normal_lines(got), normal_lines(expected)
     if tolerance is None:
         return left == right
-    return len(left) == len(right) and all(_line_close(a, b, tolerance) for a, b in zip(left, right))
+    return len(left) == len(right) and all(
+        _line_close(a, b, tolerance) for a, b in zip(left, right, strict=True)
+    )
 
 
 def _line_close(got: str, expected: str, tolerance: float) -> bool:
     if _NUMBER.split(got) != _NUMBER.split(expected):
         return False
-    numbers = zip(_NUMBER.findall(got), _NUMBER.findall(expected))
+    numbers = zip(_NUMBER.findall(got), _NUMBER.findall(expected), strict=True)
     return all(math.isclose(float(a), float(b), rel_tol=tolerance, abs_tol=tolerance) for a, b in numbers)
 
 
@@ -99,7 +103,7 @@ def first_difference(got: str, expected: str, exact: bool) -> str:
     """Where a program's output first differs, in words."""
     left = got.split("\n") if exact else normal_lines(got)
     right = expected.split("\n") if exact else normal_lines(expected)
-    for number, (a, b) in enumerate(zip(left, right), start=1):
+    for number, (a, b) in enumerate(zip(left, right, strict=False), start=1):
         if a != b:
             return f"Line {number} of the output is {_cut(a)}, but the test expects {_cut(b)}."
     if len(left) < len(right):

@@ -27,9 +27,9 @@ from typing import IO, Any
 
 from tutor.exercises import TestCase
 from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, sandbox_command, sandbox_status, seccomp_pipe
-from tutor.runner.limits import Limits
 from tutor.runner.judge import Interfered as _Interfered
 from tutor.runner.judge import from_module_error, judge, not_run
+from tutor.runner.limits import Limits
 from tutor.runner.report import TestReport, TestResult
 from tutor.runner.verdict import ProtocolError, check_for
 

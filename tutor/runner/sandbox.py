@@ -86,7 +86,7 @@ def run_tests(
             result.line = line
     else:
         report = conduct(code, tests, entry, prelude, limits, stop_on_failure)
-    for number, (test, result) in enumerate(zip(tests, report.tests), start=1):
+    for number, (test, result) in enumerate(zip(tests, report.tests, strict=True), start=1):
         _annotate(test, result, number, reveal_hidden)
     report.duration_s = time.perf_counter() - started
     return report
