@@ -154,6 +154,7 @@ case "$mode" in
     say "ruff"; .venv/bin/ruff check tutor ui tests
     .venv/bin/ruff format --check tutor ui tests
     say "mypy"; .venv/bin/mypy
+    say "pack check (the bundled course)"; .venv/bin/tutor pack check resources/packs/basics
     say "desktop build and frozen self-test"; bash packaging/build.sh
     say "pytest"; exec .venv/bin/python -m pytest -p no:cacheprovider
     ;;

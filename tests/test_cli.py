@@ -49,7 +49,16 @@ def test_check_json_shape(starter: Path) -> None:
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["passed"] is False and isinstance(data["duration_s"], float)
-    assert set(data["tests"][0]) == {"call", "status", "expected", "got", "message", "line"}
+    assert set(data["tests"][0]) == {
+        "call",
+        "status",
+        "expected",
+        "got",
+        "message",
+        "line",
+        "output",
+        "hidden",
+    }
     assert [t["status"] for t in data["tests"]][:2] == ["pass", "fail"]
 
 
@@ -57,7 +66,28 @@ def test_check_passes_with_exit_zero(tmp_path: Path) -> None:
     path = tmp_path / "ok.py"
     path.write_text(PACK.find("grade_letter").solution)
     result = tutor("check", str(path), "-e", "grade_letter")
-    assert result.returncode == 0 and "5/5 tests pass" in result.stdout
+    count = len(PACK.find("grade_letter").tests)  # type: ignore[union-attr]
+    assert result.returncode == 0 and f"{count}/{count} tests pass" in result.stdout
+
+
+def test_check_shows_hidden_tests_without_content_and_what_each_test_printed(tmp_path: Path) -> None:
+    task = {
+        "id": "inc",
+        "entry": "inc",
+        "tests": [
+            {"call": "inc(1)", "expected": "2"},
+            {"call": "inc(777)", "expected": "778", "hidden": True},
+            {"stdin": "5\n", "stdout": "6\n"},
+        ],
+    }
+    (tmp_path / "t.jsonl").write_text(json.dumps(task) + "\n")
+    path = tmp_path / "inc.py"
+    path.write_text("def inc(n):\n    print('got', n)\n    return n + 1 if n < 100 else n\n")
+    result = tutor("check", str(path), "-e", "inc", "--tasks", str(tmp_path / "t.jsonl"))
+    assert result.returncode == 1 and "777" not in result.stdout, result.stdout
+    assert "PASS     inc(1)\n         | got 1\n" in result.stdout
+    assert "FAIL     hidden test 2\n         A hidden test fails" in result.stdout
+    assert "FAIL     program, input '5'" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,25 @@ from pathlib import Path
 from typing import Any
 
 from tutor.files import FileRefused, read_bytes, size_text
+from tutor.pack_format import (
+    PACK_FILE,
+    PackFileError,
+    PackInfo,
+    Unit,
+    concept_tags,
+    exercise_files,
+    exercise_kind,
+    field_line,
+    read_pack_info,
+    toml_error_line,
+    unit_list,
+    unit_names,
+    unit_word,
+)
 from tutor.paths import resources_dir
+from tutor.testcases import TestCase, TestFieldError, parse_forbid, parse_test
+
+__all__ = ["Exercise", "LoadResult", "PackError", "TestCase", "load_exercises", "load_pack", "load_tasks"]
 
 TOML_LIMIT = 2**20  # one exercise's TOML file
 TASKS_LIMIT = 16 * 2**20  # a JSONL task file (the largest shared one is 48 KB)
@@ -37,26 +55,6 @@ _DEEP_KEY = re.compile(
     + f"{{{_MAX_DOTS},}}"
 )
 _TOO_DEEP = "nested too deeply to read"
-
-
-@dataclass(frozen=True)
-class TestCase:
-    """One test: either ``call`` (an expression) compared with ``expected`` (a Python literal),
-    or ``code`` (statements such as an ``assert``) that must run without raising."""
-
-    __test__ = False  # not a pytest test class
-
-    call: str | None = None
-    expected: str | None = None
-    code: str | None = None
-
-    @property
-    def label(self) -> str:
-        """What the learner sees in the test table."""
-        return self.call if self.call is not None else (self.code or "")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"call": self.call, "expected": self.expected, "code": self.code}
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,10 @@ class Exercise:
     difficulty: int = 1
     avoid: tuple[str, ...] = ()
     source: str = ""
+    unit: str = ""  # a unit id of the pack ("" = none)
+    concepts: tuple[str, ...] = ()  # concept tags for search and filter (``topic`` is the first)
+    kind: str = "write"  # "write": complete a stub; "fix": the starter has a bug
+    forbid: tuple[str, ...] = ()  # names the learner's code must not use (checked before it runs)
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,11 @@ class PackError:
     exercise: str
     field: str
     message: str
+    line: int | None = None  # the line in ``file``, where known
 
     def __str__(self) -> str:
-        where = f"{self.file}: exercise {self.exercise!r}"
+        where = f"{self.file}" + (f", line {self.line}" if self.line else "")
+        where += f": exercise {self.exercise!r}" if self.exercise else ""
         if self.field:
             where += f", field {self.field!r}"
         return f"{where}: {self.message}"
@@ -99,13 +103,20 @@ class LoadResult:
 
     exercises: list[Exercise] = field(default_factory=list)
     errors: list[PackError] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)  # in course order
+    name: str = ""  # the pack's name (pack.toml), "" for a pack without one
 
     def extend(self, other: LoadResult) -> None:
         self.exercises.extend(other.exercises)
         self.errors.extend(other.errors)
+        self.units.extend(u for u in other.units if all(u.id != mine.id for mine in self.units))
 
     def find(self, exercise_id: str) -> Exercise | None:
         return next((ex for ex in self.exercises if ex.id == exercise_id), None)
+
+    def unit_of(self, exercise_id: str) -> Unit | None:
+        exercise = self.find(exercise_id)
+        return next((u for u in self.units if exercise and u.id == exercise.unit), None)
 
 
 class _FieldError(Exception):
@@ -133,32 +144,66 @@ def load_exercises(tasks: Iterable[Path] = ()) -> LoadResult:
 
 
 def load_pack(folder: Path) -> LoadResult:
-    """Load every ``*.toml`` exercise in ``folder``, in file-name order."""
+    """Load a pack folder: ``pack.toml`` and every exercise file, in course order (units in the order
+    ``pack.toml`` lists them, then file path order; exercises without a unit last)."""
     result = LoadResult()
     if not folder.is_dir():
         result.errors.append(PackError(str(folder), "", "", "exercise pack folder not found"))
         return result
-    for path in sorted(folder.glob("*.toml")):
-        _load_toml_exercise(path, result)
+    info = _pack_info(folder, result)
+    known = {u.id for u in info.units} if info.has_file else None
+    for path in exercise_files(folder):
+        _load_toml_exercise(path, result, known)
     _report_duplicate_ids(result)
+    _apply_units(info, result)
     return result
 
 
-def _load_toml_exercise(path: Path, result: LoadResult) -> None:
+def _pack_info(folder: Path, result: LoadResult) -> PackInfo:
+    """``pack.toml``, or an empty ``PackInfo`` (and a ``PackError``) when it is missing or malformed."""
+    path = folder / PACK_FILE
     try:
-        data = _parse_toml(read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8"))
+        text = read_bytes(path, TOML_LIMIT, "pack file").decode("utf-8") if path.exists() else None
+        info = read_pack_info(folder, text)
+    except (FileRefused, UnicodeDecodeError, PackFileError) as exc:
+        line = exc.line if isinstance(exc, PackFileError) else None
+        result.errors.append(PackError(str(path), "", "", getattr(exc, "message", str(exc)), line))
+        return PackInfo()
+    result.name = info.name
+    return info
+
+
+def _apply_units(info: PackInfo, result: LoadResult) -> None:
+    """The units (``pack.toml``'s, else the exercises' own in first-seen order), and the exercises in course
+    order: by unit, then in path order (the order they loaded in; the sort is stable)."""
+    result.units = list(info.units) if info.has_file else unit_list(e.unit for e in result.exercises)
+    order = {u.id: n for n, u in enumerate(result.units)}
+    result.exercises.sort(key=lambda e: order.get(e.unit, len(order)))
+
+
+def _load_toml_exercise(path: Path, result: LoadResult, units: set[str] | None = None) -> None:
+    """Load one exercise file; with ``units`` (pack.toml's unit ids), an exercise naming another is an error."""
+    text = ""
+    try:
+        text = read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8")
+        data = _parse_toml(text)
     except FileRefused as exc:
         result.errors.append(PackError(str(path), path.stem, "", str(exc)))
         return
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
-        result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}"))
+        line = toml_error_line(exc, text)
+        result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}", line))
         return
     exercise_id = data.get("id")
     exercise_id = exercise_id if isinstance(exercise_id, str) else path.stem
     try:
-        result.exercises.append(_exercise_from_mapping(data, str(path)))
+        exercise = _exercise_from_mapping(data, str(path))
+        if units is not None and exercise.unit and exercise.unit not in units:
+            raise _FieldError("unit", f"{exercise.unit!r} is not a unit of pack.toml ({unit_names(units)})")
+        result.exercises.append(exercise)
     except _FieldError as exc:
-        result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message))
+        line = field_line(text, exc.field)
+        result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message, line))
 
 
 def _parse_toml(text: str) -> dict[str, Any]:
@@ -213,9 +258,8 @@ def _parse_json(line: str) -> Any:
 
 def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
     exercise_id = _text(data, "id")
-    entry = _text(data, "entry")
-    if not entry.isidentifier():
-        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    tests = _tests(data.get("tests"))
+    entry = _entry(data, tests)
     starter = _text(data, "starter", required=False)
     solution = data.get("solution")
     if solution is not None:
@@ -223,20 +267,50 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
     prelude = _text(data, "prelude", required=False)
     for name, code in (("starter", starter), ("solution", solution), ("prelude", prelude)):
         _check_python(name, code)
+    topic = _text(data, "topic", required=False)
+    concepts = _checked("concepts", concept_tags, data.get("concepts"), topic)
     return Exercise(
         id=exercise_id,
         title=_text(data, "title", required=False) or exercise_id,
         description=_text(data, "description", required=False),
         entry=entry,
-        tests=_tests(data.get("tests")),
+        tests=tests,
         starter=starter,
         solution=solution,
         prelude=prelude,
-        topic=_text(data, "topic", required=False),
+        topic=topic or (concepts[0] if concepts else ""),
         difficulty=_difficulty(data.get("difficulty", 1)),
         avoid=_avoid_list(data.get("avoid", [])),
         source=source,
+        unit=_checked("unit", unit_word, data.get("unit", "")),
+        concepts=concepts,
+        kind=_checked("kind", exercise_kind, data.get("kind", "write")),
+        forbid=_forbid(data.get("forbid", [])),
     )
+
+
+def _checked(name: str, check: Any, *values: Any) -> Any:
+    try:  # a validator of tutor.pack_format: its ValueError is this field's error
+        return check(*values)
+    except ValueError as exc:
+        raise _FieldError(name, str(exc)) from None
+
+
+def _entry(data: dict[str, Any], tests: tuple[TestCase, ...]) -> str:
+    """The function the call tests call; may be left out when every test is a program test."""
+    if data.get("entry") is None and all(t.is_program for t in tests):
+        return ""
+    entry = _text(data, "entry")
+    if not entry.isidentifier():
+        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    return entry
+
+
+def _forbid(value: Any) -> tuple[str, ...]:
+    try:
+        return parse_forbid(value)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _text(data: dict[str, Any], name: str, required: bool = True) -> str:
@@ -296,25 +370,10 @@ def _tests(value: Any) -> tuple[TestCase, ...]:
 
 
 def _test(item: Any, index: int) -> TestCase:
-    where = f"tests[{index}]"
-    if not isinstance(item, dict):
-        raise _FieldError(where, "must be a table with 'call' and 'expected', or 'assert'")
-    if "assert" in item or "code" in item:
-        code = item.get("assert", item.get("code"))
-        if not isinstance(code, str) or not code.strip():
-            raise _FieldError(f"{where}.assert", "must be Python statements")
-        if "assert" in item and not code.lstrip().startswith("assert"):
-            code = f"assert {code}"
-        _check_python(f"{where}.assert", code)
-        return TestCase(code=code)
-    call, expected = item.get("call"), item.get("expected")
-    if not isinstance(call, str) or not call.strip():
-        raise _FieldError(f"{where}.call", "is missing")
-    if not isinstance(expected, str):
-        raise _FieldError(f"{where}.expected", "must be a Python literal written as text")
-    _check_length(f"{where}.expected", expected)
-    _check_python(f"{where}.call", call, mode="eval")
-    return TestCase(call=call, expected=expected)
+    try:
+        return parse_test(item, index)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _report_duplicate_ids(result: LoadResult) -> None:

@@ -30,18 +30,52 @@ class Change:
 
 
 def describe_failure(test: TestResult) -> str:
-    """One sentence about the first failing test, from its call, expected and actual values."""
+    """One sentence about the first failing test, from its call (or the program's input), expected and actual
+    values. A hidden test is only said to fail, with how (never its input or values)."""
+    if test.hidden:
+        return f"A hidden test fails (its input is not shown): {quote(test.message.strip(), 140)}"
+    if test.kind == "program":
+        return _describe_program(test)
     call = quote(test.call.strip())
     if test.status == "timeout":
         return (
             f"When the tests call {call}, your program never finishes: some loop or recursion does not stop."
         )
+    if test.kind == "raises" and test.status == "fail":
+        return _describe_raises(test, call)
     if test.status == "error":
         where = f" on line {test.line}" if test.line else ""
         return f"When the tests call {call}, your program stops with an error{where}: {quote(test.message.strip(), 140)}"
     if test.got is not None and test.expected is not None:
         return f"For {call} your function returns {quote(test.got)}, but the test expects {quote(test.expected)}."
     return f"The test {call} fails: {quote(test.message.strip(), 140)}"
+
+
+def given_input(test: TestResult) -> str:
+    """ "Given the input '3'", or "" for a program test without input."""
+    shown = (test.stdin or "").removesuffix("\n")
+    return f"Given the input {quote(repr(shown))}" if shown else ""
+
+
+def _describe_program(test: TestResult) -> str:
+    given = given_input(test)
+    run = f"{given}, your program" if given else "Your program"
+    if test.status == "timeout":
+        return f"{run} never finishes: some loop does not stop, or it waits for something that never comes."
+    if test.message.startswith("The program waited for input"):
+        return f"{run} asks for more input than the test gives: {quote(test.message.strip(), 140)}"
+    if test.status == "error":
+        where = f" on line {test.line}" if test.line else ""
+        return f"{run} stops with an error{where}: {quote(test.message.strip(), 140)}"
+    if test.got is not None and test.expected is not None:
+        return f"{run} printed {quote(test.got)} but the test expects {quote(test.expected)}."
+    return f"{run} fails the test: {quote(test.message.strip(), 140)}"
+
+
+def _describe_raises(test: TestResult, call: str) -> str:
+    if test.exception is None and test.got is not None:
+        return f"Calling {call} should raise {test.expected}, but it returned {quote(test.got)}."
+    return quote(test.message.strip(), 160)
 
 
 def describe_syntax(problem: SyntaxProblem) -> str:

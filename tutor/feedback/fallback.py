@@ -140,4 +140,14 @@ def question_without_repair(failure: TestResult) -> str:
         return _ERROR_QUESTIONS[failure.exception]
     if failure.status == "error" and failure.line:
         return f"What are the values of the variables on line {failure.line} for this input? Try it by hand."
+    if failure.hidden:
+        return (
+            "Which cases does the task describe that the visible tests do not try? Test your code with them."
+        )
+    if failure.kind == "program":
+        return (
+            "Run your program by hand with this input: where does what it prints first differ from the test?"
+        )
+    if failure.kind == "raises":
+        return "Which check in your function should notice this input, and what should it do then?"
     return "Work through this call by hand, line by line: where does your value first differ from what you expect?"

@@ -97,12 +97,29 @@ def shared_context(exercise: Exercise, code: str, failure: TestResult) -> str:
         "```python",
         code.rstrip(),
         "```",
-        f"Failing test: {failure.call}",
+        *failing_test_lines(failure, observed),
     ]
+    return "\n".join(lines) + "\n"
+
+
+def failing_test_lines(failure: TestResult, observed: str) -> list[str]:
+    """The failing test as the model reads it: the call, the program's input or, for a hidden test, only that
+    one fails (its input and values never reach a prompt whose answer the learner reads)."""
+    if failure.hidden:
+        return ["Failing test: a hidden test (its input is not shown)", f"Got: {failure.message}"]
+    if failure.kind == "program":
+        given = repr((failure.stdin or "").removesuffix("\n")) if failure.stdin else "no input"
+        lines = [f"Failing test: the whole program run with input {given}"]
+        if failure.expected is not None:
+            lines.append(f"Expected output: {failure.expected}")
+        return [*lines, f"Got output: {observed}" if failure.got is not None else f"Got: {observed}"]
+    lines = [f"Failing test: {failure.call}"]
+    if failure.kind == "raises":
+        lines.append(f"Expected: raises {failure.expected}")
+        return [*lines, f"Got: {failure.message}"]
     if failure.expected is not None:
         lines.append(f"Expected: {failure.expected}")
-    lines.append(f"Got: {observed}")
-    return "\n".join(lines) + "\n"
+    return [*lines, f"Got: {observed}"]
 
 
 REPAIR_PREFILL = f"{FIXED_OPEN}\n```python\n"  # every repair answer starts inside the code fence

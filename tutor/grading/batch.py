@@ -82,6 +82,8 @@ def settings_key(exercise: Exercise, tests: Sequence[TestCase], limits: Limits) 
         "limits": asdict(limits),
         "runner": RUNNER_VERSION,
     }
+    if exercise.forbid:  # only when set: the keys of exercises without it stay as they were
+        data["forbid"] = list(exercise.forbid)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -293,7 +295,12 @@ def _run_one(
 ) -> Outcome:
     try:
         report = run_tests(
-            submission.code, tests, entry=exercise.entry, prelude=exercise.prelude, limits=limits
+            submission.code,
+            tests,
+            entry=exercise.entry,
+            prelude=exercise.prelude,
+            limits=limits,
+            forbid=exercise.forbid,
         )
     except Exception as exc:  # noqa: BLE001 - the batch goes on whatever one run does to the runner
         report = TestReport(
