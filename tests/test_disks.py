@@ -81,7 +81,7 @@ def test_a_file_where_the_folder_should_be_is_not_saved_but_counted(tmp_path: Pa
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
     store = ProgressStore(blocker / "progress.db")
-    assert store.of("greeting").state == "new"
+    assert store.of("greeting").state == "not started"
     with pytest.raises(
         NotSaved, match=r"^Your progress could not be saved: a file is where its folder should be\.$"
     ):

@@ -23,6 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from tutor.files import FileRefused, read_bytes, size_text
+from tutor.pack_format import (
+    PACK_FILE,
+    PackFileError,
+    PackInfo,
+    Unit,
+    concept_tags,
+    exercise_files,
+    exercise_kind,
+    field_line,
+    read_pack_info,
+    toml_error_line,
+    unit_list,
+    unit_names,
+    unit_word,
+)
 from tutor.paths import resources_dir
 
 TOML_LIMIT = 2**20  # one exercise's TOML file
@@ -75,6 +90,9 @@ class Exercise:
     difficulty: int = 1
     avoid: tuple[str, ...] = ()
     source: str = ""
+    unit: str = ""  # a unit id of the pack ("" = none)
+    concepts: tuple[str, ...] = ()  # concept tags for search and filter (``topic`` is the first)
+    kind: str = "write"  # "write": complete a stub; "fix": the starter has a bug
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,10 @@ class PackError:
     exercise: str
     field: str
     message: str
+    line: int | None = None  # the line in ``file``, where known
 
     def __str__(self) -> str:
-        where = f"{self.file}: exercise {self.exercise!r}"
+        where = f"{self.file}" + (f", line {self.line}" if self.line else "") + f": exercise {self.exercise!r}"
         if self.field:
             where += f", field {self.field!r}"
         return f"{where}: {self.message}"
@@ -99,13 +118,20 @@ class LoadResult:
 
     exercises: list[Exercise] = field(default_factory=list)
     errors: list[PackError] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)  # in course order
+    name: str = ""  # the pack's name (pack.toml), "" for a pack without one
 
     def extend(self, other: LoadResult) -> None:
         self.exercises.extend(other.exercises)
         self.errors.extend(other.errors)
+        self.units.extend(u for u in other.units if all(u.id != mine.id for mine in self.units))
 
     def find(self, exercise_id: str) -> Exercise | None:
         return next((ex for ex in self.exercises if ex.id == exercise_id), None)
+
+    def unit_of(self, exercise_id: str) -> Unit | None:
+        exercise = self.find(exercise_id)
+        return next((u for u in self.units if exercise and u.id == exercise.unit), None)
 
 
 class _FieldError(Exception):
@@ -133,32 +159,65 @@ def load_exercises(tasks: Iterable[Path] = ()) -> LoadResult:
 
 
 def load_pack(folder: Path) -> LoadResult:
-    """Load every ``*.toml`` exercise in ``folder``, in file-name order."""
+    """Load a pack folder: ``pack.toml`` and every exercise file, in course order (units in the order
+    ``pack.toml`` lists them, then file path order; exercises without a unit last)."""
     result = LoadResult()
     if not folder.is_dir():
         result.errors.append(PackError(str(folder), "", "", "exercise pack folder not found"))
         return result
-    for path in sorted(folder.glob("*.toml")):
-        _load_toml_exercise(path, result)
+    info = _pack_info(folder, result)
+    known = {u.id for u in info.units} if info.has_file else None
+    for path in exercise_files(folder):
+        _load_toml_exercise(path, result, known)
     _report_duplicate_ids(result)
+    _apply_units(info, result)
     return result
 
 
-def _load_toml_exercise(path: Path, result: LoadResult) -> None:
+def _pack_info(folder: Path, result: LoadResult) -> PackInfo:
+    """``pack.toml``, or an empty ``PackInfo`` (and a ``PackError``) when it is missing or malformed."""
+    path = folder / PACK_FILE
     try:
-        data = _parse_toml(read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8"))
+        text = read_bytes(path, TOML_LIMIT, "pack file").decode("utf-8") if path.exists() else None
+        info = read_pack_info(folder, text)
+    except (FileRefused, UnicodeDecodeError, PackFileError) as exc:
+        line = exc.line if isinstance(exc, PackFileError) else None
+        result.errors.append(PackError(str(path), "", "", getattr(exc, "message", str(exc)), line))
+        return PackInfo()
+    result.name = info.name
+    return info
+
+
+def _apply_units(info: PackInfo, result: LoadResult) -> None:
+    """The units (``pack.toml``'s, else the exercises' own in first-seen order), and the exercises in course
+    order: by unit, then in path order (the order they loaded in; the sort is stable)."""
+    result.units = list(info.units) if info.has_file else unit_list(e.unit for e in result.exercises)
+    order = {u.id: n for n, u in enumerate(result.units)}
+    result.exercises.sort(key=lambda e: order.get(e.unit, len(order)))
+
+
+def _load_toml_exercise(path: Path, result: LoadResult, units: set[str] | None = None) -> None:
+    """Load one exercise file; with ``units`` (pack.toml's unit ids), an exercise naming another is an error."""
+    try:
+        text = read_bytes(path, TOML_LIMIT, "TOML exercise file").decode("utf-8")
+        data = _parse_toml(text)
     except FileRefused as exc:
         result.errors.append(PackError(str(path), path.stem, "", str(exc)))
         return
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
-        result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}"))
+        line = toml_error_line(exc)
+        result.errors.append(PackError(str(path), path.stem, "", f"not valid TOML: {exc}", line))
         return
     exercise_id = data.get("id")
     exercise_id = exercise_id if isinstance(exercise_id, str) else path.stem
     try:
-        result.exercises.append(_exercise_from_mapping(data, str(path)))
+        exercise = _exercise_from_mapping(data, str(path))
+        if units is not None and exercise.unit and exercise.unit not in units:
+            raise _FieldError("unit", f"{exercise.unit!r} is not a unit of pack.toml ({unit_names(units)})")
+        result.exercises.append(exercise)
     except _FieldError as exc:
-        result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message))
+        line = field_line(text, exc.field)
+        result.errors.append(PackError(str(path), exercise_id, exc.field, exc.message, line))
 
 
 def _parse_toml(text: str) -> dict[str, Any]:
@@ -223,6 +282,8 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
     prelude = _text(data, "prelude", required=False)
     for name, code in (("starter", starter), ("solution", solution), ("prelude", prelude)):
         _check_python(name, code)
+    topic = _text(data, "topic", required=False)
+    concepts = _checked("concepts", concept_tags, data.get("concepts"), topic)
     return Exercise(
         id=exercise_id,
         title=_text(data, "title", required=False) or exercise_id,
@@ -232,11 +293,21 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         starter=starter,
         solution=solution,
         prelude=prelude,
-        topic=_text(data, "topic", required=False),
+        topic=topic or (concepts[0] if concepts else ""),
         difficulty=_difficulty(data.get("difficulty", 1)),
         avoid=_avoid_list(data.get("avoid", [])),
         source=source,
+        unit=_checked("unit", unit_word, data.get("unit", "")),
+        concepts=concepts,
+        kind=_checked("kind", exercise_kind, data.get("kind", "write")),
     )
+
+
+def _checked(name: str, check: Any, *values: Any) -> Any:
+    try:  # a validator of tutor.pack_format: its ValueError is this field's error
+        return check(*values)
+    except ValueError as exc:
+        raise _FieldError(name, str(exc)) from None
 
 
 def _text(data: dict[str, Any], name: str, required: bool = True) -> str:

@@ -89,8 +89,8 @@ class ExerciseProgress:
 
     @property
     def state(self) -> str:
-        """``solved``, ``attempted`` or ``new`` (the marks in the exercise list)."""
-        return "solved" if self.solved else ("attempted" if self.runs or self.hints else "new")
+        """``passed`` (every test passed once), ``attempted`` (run or hinted) or ``not started``."""
+        return "passed" if self.solved else ("attempted" if self.runs or self.hints else "not started")
 
 
 class ProgressStore:
@@ -236,6 +236,29 @@ class ProgressStore:
             kinds = counts.setdefault(name, {})
             kinds[kind] = kinds.get(kind, 0) + count
         return counts
+
+    def reset_all(self) -> Path | None:
+        """Forget every run, hint and pass (the teachers' votes stay). The database is first copied beside
+        itself as ``progress.db.backup-<time>`` (returned; None when there was nothing on disk to copy);
+        ``NotSaved`` when the copy or the reset cannot be written, and then nothing is forgotten."""
+        with self._lock:
+            if self._db is None or self._error is not None:
+                self._reopen()
+            if self._db is None:
+                raise not_saved(_WHAT, self._error or OSError("no database"), self.path.parent)
+            backup = self.path.with_name(f"{self.path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                target = sqlite3.connect(backup)
+                try:
+                    self._db.backup(target)
+                finally:
+                    target.close()
+                with self._db:
+                    self._db.execute("DELETE FROM events")
+            except (sqlite3.Error, OSError) as exc:
+                raise not_saved(_WHAT, exc, self.path.parent) from None
+            self._pending.clear()
+            return backup
 
     def record_vote(self, vote: Vote) -> None:
         if vote.vote not in VOTE_CHOICES:

@@ -172,7 +172,7 @@ def test_corrupt_progress_database_is_moved_aside_with_a_message(qtbot, default_
     win = new_window(qtbot, default_model)
     qtbot.waitUntil(lambda: "could not be read" in win.hint_panel.stage.text(), timeout=3000)
     assert list(path.parent.glob("progress.db.corrupt-*"))
-    assert ProgressStore(path).of("x").state == "new"
+    assert ProgressStore(path).of("x").state == "not started"
 
 
 def test_keyboard_only_focus_moves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
