@@ -84,13 +84,13 @@ def next_exercise(
     return None
 
 
-def reset_all(progress: Any) -> None:
+def reset_all(progress: Any) -> Any:
     """``ProgressStore.reset_all`` (keeps a backup beside the database); refused with a clear message if the
     core in this build does not have it yet."""
     reset = getattr(progress, "reset_all", None)
     if reset is None:
-        raise RuntimeError("resetting progress is not available in this build")
-    reset()
+        raise RuntimeError("resetting progress is not available in this build.")
+    return reset()
 
 
 def run_program_api() -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 
 from tutor.exercises import LoadResult
+from tutor.saving import NotSaved
 from ui.core_api import next_exercise, reset_all
 
 RESET_QUESTION = (
@@ -34,15 +35,16 @@ def reset_all_progress(window: Any) -> bool:
     if answer != QMessageBox.StandardButton.Yes:
         return False
     try:
-        reset_all(window.session.progress)
-    except (RuntimeError, OSError) as exc:
-        window.show_notice(f"Progress was not reset: {exc}.")
+        backup = reset_all(window.session.progress)
+    except (RuntimeError, NotSaved) as exc:
+        window.show_notice(f"Progress was not reset: {exc}")
         return False
     window.exercises_panel.fill(window.session.progress.all())
     window.hint_memory.forget()
     window.hint_panel.clear()
     window._update_hint_action()
-    window.show_notice("All progress was reset.")
+    kept = f" A copy of the old progress is in {backup}." if backup else ""
+    window.show_notice(f"All progress was reset.{kept}")
     return True
 
 
