@@ -39,6 +39,9 @@ from tutor.pack_format import (
     unit_word,
 )
 from tutor.paths import resources_dir
+from tutor.testcases import TestCase, TestFieldError, parse_forbid, parse_test
+
+__all__ = ["Exercise", "LoadResult", "PackError", "TestCase", "load_exercises", "load_pack", "load_tasks"]
 
 TOML_LIMIT = 2**20  # one exercise's TOML file
 TASKS_LIMIT = 16 * 2**20  # a JSONL task file (the largest shared one is 48 KB)
@@ -52,26 +55,6 @@ _DEEP_KEY = re.compile(
     + f"{{{_MAX_DOTS},}}"
 )
 _TOO_DEEP = "nested too deeply to read"
-
-
-@dataclass(frozen=True)
-class TestCase:
-    """One test: either ``call`` (an expression) compared with ``expected`` (a Python literal),
-    or ``code`` (statements such as an ``assert``) that must run without raising."""
-
-    __test__ = False  # not a pytest test class
-
-    call: str | None = None
-    expected: str | None = None
-    code: str | None = None
-
-    @property
-    def label(self) -> str:
-        """What the learner sees in the test table."""
-        return self.call if self.call is not None else (self.code or "")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"call": self.call, "expected": self.expected, "code": self.code}
 
 
 @dataclass(frozen=True)
@@ -93,6 +76,7 @@ class Exercise:
     unit: str = ""  # a unit id of the pack ("" = none)
     concepts: tuple[str, ...] = ()  # concept tags for search and filter (``topic`` is the first)
     kind: str = "write"  # "write": complete a stub; "fix": the starter has a bug
+    forbid: tuple[str, ...] = ()  # names the learner's code must not use (checked before it runs)
 
 
 @dataclass(frozen=True)
@@ -272,9 +256,8 @@ def _parse_json(line: str) -> Any:
 
 def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
     exercise_id = _text(data, "id")
-    entry = _text(data, "entry")
-    if not entry.isidentifier():
-        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    tests = _tests(data.get("tests"))
+    entry = _entry(data, tests)
     starter = _text(data, "starter", required=False)
     solution = data.get("solution")
     if solution is not None:
@@ -289,7 +272,7 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         title=_text(data, "title", required=False) or exercise_id,
         description=_text(data, "description", required=False),
         entry=entry,
-        tests=_tests(data.get("tests")),
+        tests=tests,
         starter=starter,
         solution=solution,
         prelude=prelude,
@@ -300,6 +283,7 @@ def _exercise_from_mapping(data: dict[str, Any], source: str) -> Exercise:
         unit=_checked("unit", unit_word, data.get("unit", "")),
         concepts=concepts,
         kind=_checked("kind", exercise_kind, data.get("kind", "write")),
+        forbid=_forbid(data.get("forbid", [])),
     )
 
 
@@ -308,6 +292,23 @@ def _checked(name: str, check: Any, *values: Any) -> Any:
         return check(*values)
     except ValueError as exc:
         raise _FieldError(name, str(exc)) from None
+
+
+def _entry(data: dict[str, Any], tests: tuple[TestCase, ...]) -> str:
+    """The function the call tests call; may be left out when every test is a program test."""
+    if data.get("entry") is None and all(t.is_program for t in tests):
+        return ""
+    entry = _text(data, "entry")
+    if not entry.isidentifier():
+        raise _FieldError("entry", f"{entry!r} is not a Python function name")
+    return entry
+
+
+def _forbid(value: Any) -> tuple[str, ...]:
+    try:
+        return parse_forbid(value)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _text(data: dict[str, Any], name: str, required: bool = True) -> str:
@@ -367,25 +368,10 @@ def _tests(value: Any) -> tuple[TestCase, ...]:
 
 
 def _test(item: Any, index: int) -> TestCase:
-    where = f"tests[{index}]"
-    if not isinstance(item, dict):
-        raise _FieldError(where, "must be a table with 'call' and 'expected', or 'assert'")
-    if "assert" in item or "code" in item:
-        code = item.get("assert", item.get("code"))
-        if not isinstance(code, str) or not code.strip():
-            raise _FieldError(f"{where}.assert", "must be Python statements")
-        if "assert" in item and not code.lstrip().startswith("assert"):
-            code = f"assert {code}"
-        _check_python(f"{where}.assert", code)
-        return TestCase(code=code)
-    call, expected = item.get("call"), item.get("expected")
-    if not isinstance(call, str) or not call.strip():
-        raise _FieldError(f"{where}.call", "is missing")
-    if not isinstance(expected, str):
-        raise _FieldError(f"{where}.expected", "must be a Python literal written as text")
-    _check_length(f"{where}.expected", expected)
-    _check_python(f"{where}.call", call, mode="eval")
-    return TestCase(call=call, expected=expected)
+    try:
+        return parse_test(item, index)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _report_duplicate_ids(result: LoadResult) -> None:

@@ -13,6 +13,7 @@ mistakes (a fork loop, a socket, a write outside the folder) into a clear messag
 
 from __future__ import annotations
 
+import io
 import marshal
 import os
 import sys
@@ -38,6 +39,7 @@ VALUE_NODES = 200_000  # a returned value with more parts than this is not sent 
 VALUE_DEPTH = 100
 BIG_INT_BITS = 12_000  # larger ints are sent in hex (str() refuses ints over 4,300 digits)
 NOBODY = 65534
+OUTPUT_LIMIT = 2000  # characters of a test's printed output sent back with its result
 
 BLOCKED_EVENTS = {
     "os.fork": "starting new processes (fork)",
@@ -190,6 +192,8 @@ def describe(exc: BaseException) -> tuple[str, str]:
             "SystemExit",
             f"The program called sys.exit({exc.code!r}); a function should return a value instead.",
         )
+    if isinstance(exc, InputUsedUp):
+        return "EOFError", "The program waited for input, but the test gave no more."
     if isinstance(exc, EOFError):
         return name, "The program tried to read input, but tests give no input: use the function's arguments."
     if isinstance(exc, RecursionError):
@@ -200,6 +204,81 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if len(text) > VALUE_LIMIT:
         text = text[: VALUE_LIMIT - 3] + "..."
     return name, f"{name}: {text}" if text else name
+
+
+class InputUsedUp(EOFError):
+    """A program test's ``input()`` after the test's input was used up."""
+
+
+class Capture:
+    """``sys.stdout`` during a test: keeps the first ``cap`` characters (``cut`` says more came) and passes
+    everything on to ``tee`` (the real stdout) when given."""
+
+    encoding, errors = "utf-8", "strict"
+
+    def __init__(self, cap: int, tee: Any) -> None:
+        self.parts: list[str] = []
+        self.size, self.cap, self.cut, self.tee = 0, cap, False, tee
+        self.buffer = CaptureBytes(self)
+
+    def write(self, text: str) -> int:
+        if type(text) is not str:
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = self.cap - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        self.cut = self.cut or len(text) > room
+        if self.tee is not None:
+            self.tee.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.tee is not None:
+            self.tee.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class CaptureBytes:
+    """``sys.stdout.buffer`` during a test: bytes written are kept as text (undecodable bytes replaced)."""
+
+    def __init__(self, text: Capture) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def program_builtins(stream: io.StringIO) -> dict[str, Any]:
+    """The builtins of a program test: ``input()`` reads the test's lines and writes no prompt."""
+
+    def test_input(prompt: object = "") -> str:
+        line = stream.readline()
+        if not line:
+            raise InputUsedUp("EOF when reading a line")
+        return line[:-1] if line.endswith("\n") else line
+
+    names = dict(vars(__builtins__)) if not isinstance(__builtins__, dict) else dict(__builtins__)
+    names["input"] = test_input
+    return names
+
+
+def exception_classes(exc: BaseException) -> str:
+    """The classes of ``exc``, most derived first, as ``module.qualname`` separated by spaces: the parent
+    decides whether it is the exception a test expects."""
+    return " ".join(f"{c.__module__}.{c.__qualname__}".replace(" ", "") for c in type(exc).__mro__)
 
 
 class ValueTooBig(Exception):
@@ -305,17 +384,27 @@ def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TestTimeout()
 
 
-def run_test(
-    index: int, test: dict[str, Any], namespace: dict[str, Any], per_test_s: float, reporter: Reporter
-) -> None:
-    """Run one test and report what happened: for an expression, the value it gave (the parent judges it);
-    for statements (a test written as code), whether they ran without raising."""
+def run_test(index: int, test: dict[str, Any], namespace: dict[str, Any], job: dict[str, Any], reporter: Reporter) -> None:
+    """Run one test and report what happened: for an expression, the value it gave (the parent judges it); for a
+    program, what it printed; for statements (a test written as code), whether they ran without raising. What
+    the code printed during the test comes back as ``output``."""
     reporter.send(event="start", index=index)
+    per_test_s = job["limits"]["per_test_s"]
+    program = bool(test.get("program"))
+    stream = io.StringIO(test.get("stdin") or "")
+    real_in, real_out = sys.stdin, sys.stdout
+    cap = job["limits"]["output_kb"] * 1024 if program else OUTPUT_LIMIT
+    capture = Capture(cap, real_out if test.get("tee", True) and not program else None)
     result: dict[str, Any] = {"event": "result", "index": index, "status": "ran"}
     value = None
+    sys.stdout = capture
+    if program:
+        sys.stdin = stream
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
-        if test.get("expr") is not None:
+        if program:
+            value = run_whole(job, stream, capture, result)
+        elif test.get("expr") is not None:
             got = normalise(eval(compile(test["expr"], "<test>", "eval"), namespace))
             try:  # still under the alarm: a learner's __repr__ may loop
                 value = encode_value(got)
@@ -336,13 +425,32 @@ def run_test(
             exception="AssertionError",
             message=f"Assertion failed: {exc}" if str(exc) else "Assertion failed.",
             line=learner_line(exc.__traceback__),
+            classes=exception_classes(exc),
         )
     except BaseException as exc:  # noqa: BLE001 - learner code may raise anything, SystemExit included
         name, message = describe(exc)
-        result.update(status="error", exception=name, message=message, line=learner_line(exc.__traceback__))
+        line = learner_line(exc.__traceback__)
+        result.update(status="error", exception=name, message=message, line=line, classes=exception_classes(exc))
+        if isinstance(exc, InputUsedUp) and program:
+            result["waiting"] = True
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdin, sys.stdout = real_in, real_out
+    result["output"] = capture.text()[:OUTPUT_LIMIT]
     reporter.send(value, **result)
+
+
+def run_whole(job: dict[str, Any], stream: io.StringIO, capture: Capture, result: dict[str, Any]) -> str:
+    """A program test: the learner's file run fresh as ``__main__`` with the test's input; what it printed."""
+    namespace = {"__name__": "__main__", "__file__": LEARNER_FILE, "__builtins__": program_builtins(stream)}
+    try:
+        if job.get("prelude"):
+            exec(compile(job["prelude"], "<prelude>", "exec"), namespace)
+        exec(compile(job["source"], LEARNER_FILE, "exec"), namespace)
+    except SystemExit:  # sys.exit() ends a program normally; what it printed is its output
+        pass
+    result.update(status="value", cut=capture.cut)
+    return encode(capture.text())
 
 
 def drop_root(workdir: str) -> None:
@@ -410,12 +518,13 @@ def main() -> None:
         if name.split(".")[0] in BLOCKED_MODULES:
             del sys.modules[name]
     install_audit_hook(workdir)
-    namespace = {"__name__": "__main__", "__file__": LEARNER_FILE, "__builtins__": __builtins__}
+    module = job.get("module", "__main__")  # "solution" when program tests run the file as __main__ themselves
+    namespace = {"__name__": module, "__file__": LEARNER_FILE, "__builtins__": __builtins__}
     reporter.send(event="loading")
-    if load_program(job, namespace, reporter):
+    if not job.get("load", True) or load_program(job, namespace, reporter):
         reporter.send(event="ready")
         while (test := commands.next()) is not None:
-            run_test(test["index"], test, namespace, job["limits"]["per_test_s"], reporter)
+            run_test(test["index"], test, namespace, job, reporter)
     del job
     reporter.send(event="done")
     sys.stdout.flush()

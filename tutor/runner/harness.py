@@ -28,17 +28,10 @@ from typing import IO, Any
 from tutor.exercises import TestCase
 from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, sandbox_command, sandbox_status, seccomp_pipe
 from tutor.runner.limits import Limits
+from tutor.runner.judge import Interfered as _Interfered
+from tutor.runner.judge import from_module_error, judge, not_run
 from tutor.runner.report import TestReport, TestResult
-from tutor.runner.verdict import (
-    Check,
-    ProtocolError,
-    check_for,
-    decode,
-    mismatch_message,
-    same,
-    short_repr,
-    truthy,
-)
+from tutor.runner.verdict import ProtocolError, check_for
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
 MAX_TIMEOUTS = (
@@ -244,10 +237,6 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-class _Interfered(Exception):
-    """The child's events broke the protocol."""
-
-
 class _Dialogue:
     """Reads the child's events in order; each expected step either arrives or says why not."""
 
@@ -257,6 +246,7 @@ class _Dialogue:
         self.ended = False
         self.loaded = False
         self.cut_note = ""  # a test cut off by the parent (the child's own alarm did not stop it)
+        self.answers: list[dict[str, Any]] | None = None
 
     def expect(
         self, kinds: Sequence[str], deadline: float, index: int | None = None
@@ -291,11 +281,14 @@ def conduct(
     prelude: str,
     limits: Limits,
     stop_on_failure: bool,
+    answers: list[dict[str, Any]] | None = None,
 ) -> TestReport:
-    """Run ``code`` against ``tests`` in a fresh child and judge every answer here."""
+    """Run ``code`` against ``tests`` in a fresh child and judge every answer here (each raw answer is also
+    appended to ``answers`` when given: ``run_program`` reads the printed text from it)."""
     child = HarnessProcess(limits)
     total_deadline = time.monotonic() + limits.total_s + START_GRACE_S
     dialogue = _Dialogue(child)
+    dialogue.answers = answers
     results: list[TestResult] = []
     job = {
         "source": code,
@@ -303,6 +296,8 @@ def conduct(
         "entry": entry,
         "limits": asdict(limits),
         "drop_root": child.sandboxed,
+        "load": not tests or not all(t.is_program for t in tests),  # a program exercise's file runs only in its tests
+        "module": "solution" if any(t.is_program for t in tests) else "__main__",
     }
     try:
         stop_note = _converse(child, dialogue, job, tests, total_deadline, stop_on_failure, results)
@@ -336,12 +331,13 @@ def _converse(
     if loaded is None:
         return ""
     if loaded["event"] == "module_error":
-        results.extend(_from_module_error(t, loaded) for t in tests)
+        results.extend(from_module_error(t, loaded) for t in tests)
         return ""
     timeouts = 0
     for index, (test, check) in enumerate(zip(tests, (check_for(t) for t in tests), strict=True)):
         deadline = min(total_deadline, time.monotonic() + limits.per_test_s + TEST_GRACE_S)
-        if not child.send(check.command(index)) or dialogue.expect(("start",), deadline, index) is None:
+        command = check.command(index, tee=not test.hidden, stdin=test.stdin or "")
+        if not child.send(command) or dialogue.expect(("start",), deadline, index) is None:
             return ""
         answer = dialogue.expect(("result",), deadline, index)
         if answer is None:
@@ -351,6 +347,8 @@ def _converse(
                 )
             return ""
         result = judge(test, check, answer)
+        if dialogue.answers is not None:
+            dialogue.answers.append(answer)
         results.append(result)
         timeouts += result.status == "timeout"
         if timeouts >= MAX_TIMEOUTS:
@@ -370,63 +368,6 @@ def _expect_no_more(child: HarnessProcess) -> None:
             raise _Interfered(str(event))
         assert isinstance(event, dict)
         raise _Interfered(f"an extra {event.get('event')!r} event after the last test")
-
-
-def judge(test: TestCase, check: Check, answer: dict[str, Any]) -> TestResult:
-    """The verdict on one answer: only a value (judged here) or, for a statements test, "ran" can pass."""
-    status = answer.get("status")
-    if status == "value" and check.kind != "statements":
-        return _judge_value(test, check, answer.get("value"))
-    if status == "ran" and check.kind == "statements":
-        return TestResult(call=test.label, status="pass", expected=test.expected)
-    if status in ("error", "timeout", "fail"):
-        return TestResult(
-            call=test.label,
-            status=status,
-            expected=test.expected,
-            message=_text(answer.get("message")),
-            exception=_text(answer.get("exception")) or None,
-            line=answer.get("line") if isinstance(answer.get("line"), int) else None,
-        )
-    raise _Interfered(f"an answer of the wrong kind ({str(status)[:40]!r})")
-
-
-def _judge_value(test: TestCase, check: Check, data: Any) -> TestResult:
-    try:
-        got = decode(data)
-    except ProtocolError as exc:
-        raise _Interfered(str(exc)) from None
-    if check.kind == "value":
-        passed = same(got, check.expected or "None")
-    else:
-        passed = truthy(got) == (check.kind == "truthy")
-    result = TestResult(call=test.label, status="pass", expected=test.expected, got=short_repr(got))
-    if not passed:
-        result.status = "fail"
-        result.message = mismatch_message(check, got)
-        result.exception = "AssertionError" if check.from_assert else None
-    return result
-
-
-def _text(value: Any) -> str:
-    return value[:2000] if isinstance(value, str) else ""
-
-
-def not_run(test: TestCase, message: str, status: str) -> TestResult:
-    """A test that has no result of its own, with the reason."""
-    return TestResult(call=test.label, status=status, expected=test.expected, message=message)  # type: ignore[arg-type]
-
-
-def _from_module_error(test: TestCase, event: dict[str, Any]) -> TestResult:
-    status = event.get("status") if event.get("status") in ("error", "timeout") else "error"
-    return TestResult(
-        call=test.label,
-        status=status,  # type: ignore[arg-type]
-        expected=test.expected,
-        message=_text(event.get("message")),
-        exception=_text(event.get("exception")) or None,
-        line=event.get("line") if isinstance(event.get("line"), int) else None,
-    )
 
 
 def _report(

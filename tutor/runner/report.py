@@ -21,6 +21,10 @@ class TestResult:
     message: str = ""
     exception: str | None = None
     line: int | None = None
+    output: str = ""  # what the code printed during this test (capped; empty for a hidden test)
+    hidden: bool = False  # a hidden test: ``call`` is "hidden test N", its input and values are not kept
+    kind: str = "call"  # "call", "raises", "program" or "statements" (how the failure is put in words)
+    stdin: str | None = None  # a visible program test's input
 
     @property
     def passed(self) -> bool:
@@ -55,7 +59,9 @@ class TestReport:
 
     @property
     def first_failure(self) -> TestResult | None:
-        return next((t for t in self.tests if not t.passed), None)
+        """The first failing visible test, else the first failing hidden one (what hints describe)."""
+        failing = [t for t in self.tests if not t.passed]
+        return next((t for t in failing if not t.hidden), failing[0] if failing else None)
 
     @property
     def passed_count(self) -> int:
@@ -69,7 +75,7 @@ class TestReport:
                 {
                     k: v
                     for k, v in asdict(t).items()
-                    if k in ("call", "status", "expected", "got", "message", "line")
+                    if k in ("call", "status", "expected", "got", "message", "line", "output", "hidden")
                 }
                 for t in self.tests
             ],

@@ -20,7 +20,7 @@ from tutor.exercises import TestCase
 
 VALUE_LIMIT = 300
 MAX_DEPTH = 120
-Kind = Literal["value", "truthy", "falsy", "statements"]
+Kind = Literal["value", "truthy", "falsy", "statements", "raises", "program"]
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,23 @@ class Check:
     note: str = ""  # an assert's own message
     from_assert: bool = False  # written as an assert: a failure is reported as an AssertionError
 
-    def command(self, index: int) -> dict[str, Any]:
-        """What the child is sent: never the expected value."""
+    def command(self, index: int, tee: bool = True, stdin: str = "") -> dict[str, Any]:
+        """What the child is sent: never the expected value (nor, for ``raises``, the exception expected). With
+        ``tee``, what the code prints also goes to the run's stdout (not for a hidden test)."""
+        if self.kind == "program":
+            return {"index": index, "program": True, "stdin": stdin}
+        quiet = {} if tee else {"tee": False}
         if self.kind == "statements":
-            return {"index": index, "code": self.expr}
-        return {"index": index, "expr": self.expr}
+            return {"index": index, "code": self.expr, **quiet}
+        return {"index": index, "expr": self.expr, **quiet}
 
 
 def check_for(test: TestCase) -> Check:
     """How ``test`` is judged outside the child."""
+    if test.is_program:
+        return Check("program", "", test.stdout)
+    if test.raises is not None and test.call is not None:
+        return Check("raises", test.call, test.raises)
     if test.call is not None:
         return Check("value", test.call, test.expected or "None")
     return _assert_check(test.code or "") or Check("statements", test.code or "")
