@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor import __version__
-from tutor.exercises import Exercise, LoadResult, load_exercises
+from tutor.cli_course import CourseCliError
+from tutor.exercises import Exercise, LoadResult
 
 if TYPE_CHECKING:
     from tutor.session import Session
@@ -33,7 +34,13 @@ def _exercises(args: argparse.Namespace) -> LoadResult:
     for path in args.tasks:
         if not Path(path).exists():
             raise CliError(f"task file not found: {path}")
-    result = load_exercises([Path(p) for p in args.tasks])
+    from tutor.exercises import load_tasks
+    from tutor.packs import load_course
+    from tutor.policy import load_policy
+
+    result = load_course(load_policy())  # the bundled course unless hidden, pinned and imported packs
+    for path in args.tasks:
+        result.extend(load_tasks(Path(path)))
     for error in result.errors:
         print(f"warning: {error}", file=sys.stderr)
     return result
@@ -88,28 +95,6 @@ def _progress_bar(description: str) -> Callable[[int, int], None]:
 
 
 # -- commands ---------------------------------------------------------------------------------------------------
-def cmd_exercises(args: argparse.Namespace) -> int:
-    result = _exercises(args)
-    data = {
-        "exercises": [
-            {
-                "id": e.id,
-                "title": e.title,
-                "topic": e.topic,
-                "difficulty": e.difficulty,
-                "tests": len(e.tests),
-                "source": e.source,
-            }
-            for e in result.exercises
-        ],
-        "errors": [str(e) for e in result.errors],
-    }
-    width = max((len(e.id) for e in result.exercises), default=10)
-    lines = [f"{e.id:<{width}}  {e.topic or '-':<11} {e.title}" for e in result.exercises]
-    _emit(args, data, "\n".join(lines))
-    return 0
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor.runner import run
     from tutor.saving import reason
@@ -412,7 +397,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tutor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("exercises", parents=[common], help="list the exercises").set_defaults(func=cmd_exercises)
+    from tutor.cli_course import add_parser as add_course
+
+    add_course(sub, common)  # exercises, next, show, pack
 
     check = sub.add_parser("check", parents=[common], help="run an exercise's tests on a file")
     check.add_argument("file")
@@ -525,7 +512,7 @@ def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> 
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.func(args))
-    except CliError as exc:
+    except (CliError, CourseCliError) as exc:
         print(f"tutor: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

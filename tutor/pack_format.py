@@ -50,9 +50,7 @@ class PackFileError(ValueError):
 def exercise_files(folder: Path) -> list[Path]:
     """The exercise files of a pack folder, in path order (``pack.toml`` is not one)."""
     found = [*folder.glob("*.toml"), *folder.glob("*/*.toml")]
-    return sorted(
-        (p for p in found if p.name != PACK_FILE), key=lambda p: p.relative_to(folder).parts
-    )
+    return sorted((p for p in found if p.name != PACK_FILE), key=lambda p: p.relative_to(folder).parts)
 
 
 def toml_error_line(exc: Exception) -> int | None:

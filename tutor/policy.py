@@ -33,6 +33,8 @@ packaging/SCHOOLS.md).
 ``grading.allowed``         on only if every file says ``true`` (a file that leaves it out says ``false``)
 ``arena.compare_hints``     on only if every file says ``true``
 ``arena.systems``           the first file that sets it
+``course.packs``            all packs of all files (pinned: read-only folders or built pack files)
+``course.hide_bundled_course``  on if any file turns it on (the learner sees only the pinned and imported packs)
 ==========================  =================================================================================
 
 A file with an error (bad TOML, unknown key, wrong type, an allowed model that is neither a sha256 nor a
@@ -93,6 +95,10 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "compare_hints": (bool, False),
         "systems": (list, []),
     },
+    "course": {
+        "packs": (list, []),  # pinned packs: read-only folders or built pack files
+        "hide_bundled_course": (bool, False),
+    },
 }
 DEFAULT_COMPARE_SYSTEMS = ("analysis", "default")
 
@@ -126,6 +132,8 @@ class Policy:
     compare_systems: list[str] = field(
         default_factory=list
     )  # hint sources to pair; empty: DEFAULT_COMPARE_SYSTEMS
+    pinned_packs: list[Path] = field(default_factory=list)  # course.packs: always loaded, read-only
+    hide_bundled_course: bool = False  # course.hide_bundled_course: only the pinned (and imported) packs
     path: Path | None = None  # the first file in force (a system file when there is one)
     error: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -176,6 +184,8 @@ class Policy:
                 "grading.allowed": self.grading_allowed,
                 "arena.compare_hints": self.compare_hints,
                 "arena.systems": self.compare_systems,
+                "course.packs": [str(p) for p in self.pinned_packs],
+                "course.hide_bundled_course": self.hide_bundled_course,
             },
             "sources": self.sources,
         }
@@ -266,6 +276,8 @@ MERGE_RULES: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
     "grading_allowed": ("grading.allowed", lambda a, b: a and b),
     "compare_hints": ("arena.compare_hints", lambda a, b: a and b),
     "compare_systems": ("arena.systems", _first),
+    "pinned_packs": ("course.packs", _union),
+    "hide_bundled_course": ("course.hide_bundled_course", lambda a, b: a or b),
 }
 
 
@@ -351,6 +363,8 @@ def parse_policy(path: Path) -> Policy:
         grading_allowed=get("grading.allowed"),
         compare_hints=get("arena.compare_hints"),
         compare_systems=list(get("arena.systems")),
+        pinned_packs=[Path(expand_path(p)) for p in get("course.packs")],
+        hide_bundled_course=get("course.hide_bundled_course"),
         path=path,
         files=[path],
         sources=sources,
