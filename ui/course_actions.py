@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tutor.exercises import LoadResult
 from tutor.saving import NotSaved
-from ui.core_api import next_exercise, reset_all
+from tutor.course import next_exercise
 
 RESET_QUESTION = (
     "Reset all progress?\n\nEvery exercise goes back to \"not started\" and the hint counts start again. "
@@ -35,8 +35,8 @@ def reset_all_progress(window: Any) -> bool:
     if answer != QMessageBox.StandardButton.Yes:
         return False
     try:
-        backup = reset_all(window.session.progress)
-    except (RuntimeError, NotSaved) as exc:
+        backup = window.session.progress.reset_all()
+    except NotSaved as exc:
         window.show_notice(f"Progress was not reset: {exc}")
         return False
     window.exercises_panel.fill(window.session.progress.all())

@@ -7,16 +7,14 @@ The run happens in a worker thread (``ProgramRunner``, the ``ui.workers`` patter
 
 from __future__ import annotations
 
-import time
 import traceback
-from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
 
-from tutor.runner import TestReport
-from ui.core_api import run_program_api
+from tutor.runner import ProgramRun, TestReport, run_program
+from tutor.saving import reason
 from ui.panels.common import column
 
 PER_TEST_CAP = 2_000  # characters of one test's output shown (the runner caps it too)
@@ -33,8 +31,8 @@ def outputs_text(report: TestReport) -> str:
     """One block per test that printed something: "test 2: greeting('Ada')" and its output."""
     blocks = []
     for number, test in enumerate(report.tests, start=1):
-        output = str(getattr(test, "output", "") or "")
-        if getattr(test, "hidden", False):
+        output = test.output
+        if test.hidden:
             if output:
                 blocks.append(f"── hidden test {number}: its output is hidden too")
             continue
@@ -48,7 +46,7 @@ def outputs_text(report: TestReport) -> str:
     return "\n".join(blocks)
 
 
-def describe_run(run: Any) -> tuple[str, str]:
+def describe_run(run: ProgramRun) -> tuple[str, str]:
     """The status line and the text for a ``ProgramRun``."""
     words = STATUS_WORDS.get(run.status, run.status)
     where = f" on line {run.line}" if run.line else ""
@@ -101,7 +99,7 @@ class OutputPane(QWidget):
         self.status.setText("Running your program…")
         self.output.clear()
 
-    def show_run(self, run: Any) -> None:
+    def show_run(self, run: ProgramRun) -> None:
         self.run_button.setEnabled(True)
         status, text = describe_run(run)
         self.status.setText(status)
@@ -130,19 +128,15 @@ class _RunJob(QRunnable):
 
     def run(self) -> None:
         """Every run ends in one signal, so Run program never stays disabled."""
-        run_program = run_program_api()
-        if run_program is None:
-            self.signals.failed.emit(self.exercise_id, "This build cannot run a program on its own yet.")
-            return
-        started = time.perf_counter()
         try:
             result = run_program(self.code, self.stdin)
+        except OSError as exc:  # e.g. no room for the run's temporary folder
+            self.signals.failed.emit(self.exercise_id, f"The program could not be run: {reason(exc)}.")
+            return
         except Exception as exc:  # noqa: BLE001 - shown to the learner, never a dead Run button
             traceback.print_exc()
             self.signals.failed.emit(self.exercise_id, f"The program could not be run: {exc}")
             return
-        if not getattr(result, "duration_s", 0):
-            result.duration_s = time.perf_counter() - started
         self.signals.finished.emit(self.exercise_id, result)
 
 

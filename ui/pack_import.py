@@ -7,6 +7,7 @@ with the learner's place kept.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tutor.exercises import LoadResult, load_bundled
-from ui.core_api import import_pack_api
+from tutor.packs import SUFFIX, import_pack, installed_packs_dir, load_course
 from ui.course_actions import show_pack
 
 MAX_SHOWN = 12  # problems listed in the dialog; the rest are counted
@@ -27,26 +27,10 @@ def _problem_text(problems: list[str]) -> str:
     return shown + (f"\n… and {more} more." if more > 0 else "")
 
 
-def reload_course(window: Any) -> LoadResult:
-    """The bundled course and the installed packs, as the core loads them (``tutor.packs.load_course``)."""
-    try:
-        from tutor import packs  # type: ignore[attr-defined,unused-ignore]
-
-        load_course = getattr(packs, "load_course", None)
-    except ImportError:
-        load_course = None
-    return load_course(window.session.policy) if load_course else load_bundled()
-
-
 def import_path(window: Any, path: Path) -> bool:
     """Check and import ``path``; True when it was imported. A refusal is shown in ``window.pack_dialog``."""
-    api = import_pack_api()
-    if api is None:
-        _tell(window, "Packs cannot be imported", "This build cannot import packs yet.", "")
-        return False
-    import_pack, installed_packs_dir = api
     try:
-        check = import_pack(path, installed_packs_dir())
+        check = import_pack(path, installed_packs_dir(), taken=window.pack)
     except Exception as exc:  # noqa: BLE001 - a malformed pack never crashes the app
         _tell(window, "Pack refused", f"{path.name} could not be read: {exc}", "Nothing was changed.")
         return False
@@ -54,12 +38,12 @@ def import_path(window: Any, path: Path) -> bool:
         _tell(
             window,
             "Pack refused",
-            f"<b>{path.name} was not imported</b>: it does not pass the pack check. Nothing was changed.",
-            _problem_text(list(check.problems)),
+            f"<b>{escape(path.name)} was not imported</b>: it does not pass the pack check. Nothing was changed.",
+            _problem_text(list(check.problems) or ["the pack has no exercises"]),
         )
         return False
-    show_pack(window, reload_course(window))
-    window.show_notice(f"Pack {path.name} imported. {check.summary()}")
+    show_pack(window, load_course(window.session.policy))
+    window.show_notice(f"Pack {path.name} imported: {check.exercises} exercises. They are in the list now.")
     return True
 
 
@@ -72,10 +56,8 @@ def _tell(window: Any, title: str, text: str, details: str) -> None:
 
 
 def open_pack(window: Any) -> None:
-    """File > Open pack...: a pack file (``.toml``, ``.zip``, ``.pack``) or, on cancel, nothing."""
-    path, _ = QFileDialog.getOpenFileName(
-        window, "Open pack", "", "Packs (*.toml *.zip *.pack *.tutorpack);;All files (*)"
-    )
+    """File > Open pack...: a built pack file (``tutor pack build``); a pack folder can be dropped on the window."""
+    path, _ = QFileDialog.getOpenFileName(window, "Open pack", "", f"Packs (*{SUFFIX});;All files (*)")
     if path:
         import_path(window, Path(path))
 

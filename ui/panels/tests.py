@@ -115,6 +115,6 @@ class TestsPanel(QWidget):
 def _cells(test: TestResult, number: int) -> list[str]:
     """A row: mark, call, expected, got, message; a hidden test shows only that it passed or failed."""
     mark = "✓" if test.passed else "✗"
-    if getattr(test, "hidden", False):
+    if test.hidden:
         return [mark, f"hidden test {number}", "", "", "passed" if test.passed else "failed"]
     return [mark, test.call, test.expected or "", test.got or "", test.message or "passed"]
