@@ -116,5 +116,5 @@ def _cells(test: TestResult, number: int) -> list[str]:
     """A row: mark, call, expected, got, message; a hidden test shows only that it passed or failed."""
     mark = "✓" if test.passed else "✗"
     if test.hidden:
-        return [mark, f"hidden test {number}", "", "", "passed" if test.passed else "failed"]
+        return [mark, test.call or f"hidden test {number}", "", "", "passed" if test.passed else "failed"]
     return [mark, test.call, test.expected or "", test.got or "", test.message or "passed"]
