@@ -68,6 +68,7 @@ class PackDrops(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self._window = window
+        window.pack_dialog = None  # the last refusal shown
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
