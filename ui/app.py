@@ -17,9 +17,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tutor.exercises import load_tasks
+from tutor.feedback import Hint
 from tutor.packs import load_course
 from tutor.policy import load_policy
-from tutor.feedback import Hint
 from tutor.progress import ProgressStore
 from tutor.runner import sandbox_status
 from tutor.system import memory_mb

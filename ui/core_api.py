@@ -10,7 +10,6 @@ from tutor.exercises import Exercise, LoadResult
 from tutor.progress import ExerciseProgress
 
 
-
 @dataclass(frozen=True)
 class UnitView:
     """A unit as the list shows it (``tutor.exercises.Unit`` has the same three fields)."""
@@ -34,7 +33,7 @@ def concepts_of(exercise: Exercise) -> tuple[str, ...]:
 
 
 def kind_label(exercise: Exercise) -> str:
-    """"Fix the bug" (the starter is a program with a bug) or "Write" (the starter is a stub)."""
+    """ "Fix the bug" (the starter is a program with a bug) or "Write" (the starter is a stub)."""
     return "Fix the bug" if exercise.kind == "fix" else "Write"
 
 

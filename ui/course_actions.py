@@ -8,12 +8,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
+from tutor.course import next_exercise
 from tutor.exercises import LoadResult
 from tutor.saving import NotSaved
-from tutor.course import next_exercise
 
 RESET_QUESTION = (
-    "Reset all progress?\n\nEvery exercise goes back to \"not started\" and the hint counts start again. "
+    'Reset all progress?\n\nEvery exercise goes back to "not started" and the hint counts start again. '
     "Your code is kept. A backup of the progress file is kept beside it."
 )
 

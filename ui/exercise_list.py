@@ -120,9 +120,10 @@ class ExerciseList(QWidget):
     def _update_progress(self) -> None:
         passed_all = 0
         for uid, item in self._units.items():
-            total = item.childCount()
+            children = _children(item)
+            total = len(children)
             passed = sum(
-                state_of(self._states.get(str(item.child(i).data(0, ID_ROLE)))) == "passed" for i in range(total)
+                state_of(self._states.get(str(child.data(0, ID_ROLE)))) == "passed" for child in children
             )
             passed_all += passed
             title = next((u.title for u in units_of(self.pack) if u.id == uid), uid)
@@ -150,8 +151,7 @@ class ExerciseList(QWidget):
         by_id = {e.id: e for e in self.exercises}
         for unit in self._units.values():
             shown = 0
-            for i in range(unit.childCount()):
-                child = unit.child(i)
+            for child in _children(unit):
                 exercise = by_id[str(child.data(0, ID_ROLE))]
                 tags = concepts_of(exercise)
                 text = f"{exercise.title} {exercise.id} {' '.join(tags)}".lower()
@@ -162,22 +162,29 @@ class ExerciseList(QWidget):
             unit.setHidden(shown == 0)
 
     def visible_ids(self) -> list[str]:
-        return [e.id for e in self.exercises if (item := self._item(e.id)) is not None and not item.isHidden()]
+        return [
+            e.id for e in self.exercises if (item := self._item(e.id)) is not None and not item.isHidden()
+        ]
 
     def texts(self) -> dict[str, str]:
         """Each exercise's row text, by id (what a learner reads)."""
         return {e.id: item.text(0) for e in self.exercises if (item := self._item(e.id)) is not None}
 
     def unit_texts(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item.text(0) for item in items if item is not None]
 
     def _item(self, exercise_id: str) -> QTreeWidgetItem | None:
         for unit in self._units.values():
-            for i in range(unit.childCount()):
-                if unit.child(i).data(0, ID_ROLE) == exercise_id:
-                    return unit.child(i)
+            for child in _children(unit):
+                if child.data(0, ID_ROLE) == exercise_id:
+                    return child
         return None
 
     def _on_current(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:
         if item is not None and item.data(0, ID_ROLE):
             self.chosen.emit(str(item.data(0, ID_ROLE)))
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [child for i in range(item.childCount()) if (child := item.child(i)) is not None]

@@ -69,6 +69,11 @@ def button_text(left: int | None, estimate_s: float | None, same_code: bool = Fa
     return f"Get hint (uses 1 of {left} left{', ' + time if time else ''})"
 
 
+def short_text(text: str) -> str:
+    """The toolbar's shorter words for ``button_text``: "Get hint (2 left, ~10 s)", "Get hint (free)"."""
+    return text.replace("uses 1 of ", "").replace("same code: shown again, free", "free")
+
+
 class HintFlow:
     """The window's hint actions. Expects the attributes ``MainWindow`` builds."""
 
@@ -112,7 +117,9 @@ class HintFlow:
         same = self._same_code()
         allowed = not self.session.hint_refusal(current.id) if current else self.session.policy.hints_allowed
         self.hint_action.setEnabled(allowed or same)
-        self.hint_action.setText(button_text(left, self.hint_memory.estimate_s(), same))
+        text = button_text(left, self.hint_memory.estimate_s(), same)
+        self.hint_action.setText(text)
+        self.hint_action.setIconText(short_text(text))  # the toolbar's button; the menu has the whole text
 
     def _on_code_changed_for_hint(self) -> None:
         """Mark the hint on screen stale (or fresh again, when the code is back to what it was for)."""
@@ -123,6 +130,10 @@ class HintFlow:
         if stale != memory.stale:
             memory.stale = stale
             self.hint_panel.mark_stale(stale)
+            if not self.hint_panel.running:
+                self.hint_panel.stage.setText(
+                    "Your last hint:" if stale else "Your last hint (for this code):"
+                )
             self._update_hint_action()
 
     def _on_tests_passed_for_hint(self) -> None:

@@ -22,14 +22,14 @@ from tutor.exercises import Exercise, LoadResult
 from tutor.models.store import StoreError
 from tutor.policy import Policy
 from tutor.progress import ProgressStore
-from tutor.runner import TestReport
+from tutor.runner import ProgramRun, TestReport
 from tutor.session import Session
 from tutor.workspace import Workspace
 from ui.compare_view import install_compare_hints
-from ui.editor import CodeEditor
-from ui.grade_dialog import install_grade_action
 from ui.course_actions import go_next
+from ui.editor import CodeEditor
 from ui.exercise_list import ExerciseList, about
+from ui.grade_dialog import install_grade_action
 from ui.hint_state import HintFlow, HintMemory
 from ui.menus import install_menus
 from ui.output_pane import OutputPane, ProgramRunner
@@ -145,8 +145,9 @@ class MainWindow(QMainWindow, HintFlow):
         self.hint_panel = HintPanel()
         self.hint_panel.cancel_requested.connect(self.cancel_hint)
         right = QSplitter(Qt.Orientation.Vertical)
-        for widget in (self.tests_panel, self.output_pane, self.hint_panel):
-            right.addWidget(widget)
+        for part in (self.tests_panel, self.output_pane, self.hint_panel):
+            right.addWidget(part)
+        right.setSizes([300, 230, 270])
         main = QSplitter(Qt.Orientation.Horizontal)
         for widget in (self.exercises_panel, middle, right):
             main.addWidget(widget)
@@ -160,7 +161,9 @@ class MainWindow(QMainWindow, HintFlow):
         bar = Toolbar(self)
         self.run_action = bar.add("Run tests", QKeySequence(Qt.Key.Key_F5), self.run_tests)
         self.run_program_action = bar.add(
-            "Run program", QKeySequence("Ctrl+R"), lambda: self.run_program(self.output_pane.input.toPlainText())
+            "Run program",
+            QKeySequence("Ctrl+R"),
+            lambda: self.run_program(self.output_pane.input.toPlainText()),
         )
         self.hint_action = bar.add("Get hint", QKeySequence("Ctrl+H"), self.request_hint)
         self.cancel_action = bar.add("Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint)
@@ -343,10 +346,10 @@ class MainWindow(QMainWindow, HintFlow):
         self.output_pane.running()
         self.program.start(self.current.id, self.editor.toPlainText(), stdin)
 
-    def _on_program_finished(self, exercise_id: str, run: object) -> None:
+    def _on_program_finished(self, exercise_id: str, run: ProgramRun) -> None:
+        self.output_pane.run_button.setEnabled(True)
         if self._closed or self.current is None or exercise_id != self.current.id:
-            self.output_pane.show_failure("")
-            return
+            return  # another exercise is open now: its pane was cleared
         self.output_pane.show_run(run)
         self.program_shown.emit(run)
 

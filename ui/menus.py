@@ -27,7 +27,9 @@ ABOUT = (
 )
 
 
-def _action(window: Any, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[..., object]) -> QAction:
+def _action(
+    window: Any, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[..., object]
+) -> QAction:
     action = QAction(text, window)
     sequence = QKeySequence(keys)
     if not sequence.isEmpty():
@@ -57,7 +59,9 @@ def install_menus(window: Any) -> QMenu | None:
     _install_view(window, bar.addMenu("&View"))
     teacher = _install_teacher(window, bar)
     help_menu = bar.addMenu("&Help")
-    window.help_action = _action(window, "Help", QKeySequence.StandardKey.HelpContents, lambda: open_help(window))
+    window.help_action = _action(
+        window, "Help", QKeySequence.StandardKey.HelpContents, lambda: open_help(window)
+    )
     if window.help_action.shortcut().isEmpty():
         window.help_action.setShortcut(QKeySequence("F1"))
     window.about_action = _action(
@@ -95,7 +99,8 @@ def _install_view(window: Any, view: QMenu) -> None:
     labels = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
     current = window.session.settings.theme if window.session.settings.theme in THEMES else "system"
     for name in THEMES:
-        action = QAction(labels[name], window, checkable=True)
+        action = QAction(labels[name], window)
+        action.setCheckable(True)
         action.setChecked(name == current)
         action.triggered.connect(lambda _=False, choice=name: set_theme(window, choice))
         group.addAction(action)
@@ -126,7 +131,8 @@ def _install_teacher(window: Any, bar: Any) -> QMenu | None:
     if grade is None and compare is None:
         return None
     menu: QMenu = bar.addMenu("&Teacher")
-    window.teacher_mode_action = QAction("Teacher mode", window, checkable=True)
+    window.teacher_mode_action = QAction("Teacher mode", window)
+    window.teacher_mode_action.setCheckable(True)
     window.teacher_mode_action.setChecked(window.session.settings.teacher_mode)
     window.teacher_mode_action.toggled.connect(lambda on: set_teacher_mode(window, on))
     _add(menu, window.teacher_mode_action, None, grade, compare)

@@ -73,10 +73,9 @@ class PackDrops(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.DragEnter and isinstance(event, QDragEnterEvent):
-            if _local_paths(event):
-                event.acceptProposedAction()
-                return True
+        if isinstance(event, QDragEnterEvent) and _local_paths(event):
+            event.acceptProposedAction()
+            return True
         if event.type() == QEvent.Type.Drop and isinstance(event, QDropEvent):
             paths = _local_paths(event)
             if paths:

@@ -37,9 +37,11 @@ def test_search_and_concept_filter(qtbot) -> None:  # type: ignore[no-untyped-de
     panel.filter.clear()
     panel.concept.setCurrentText("accumulator")
     assert panel.visible_ids() == ["sum_of_evens", "running_total"]
-    assert [t.split(" · ")[0] for t, item in zip(panel.unit_texts(), _units(panel)) if not item.isHidden()] == [
-        "Loops"
-    ]
+    assert [
+        t.split(" · ")[0]
+        for t, item in zip(panel.unit_texts(), _units(panel), strict=True)
+        if not item.isHidden()
+    ] == ["Loops"]
     qtbot.keyClicks(panel.filter, "running")
     assert panel.visible_ids() == ["running_total"]
     panel.filter.clear()
@@ -58,7 +60,10 @@ def test_a_pass_updates_the_unit_and_next_exercise_opens_the_next_one(qtbot, tmp
     report = run_tests(qtbot, win, PACK.find("fizzbuzz").solution)  # type: ignore[union-attr]
     assert report.passed and win.tests_panel.next_button.isVisible()
     texts = win.exercises_panel.texts()
-    assert texts["fizzbuzz"].startswith("✓") and win.exercises_panel.unit_texts()[0] == "Conditions · 1 / 2 passed"
+    assert (
+        texts["fizzbuzz"].startswith("✓")
+        and win.exercises_panel.unit_texts()[0] == "Conditions · 1 / 2 passed"
+    )
     assert "1 of 16 passed" in win.exercises_panel.heading.text()
     shoot(win, "unit-view")
     win.tests_panel.next_button.click()

@@ -57,6 +57,8 @@ def test_same_code_is_free_changed_code_is_stale_and_a_pass_clears(qtbot, tmp_pa
     win.editor.setPlainText(STARTER + "# trying something\n")
     assert win.hint_panel.stale_note.isVisible() and not win.hint_panel.view.isEnabled()
     assert win.hint_action.text().startswith("Get hint (uses 1 of 2 left, ~")  # now with the measured time
+    assert win.hint_action.iconText().startswith("Get hint (2 left, ~")  # the toolbar's shorter words
+    assert win.hint_panel.stage.text() == "Your last hint:"
     shoot(win, "stale-hint")
     win.editor.setPlainText(STARTER)  # back to the code the hint was for: fresh again
     assert not win.hint_panel.stale_note.isVisible()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu
@@ -40,7 +39,12 @@ def test_every_action_is_in_a_menu_with_its_shortcut(qtbot, tmp_path: Path) -> N
     win = quiet_window(qtbot, tmp_path)
     found = menus(win)
     assert list(found) == ["File", "Exercise", "View", "Teacher", "Help"]
-    assert found["File"] == {"Open pack…": "Ctrl+O", "Save": "Ctrl+S", "Reset all progress…": "", "Quit": "Ctrl+Q"}
+    assert found["File"] == {
+        "Open pack…": "Ctrl+O",
+        "Save": "Ctrl+S",
+        "Reset all progress…": "",
+        "Quit": "Ctrl+Q",
+    }
     exercise = found["Exercise"]
     assert exercise["Run tests"] == "F5" and exercise["Run program"] == "Ctrl+R"
     assert exercise["Get hint"] == "Ctrl+H" and exercise["Next exercise"] == "Ctrl+N"
@@ -62,7 +66,12 @@ def test_f1_opens_help_with_how_things_work_and_the_keys(qtbot, tmp_path: Path) 
     text = win.help_dialog.view.toPlainText()
     for words in ("Hidden tests", "hidden test N", "hint quota", "same hint again, free", "Run program"):
         assert words in text
-    assert "Run tests\nF5" in text and "Get hint\nCtrl+H" in text and "Help\nF1" in text and "Save\nCtrl+S" in text
+    assert (
+        "Run tests\nF5" in text
+        and "Get hint\nCtrl+H" in text
+        and "Help\nF1" in text
+        and "Save\nCtrl+S" in text
+    )
     shoot(win.help_dialog, "help")
 
 

@@ -39,8 +39,13 @@ def test_each_tests_output_is_shown_and_hidden_tests_stay_hidden(qtbot, tmp_path
 def test_output_is_capped_per_test() -> None:
     report = TestReport(tests=[TestResult("f(1)", "pass", output="x" * (PER_TEST_CAP + 50))])
     text = outputs_text(report)
-    assert "x" * PER_TEST_CAP in text and "x" * (PER_TEST_CAP + 1) not in text and "50 more characters" in text
-    assert outputs_text(TestReport(tests=[TestResult("f(1)", "pass")])) == "Your code printed nothing during the tests."
+    assert (
+        "x" * PER_TEST_CAP in text and "x" * (PER_TEST_CAP + 1) not in text and "50 more characters" in text
+    )
+    assert (
+        outputs_text(TestReport(tests=[TestResult("f(1)", "pass")]))
+        == "Your code printed nothing during the tests."
+    )
 
 
 def run_program(qtbot, win, code: str, stdin: str):  # type: ignore[no-untyped-def]

@@ -52,7 +52,11 @@ def drop(win: MainWindow, path: Path) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     where = QPointF(win.rect().center())
     enter = QDragEnterEvent(
-        where.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        where.toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(win, enter)
     assert enter.isAccepted()
@@ -66,8 +70,13 @@ def test_a_broken_pack_is_refused_with_reasons_and_nothing_changes(qtbot, tmp_pa
     win = quiet_window(qtbot, tmp_path)
     win.open_exercise("factorial")
     before = win.exercises_panel.texts()
-    passing_starter = GOOD.replace('starter = "def double(number):\\n    pass\\n"', 'starter = "def double(number):\\n    return number * 2\\n"')
-    broken = make_pack(tmp_path / "broken", passing_starter.replace('hidden = true\n', '') + "difficulty = 9\n")
+    passing_starter = GOOD.replace(
+        'starter = "def double(number):\\n    pass\\n"',
+        'starter = "def double(number):\\n    return number * 2\\n"',
+    )
+    broken = make_pack(
+        tmp_path / "broken", passing_starter.replace("hidden = true\n", "") + "difficulty = 9\n"
+    )
     drop(win, broken)
     dialog = win.pack_dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Pack refused"
@@ -92,7 +101,9 @@ def test_a_good_pack_folder_dropped_shows_in_its_unit(qtbot, tmp_path: Path) -> 
     assert win.current.id == "w1_double"
 
 
-def test_open_pack_imports_a_built_file_and_refuses_a_tampered_one(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_open_pack_imports_a_built_file_and_refuses_a_tampered_one(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     built = build_pack(make_pack(tmp_path / "src"), tmp_path / "week1.tutorpack")
     tampered = tmp_path / "tampered.tutorpack"
     with zipfile.ZipFile(built) as source, zipfile.ZipFile(tampered, "w") as target:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from tutor.exercises import LoadResult, load_bundled
 from tutor.policy import Policy
@@ -17,7 +17,9 @@ from ui.main_window import MainWindow
 PACK = load_bundled()
 
 
-def quiet_window(qtbot, tmp_path: Path, policy: Policy | None = None, pack: LoadResult | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
+def quiet_window(
+    qtbot, tmp_path: Path, policy: Policy | None = None, pack: LoadResult | None = None
+) -> MainWindow:  # type: ignore[no-untyped-def]
     bad_model = tmp_path / "bad.gguf"
     bad_model.write_bytes(b"not a model")
     win = MainWindow(pack or PACK, model_path=str(bad_model), policy=policy or Policy())
@@ -40,4 +42,5 @@ def shoot(widget: QWidget, name: str) -> None:
     folder = os.environ.get("TUTOR_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        QApplication.processEvents()  # pending layout requests first (a button's new text)
         widget.grab().save(str(Path(folder) / f"{name}.png"))
