@@ -12,6 +12,7 @@ the menu bar ``ui/menus.py``'s, the Output pane and Run program ``ui/output_pane
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow, HintFlow):
         install_menus(self)
         self.pack_drops = PackDrops(self)
         apply_theme(self.session.settings.theme)
-        follow_system(lambda: self.session.settings.theme)
+        follow_system(partial(getattr, self.session.settings, "theme"))  # holds no window
 
     # -- the session's state, as the window and its tests see it ----------------------------------------------
     @property

@@ -71,6 +71,7 @@ class PackDrops(QObject):
         window.pack_dialog = None  # the last refusal shown
         window.setAcceptDrops(True)
         window.installEventFilter(self)
+        window.editor.viewport().installEventFilter(self)  # a pack dropped on the code is a pack, not text
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if isinstance(event, QDragEnterEvent) and _local_paths(event):
@@ -86,7 +87,9 @@ class PackDrops(QObject):
 
 
 def _local_paths(event: QDropEvent) -> list[Path]:
+    """The pack folders and built pack files dropped (anything else is left to the widget under the mouse)."""
     mime = event.mimeData()
     if mime is None or not mime.hasUrls():
         return []
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p.is_dir() or p.suffix == SUFFIX]

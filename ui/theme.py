@@ -7,6 +7,8 @@ colours follow the palette by themselves (``ui.editor``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -69,7 +71,13 @@ def apply_theme(choice: str, app: QApplication | None = None) -> bool:
     return dark
 
 
-def follow_system(choice_of: object) -> None:
-    """Re-apply the theme when the desktop's colour scheme changes; ``choice_of()`` gives the current choice."""
-    hints = QGuiApplication.styleHints()
-    hints.colorSchemeChanged.connect(lambda _scheme: apply_theme(choice_of()))  # type: ignore[operator]
+_follow: list[Callable[[], str]] = []  # the current window's choice; the signal is connected once
+
+
+def follow_system(choice_of: Callable[[], str]) -> None:
+    """Re-apply the theme when the desktop's colour scheme changes; ``choice_of()`` gives the current choice
+    (the newest window's: one connection for the whole application, holding no window alive)."""
+    if not _follow:
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(_follow[0]()))
+        _follow.append(choice_of)
+    _follow[0] = choice_of

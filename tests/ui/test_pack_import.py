@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from tutor.packs import build_pack, installed_packs_dir
 from ui.main_window import MainWindow
@@ -46,8 +46,9 @@ def make_pack(folder: Path, exercise: str = GOOD) -> Path:
     return folder
 
 
-def drop(win: MainWindow, path: Path) -> None:
-    """A real drag and drop of ``path`` onto the window, as Qt delivers it."""
+def drop(win: MainWindow, path: Path, target: QWidget | None = None) -> bool:
+    """A real drag and drop of ``path`` onto the window (or ``target``), as Qt delivers it; whether the drag
+    was accepted."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     where = QPointF(win.rect().center())
@@ -58,12 +59,15 @@ def drop(win: MainWindow, path: Path) -> None:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(win, enter)
-    assert enter.isAccepted()
+    enter.setAccepted(False)
+    QApplication.sendEvent(target or win, enter)
+    if not enter.isAccepted():
+        return False
     dropped = QDropEvent(
         where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
-    QApplication.sendEvent(win, dropped)
+    QApplication.sendEvent(target or win, dropped)
+    return True
 
 
 def test_a_broken_pack_is_refused_with_reasons_and_nothing_changes(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +81,7 @@ def test_a_broken_pack_is_refused_with_reasons_and_nothing_changes(qtbot, tmp_pa
     broken = make_pack(
         tmp_path / "broken", passing_starter.replace("hidden = true\n", "") + "difficulty = 9\n"
     )
-    drop(win, broken)
+    assert drop(win, broken)
     dialog = win.pack_dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Pack refused"
     assert "broken was not imported" in dialog.text() and "Nothing was changed" in dialog.text()
@@ -92,11 +96,15 @@ def test_a_broken_pack_is_refused_with_reasons_and_nothing_changes(qtbot, tmp_pa
 def test_a_good_pack_folder_dropped_shows_in_its_unit(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     win = quiet_window(qtbot, tmp_path)
     win.open_exercise("factorial")
-    drop(win, make_pack(tmp_path / "week1"))
+    assert drop(win, make_pack(tmp_path / "week1"), target=win.editor.viewport())  # onto the code, too
     assert win.pack_dialog is None
     assert "w1_double" in win.exercises_panel.texts() and win.current.id == "factorial"  # the place is kept
     assert win.exercises_panel.unit_texts()[-1] == "Week one · 0 / 1 passed"
     assert (installed_packs_dir() / "week1").is_dir() and "imported" in win.statusBar().currentMessage()
+    assert "file://" not in win.editor.toPlainText()  # the drop did not become text in the editor
+    other = tmp_path / "notes.txt"
+    other.write_text("hello", encoding="utf-8")
+    assert not drop(win, other)  # not a pack: not taken as one
     win.open_exercise("w1_double")
     assert win.current.id == "w1_double"
 
