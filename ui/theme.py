@@ -53,6 +53,7 @@ def dark_palette() -> QPalette:
 
 
 _light_palette: list[QPalette] = []  # the palette the app started with, to go back to
+_light_style: list[str] = []  # and its style's name
 
 
 def apply_theme(choice: str, app: QApplication | None = None) -> bool:
@@ -62,10 +63,14 @@ def apply_theme(choice: str, app: QApplication | None = None) -> bool:
         return False
     if not _light_palette:
         _light_palette.append(QPalette(app.palette()))
+        _light_style.append(app.style().name())
     dark = wants_dark(choice)
     if dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
+    elif app.style().name() != _light_style[0]:
+        app.setStyle(_light_style[0])
+        app.setPalette(_light_palette[0])
     else:
         app.setPalette(_light_palette[0])
     return dark

@@ -96,6 +96,7 @@ def test_dark_theme_is_applied_and_kept(qtbot, tmp_path: Path) -> None:  # type:
     win = quiet_window(qtbot, tmp_path)
     app = QApplication.instance()
     assert not is_dark(app.palette())  # type: ignore[union-attr]  # the offscreen "system" is light
+    style = app.style().name()  # type: ignore[union-attr]
     try:
         win.dark_theme_action.trigger()
         assert is_dark(app.palette()) and win.theme_actions["dark"].isChecked()  # type: ignore[union-attr]
@@ -108,6 +109,7 @@ def test_dark_theme_is_applied_and_kept(qtbot, tmp_path: Path) -> None:  # type:
         assert again.theme_actions["dark"].isChecked() and is_dark(app.palette())  # type: ignore[union-attr]
         again.theme_actions["system"].trigger()
         assert not is_dark(app.palette()) and Settings.load().theme == "system"  # type: ignore[union-attr]
+        assert app.style().name() == style  # type: ignore[union-attr]  # the light look is the one it started with
     finally:
         set_theme(win, "system")
     open_help(win).close()
