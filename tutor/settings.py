@@ -1,4 +1,5 @@
-"""User settings (JSON in the user config dir): editor zoom, last exercise, engine choice, model path.
+"""User settings (JSON in the user config dir): editor zoom, last exercise, engine choice, model path, the
+theme ("system", "light" or "dark") and teacher mode (shows "Grade a folder" where the policy allows grading).
 
 Unknown or damaged values fall back to defaults; saving is atomic, and a save the disk refuses raises
 ``NotSaved`` (the settings in memory still apply).
@@ -22,6 +23,8 @@ class Settings:
     last_exercise: str = ""
     engine: str = "auto"
     model_path: str = ""
+    theme: str = "system"
+    teacher_mode: bool = False
 
     @classmethod
     def path(cls) -> Path:

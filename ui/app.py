@@ -16,8 +16,10 @@ from typing import Any, cast
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from tutor.exercises import load_exercises
+from tutor.exercises import load_tasks
 from tutor.feedback import Hint
+from tutor.packs import load_course
+from tutor.policy import load_policy
 from tutor.progress import ProgressStore
 from tutor.runner import sandbox_status
 from tutor.system import memory_mb
@@ -52,7 +54,9 @@ def process_started() -> float:
 
 def run_app(args: argparse.Namespace) -> int:
     started = process_started()
-    exercises = load_exercises([Path(p) for p in getattr(args, "tasks", [])])
+    exercises = load_course(load_policy())  # the bundled course (unless hidden), pinned and imported packs
+    for tasks in getattr(args, "tasks", []):
+        exercises.extend(load_tasks(Path(tasks)))
     for error in exercises.errors:
         print(f"warning: {error}", file=sys.stderr)
     if not exercises.exercises:

@@ -4,12 +4,15 @@ the editor, and connects them to the session (``tutor.session``) and the workers
 The rules (which model and engine, whether a hint may be given, where progress is kept) are the session's; the
 panels only show things and report clicks; test runs and model work happen in the workers.
 
-Saving, and what the window says when a disk refuses, is ``ui/saving.py``'s.
+Saving, and what the window says when a disk refuses, is ``ui/saving.py``'s; hints are ``ui/hint_state.py``'s,
+the menu bar ``ui/menus.py``'s, the Output pane and Run program ``ui/output_pane.py``'s, the course actions
+(next exercise, reset all progress) ``ui/course_actions.py``'s and pack import ``ui/pack_import.py``'s.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
@@ -17,31 +20,37 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTextBrowser,
 
 from tutor.engines.base import Engine, EngineError, EngineInfo
 from tutor.exercises import Exercise, LoadResult
-from tutor.feedback import Hint
 from tutor.models.store import StoreError
 from tutor.policy import Policy
 from tutor.progress import ProgressStore
-from tutor.runner import TestReport
+from tutor.runner import ProgramRun, TestReport
 from tutor.session import Session
 from tutor.workspace import Workspace
 from ui.compare_view import install_compare_hints
+from ui.course_actions import go_next
 from ui.editor import CodeEditor
+from ui.exercise_list import ExerciseList, about
 from ui.grade_dialog import install_grade_action
-from ui.panels.exercises import ExercisesPanel
+from ui.hint_state import HintFlow, HintMemory
+from ui.menus import install_menus
+from ui.output_pane import OutputPane, ProgramRunner
+from ui.pack_import import PackDrops
 from ui.panels.hint import HintPanel
 from ui.panels.status import StatusPanel
 from ui.panels.tests import TestsPanel
 from ui.panels.toolbar import Toolbar, add_view_shortcuts
 from ui.saving import Saver, autosave_timer, recovery_dialog
+from ui.theme import apply_theme, follow_system
 from ui.timings import Timings
 from ui.workers import ModelThread, TestRunner
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, HintFlow):
     tests_shown = Signal(object)  # TestReport
     hint_shown = Signal(object)  # Hint
     model_ready = Signal(object)  # EngineInfo
     stage_shown = Signal(str)  # a pipeline stage, once the UI shows it
+    program_shown = Signal(object)  # a ProgramRun, once the Output pane shows it
 
     def __init__(
         self,
@@ -55,7 +64,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.started = time.perf_counter()
         self.timings = Timings()
-        self.exercises = exercises.exercises
+        self.pack, self.exercises = exercises, exercises.exercises
+        self.hint_memory = HintMemory()
         self.session = session or Session(policy=policy, progress=progress, workspace=workspace)
         self.current: Exercise | None = None
         self.last_report_code = ""
@@ -72,12 +82,16 @@ class MainWindow(QMainWindow):
         self.tests = TestRunner(self)
         self.tests.finished.connect(self._on_tests_finished)
         self.tests.failed.connect(self._on_tests_failed)
+        self.program = ProgramRunner(self)
+        self.program.finished.connect(self._on_program_finished)
+        self.program.failed.connect(lambda _id, message: self.output_pane.show_failure(message))
         self.model = ModelThread(self, self._make_engine())
         self.model.worker.config = self.session.pipeline_config()
         self.model.worker.authorize = self.session.authorize_model  # exam mode, allowed models (sha256)
         self._connect_model()
         self._autosave = autosave_timer(self, self.save_code)
         self.editor.textChanged.connect(self._autosave.start)
+        self.editor.textChanged.connect(self._on_code_changed_for_hint)
         self.exercises_panel.fill(self.session.progress.all())
         self._open_initial_exercise()
         if recovered := self.session.progress.recovered_message:  # a damaged progress file was kept aside
@@ -92,6 +106,10 @@ class MainWindow(QMainWindow):
             self, self.exercises, self.session.policy
         )  # teachers: "Grade a folder…" (policy)
         install_compare_hints(self)  # teachers: "Compare hints", when the school's policy allows it
+        install_menus(self)
+        self.pack_drops = PackDrops(self)
+        apply_theme(self.session.settings.theme)
+        follow_system(partial(getattr, self.session.settings, "theme"))  # holds no window
 
     # -- the session's state, as the window and its tests see it ----------------------------------------------
     @property
@@ -108,7 +126,7 @@ class MainWindow(QMainWindow):
 
     # -- building ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.exercises_panel = ExercisesPanel(self.exercises)
+        self.exercises_panel = ExerciseList(self.pack)
         self.exercises_panel.chosen.connect(self._on_exercise_chosen)
         self.description = QTextBrowser()
         self.description.setOpenExternalLinks(False)
@@ -122,15 +140,19 @@ class MainWindow(QMainWindow):
         middle.setSizes([260, 540])
         self.tests_panel = TestsPanel()
         self.tests_panel.line_chosen.connect(self.editor.mark_error_line)
+        self.tests_panel.next_requested.connect(lambda: go_next(self))
+        self.output_pane = OutputPane()
+        self.output_pane.run_requested.connect(self.run_program)
         self.hint_panel = HintPanel()
         self.hint_panel.cancel_requested.connect(self.cancel_hint)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.tests_panel)
-        right.addWidget(self.hint_panel)
+        for part in (self.tests_panel, self.output_pane, self.hint_panel):
+            right.addWidget(part)
+        right.setSizes([300, 230, 270])
         main = QSplitter(Qt.Orientation.Horizontal)
         for widget in (self.exercises_panel, middle, right):
             main.addWidget(widget)
-        main.setSizes([220, 580, 480])
+        main.setSizes([300, 520, 460])
         self.setCentralWidget(main)
         self.status_panel = StatusPanel(self.statusBar(), self.session.settings.engine)
         self.status_panel.engine_chosen.connect(self._choose_engine)
@@ -139,6 +161,11 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = Toolbar(self)
         self.run_action = bar.add("Run tests", QKeySequence(Qt.Key.Key_F5), self.run_tests)
+        self.run_program_action = bar.add(
+            "Run program",
+            QKeySequence("Ctrl+R"),
+            lambda: self.run_program(self.output_pane.input.toPlainText()),
+        )
         self.hint_action = bar.add("Get hint", QKeySequence("Ctrl+H"), self.request_hint)
         self.cancel_action = bar.add("Cancel", QKeySequence(Qt.Key.Key_Escape), self.cancel_hint)
         self.reset_action = bar.add("Reset code", QKeySequence(), self.reset_code)
@@ -235,12 +262,13 @@ class MainWindow(QMainWindow):
         self.save_code()
         exercise = next(e for e in self.exercises if e.id == exercise_id)
         self.current = exercise
-        self.description.setMarkdown(f"# {exercise.title}\n\n{exercise.description}")
+        self.description.setMarkdown(f"# {exercise.title}\n\n*{about(exercise)}*\n\n{exercise.description}")
         saved = self.workspace.load(exercise.id)
         with QSignalBlocker(self.editor):
             self.editor.setPlainText(saved if saved is not None else exercise.starter.lstrip("\n"))
         self.editor.mark_error_line(None)
         self.tests_panel.clear()
+        self.output_pane.clear()
         self.hint_panel.clear()
         if hasattr(self, "hint_action"):
             self._update_hint_action()
@@ -275,6 +303,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(max(6.0, self.font().pointSizeF() + steps))
         self.description.setFont(font)
         self.tests_panel.set_font(font)
+        self.output_pane.set_font(font)
         self.hint_panel.set_font(font)
 
     # -- tests ---------------------------------------------------------------------------------------------------
@@ -293,6 +322,9 @@ class MainWindow(QMainWindow):
         if self._closed or self.current is None or exercise.id != self.current.id:
             return
         self.tests_panel.show_report(report)
+        self.output_pane.show_tests(report)
+        if report.passed:
+            self._on_tests_passed_for_hint()
         self.timings.tests_shown = self._now()
         self.timings.tests_runner_s = seconds
         self.saver.run(exercise.id, report)
@@ -307,70 +339,20 @@ class MainWindow(QMainWindow):
         self.tests_panel.show_failure(message)
         self.show_notice(message)
 
-    # -- hints ---------------------------------------------------------------------------------------------------
-    def hints_left(self) -> int | None:
-        return None if self.current is None else self.session.hints_left(self.current.id)
-
-    def _update_hint_action(self) -> None:
-        left = self.hints_left()
-        current = self.current
-        allowed = not self.session.hint_refusal(current.id) if current else self.session.policy.hints_allowed
-        self.hint_action.setEnabled(allowed)
-        self.hint_action.setText("Get hint" if left is None else f"Get hint ({left} left)")
-
-    def request_hint(self) -> None:
+    # -- running the program on its own ----------------------------------------------------------------------
+    def run_program(self, stdin: str = "") -> None:
         if self.current is None:
             return
-        if self.hint_running:
-            self.show_notice("A hint is already being written. Wait for it, or press Cancel (Esc).")
-            return
-        refusal = self.session.hint_refusal(self.current.id)
-        if refusal:
-            self.show_notice(refusal[0].upper() + refusal[1:] + ".")
-            return
-        if self.engine_info is None and not self.model_failed:
-            self.show_notice(
-                f"The model is still being prepared ({self.status_panel.model_progress.value()}%). "
-                "You can keep editing and running tests meanwhile."
-            )
-            return
-        code = self.editor.toPlainText()
-        report = self.last_report if self.last_report is not None and code == self.last_report_code else None
-        self.timings.hint_started, self.timings.first_token = self._now(), 0.0
-        self.hint_panel.start()
-        self._hint_exercise = self.current.id
-        self.model.hint(self.current, code, report)
+        self.save_code()
+        self.output_pane.running()
+        self.program.start(self.current.id, self.editor.toPlainText(), stdin)
 
-    def cancel_hint(self) -> None:
-        if self.hint_running:
-            self.model.cancel()
-            self.hint_panel.cancelling()
-
-    def _on_stage(self, stage: str) -> None:
-        self.hint_panel.show_stage(stage)
-        self.stage_shown.emit(stage)
-
-    def _on_token(self, piece: str) -> None:
-        if not self.timings.first_token:
-            self.timings.first_token = self._now()
-        self.hint_panel.add_token(piece)
-
-    def _on_hint_done(self, hint: Hint) -> None:
-        if self._closed:
-            return
-        self.hint_panel.show_hint(hint)
-        self.saver.hint(self._hint_exercise, hint)
-        self._update_hint_action()
-        self.timings.hint_done = self._now()
-        if hint.notice:  # e.g. the engine crashed: say so, once, in the status bar too
-            self.statusBar().showMessage(hint.notice, 8000)
-        if hint.status == "hint":
-            self.status_panel.set_speed(
-                hint.tokens.get("hint_completion", 0), hint.timings.get("hint_model_s", 0.0)
-            )
-            if hint.line:
-                self.editor.mark_error_line(hint.line)
-        self.hint_shown.emit(hint)
+    def _on_program_finished(self, exercise_id: str, run: ProgramRun) -> None:
+        self.output_pane.run_button.setEnabled(True)
+        if self._closed or self.current is None or exercise_id != self.current.id:
+            return  # another exercise is open now: its pane was cleared
+        self.output_pane.show_run(run)
+        self.program_shown.emit(run)
 
     # -- misc ----------------------------------------------------------------------------------------------------
     def show_notice(self, message: str) -> None:
@@ -395,5 +377,6 @@ class MainWindow(QMainWindow):
         if callable(close):
             close()
         self.tests.wait()
+        self.program.wait()
         self.session.close()
         super().closeEvent(event)

@@ -152,16 +152,11 @@ def test_progress_marks_survive_restart(qtbot, default_model: Path) -> None:  # 
     run_tests(qtbot, first, press_f5=False)
     first.close()
     second = new_window(qtbot, default_model)
-    texts = {
-        second.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole): second.exercises_panel.list.item(
-            i
-        ).text()
-        for i in range(second.exercises_panel.list.count())
-    }
+    texts = second.exercises_panel.texts()
     assert (
         texts["fizzbuzz"].startswith("✓")
         and texts["unique"].startswith("•")
-        and texts["greeting"].startswith(" ")
+        and texts["greeting"].startswith("○")
     )
 
 
@@ -186,22 +181,15 @@ def test_keyboard_only_focus_moves(qtbot, window: MainWindow) -> None:  # type: 
         qtbot.keyClick(QApplication.focusWidget() or window, key, ctrl)
         qtbot.waitUntil(widget.hasFocus, timeout=2000)
     window.exercises_panel.list.setFocus()
-    row = window.exercises_panel.list.currentRow()
+    ids = [e.id for e in window.exercises]
+    row = ids.index(window.exercises_panel.current_id())
     qtbot.keyClick(window.exercises_panel.list, Qt.Key.Key_Down)
-    assert (
-        window.exercises_panel.list.currentRow() == row + 1
-        and window.current.id == window.exercises[row + 1].id
-    )
+    assert window.exercises_panel.current_id() == ids[row + 1] and window.current.id == ids[row + 1]
 
 
 def test_filter_and_keyboard_editing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(window.exercises_panel.filter, "recurs")
-    visible = [
-        window.exercises_panel.list.item(i).data(Qt.ItemDataRole.UserRole)
-        for i in range(window.exercises_panel.list.count())
-        if not window.exercises_panel.list.item(i).isHidden()
-    ]
-    assert visible == ["factorial", "digit_sum"]
+    assert window.exercises_panel.visible_ids() == ["factorial", "digit_sum"]
     window.editor.setPlainText("")
     window.editor.setFocus()
     qtbot.keyClicks(window.editor, "def f():")
@@ -295,14 +283,16 @@ def test_hint_quota_counts_down_and_stops(qtbot, default_model: Path) -> None:  
     win.show()
     qtbot.waitUntil(lambda: win.engine_info is not None, timeout=WAIT_MS)
     open_with_code(qtbot, win, "grade_letter", PACK.find("grade_letter").starter)
-    assert win.hint_action.text() == "Get hint (1 left)" and win.hint_action.isEnabled()
+    assert win.hint_action.text() == "Get hint (uses 1 of 1 left)" and win.hint_action.isEnabled()
     with qtbot.waitSignal(win.hint_shown, timeout=WAIT_MS):
         win.hint_action.trigger()
-    assert win.hint_action.text() == "Get hint (0 left)" and not win.hint_action.isEnabled()
+    assert win.hint_action.text().startswith("Get hint (same code")  # shown again, free
+    win.editor.setPlainText(win.editor.toPlainText() + "\n# changed\n")
+    assert win.hint_action.text() == "Get hint (none left)" and not win.hint_action.isEnabled()
     win.request_hint()
     assert "No hints left" in win.hint_panel.stage.text()
     win.open_exercise("factorial")
-    assert win.hint_action.text() == "Get hint (1 left)"  # the quota is per exercise
+    assert win.hint_action.text().startswith("Get hint (uses 1 of 1 left")  # the quota is per exercise
 
 
 def test_broken_policy_is_shown_and_downloads_are_off(qtbot, default_model: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

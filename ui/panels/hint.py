@@ -19,6 +19,7 @@ STAGES = {
     "rewriting hint": "Writing a better hint…",
 }
 BANNER_STYLE = "background: #fff3cd; color: #5c4400; padding: 6px; border-radius: 4px;"
+STALE = "This hint is about an earlier version of your code: run the tests or ask again."
 
 
 class HintPanel(QWidget):
@@ -38,6 +39,9 @@ class HintPanel(QWidget):
         self.busy.setMaximum(0)
         self.busy.setTextVisible(False)
         self.busy.setVisible(False)
+        self.stale_note = _label(STALE, visible=False)
+        self.stale_note.setStyleSheet(BANNER_STYLE)
+        self.stale_note.setAccessibleName("The hint is out of date")
         self.view = QTextBrowser()
         self.view.setAccessibleName("Hint")
         self.explanation = _label(visible=False)
@@ -58,6 +62,7 @@ class HintPanel(QWidget):
             self.policy_banner,
             self.stage,
             self.busy,
+            self.stale_note,
             self.view,
             self.explanation,
         )
@@ -87,10 +92,17 @@ class HintPanel(QWidget):
         self.explanation.clear()
         self.explanation.setVisible(False)
         self.explain_button.setEnabled(False)
+        self.mark_stale(False)
         self.stage.setText(READY)
+
+    def mark_stale(self, stale: bool) -> None:
+        """Say the hint shown is about older code (its text greyed), or take that back."""
+        self.stale_note.setVisible(stale)
+        self.view.setEnabled(not stale)
 
     def start(self) -> None:
         self.running = True
+        self.mark_stale(False)
         self._streamed = ""
         self.view.clear()
         self.explanation.setVisible(False)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
-from tutor.runner import TestReport
+from tutor.runner import TestReport, TestResult
 from ui.panels.common import column
 
 READY = "Press F5 to run the tests."
@@ -18,6 +26,7 @@ class TestsPanel(QWidget):
 
     __test__ = False
     line_chosen = Signal(object)
+    next_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +34,11 @@ class TestsPanel(QWidget):
         self.summary = QLabel(READY)
         self.table = QTableWidget(0, 5)
         self._setup_table()
-        column(self, QLabel("<b>Tests</b>"), self.summary, self.table)
+        self.next_button = QPushButton("Next exercise →")
+        self.next_button.setToolTip("Open the next exercise you have not passed (Ctrl+N)")
+        self.next_button.setVisible(False)
+        self.next_button.clicked.connect(self.next_requested)
+        column(self, QLabel("<b>Tests</b>"), self.summary, self.table, self.next_button)
 
     def _setup_table(self) -> None:
         table = self.table
@@ -53,6 +66,7 @@ class TestsPanel(QWidget):
         self.report = None
         self.table.setRowCount(0)
         self.summary.setText(READY)
+        self.next_button.setVisible(False)
 
     def running(self) -> None:
         self.summary.setText("Running the tests…")
@@ -60,18 +74,13 @@ class TestsPanel(QWidget):
     def show_report(self, report: TestReport) -> None:
         """Fill the table, say how many pass, and select the first failing test (which marks its line)."""
         self.report = report
+        self.next_button.setVisible(report.passed)
         self.table.setRowCount(len(report.tests))
         for row, test in enumerate(report.tests):
-            cells = [
-                "✓" if test.passed else "✗",
-                test.call,
-                test.expected or "",
-                test.got or "",
-                test.message or "passed",
-            ]
+            cells = _cells(test, row + 1)
             for column_index, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{test.status}: {test.call}" if column_index == 0 else text)
+                item.setToolTip(f"{test.status}: {cells[1]}" if column_index == 0 else text)
                 if column_index == 0:
                     item.setForeground(QColor("#2e7d32") if test.passed else QColor("#c62828"))
                     item.setData(Qt.ItemDataRole.AccessibleTextRole, test.status)
@@ -109,3 +118,11 @@ class TestsPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if rows and rows[0].row() < len(self.report.tests):
             self.line_chosen.emit(self.report.tests[rows[0].row()].line)
+
+
+def _cells(test: TestResult, number: int) -> list[str]:
+    """A row: mark, call, expected, got, message; a hidden test shows only that it passed or failed."""
+    mark = "✓" if test.passed else "✗"
+    if test.hidden:
+        return [mark, test.call or f"hidden test {number}", "", "", "passed" if test.passed else "failed"]
+    return [mark, test.call, test.expected or "", test.got or "", test.message or "passed"]

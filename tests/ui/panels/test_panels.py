@@ -9,9 +9,7 @@ from tutor.engines.base import EngineInfo
 from tutor.exercises import load_bundled
 from tutor.feedback import Hint
 from tutor.policy import Policy
-from tutor.progress import ExerciseProgress
 from tutor.runner import run
-from ui.panels.exercises import ExercisesPanel
 from ui.panels.hint import READY, HintPanel
 from ui.panels.status import StatusPanel
 from ui.panels.tests import TestsPanel
@@ -78,31 +76,6 @@ def test_hint_panel_banner_follows_the_policy(qtbot) -> None:  # type: ignore[no
     assert panel.policy_banner.isVisible() and "Exam mode" in panel.policy_banner.text()
     panel.show_policy(Policy())
     assert not panel.policy_banner.isVisible()
-
-
-def test_exercises_panel_marks_filters_and_reports_the_choice(qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel = ExercisesPanel(PACK.exercises)
-    qtbot.addWidget(panel)
-    panel.fill({"factorial": ExerciseProgress(runs=1, solved=True), "unique": ExerciseProgress(hints=1)})
-    texts = {
-        panel.list.item(i).data(Qt.ItemDataRole.UserRole): panel.list.item(i).text()
-        for i in range(panel.list.count())
-    }
-    assert (
-        texts["factorial"].startswith("✓")
-        and texts["unique"].startswith("•")
-        and texts["greeting"].startswith(" ")
-    )
-    with qtbot.waitSignal(panel.chosen) as blocker:
-        assert panel.select("unique")
-    assert blocker.args == ["unique"] and not panel.select("no_such_exercise")
-    panel.apply_filter("recurs")
-    visible = [
-        panel.list.item(i).data(Qt.ItemDataRole.UserRole)
-        for i in range(panel.list.count())
-        if not panel.list.item(i).isHidden()
-    ]
-    assert visible == ["factorial", "digit_sum"]
 
 
 def test_status_panel_shows_the_engine_its_speed_and_the_choice(qtbot) -> None:  # type: ignore[no-untyped-def]
