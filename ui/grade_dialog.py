@@ -184,7 +184,9 @@ class GradeDialog(QDialog):
             self._fail("Choose the exercise the submissions answer.")
             return
         try:
-            rubric = load_rubric(Path(self.rubric.text().strip()) if self.rubric.text().strip() else None)
+            rubric = load_rubric(
+                Path(self.rubric.text().strip()) if self.rubric.text().strip() else None, len(exercise.tests)
+            )
         except RubricError as exc:
             self._fail(str(exc))
             return

@@ -24,6 +24,8 @@ from tutor.feedback.pipeline import HintPipeline, PipelineConfig
 from tutor.feedback.tokens import tokens
 from tutor.grading.nearest import Nearest, with_names_of
 from tutor.grading.score import Grade
+from tutor.grading.suggest import edge_cases
+from tutor.grading.wording import plural, smallest_change
 from tutor.runner.report import TestReport, TestResult
 
 _NEAR_ENOUGH = 0.35  # a class repair that changes more than this share of tokens is too far to point at lines
@@ -98,9 +100,9 @@ def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dic
             continue
         student = min(close)[1]
         repair = with_names_of(grades[student].code, nearest[student].code)
-        kinds = sorted({c.kind for c in analysis.changes(grades[student].code, repair)})
-        if kinds:
-            group.label += f"; the nearest passing repair changes: {', '.join(kinds)}"
+        change = smallest_change(grades[student].code, repair)
+        if change:
+            group.label += f" {change}"
 
 
 _SHAPES = {
@@ -129,8 +131,9 @@ def _label(grade: Grade) -> str:
         if shape != "straight"
         else "no loop"
     )
-    plural = "s" if len(grade.failing) > 1 else ""
-    return f"test{plural} {numbers} fail (first: {what}); the program uses {uses}"
+    tests = "Test" if len(grade.failing) == 1 else "Tests"
+    verb = "fails" if len(grade.failing) == 1 else "fail"
+    return f"{tests} {numbers} {verb} (first: {what}). The program uses {uses}."
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -176,18 +179,19 @@ def student_feedback(
     if grade.status not in ("ok", "timeout", "crash"):
         return _status_text(grade), "analysis"
     visible = [t for t in grade.tests if not t.hidden]
-    passed = f"You pass {grade.visible_passed} of {len(visible)} tests ({grade.percent:.0f}%)."
+    passed = f"You pass {grade.visible_passed} of {plural(len(visible), 'test')}."
     first = next((t for t in grade.failing if not t.hidden), None)
     if first is None and not grade.failing:
-        return (
-            f"{passed} Next step: try your function on inputs of your own, such as an empty one, and see "
-            "whether the code could be shorter or clearer.",
-            "analysis",
-        )
+        unmet = [i.description for i in grade.items if i.passed is False]
+        if not unmet:
+            return f"{passed} Well done: your program passes every test.", "analysis"
+        return f"{passed} Every test passes; the rubric also asks for: {'; '.join(unmet)}.", "analysis"
     if first is None:
+        edges = edge_cases(exercise)
+        unusual = f" such as {edges}" if edges else ""
         return (
-            f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual inputs "
-            "(empty, one item, repeated or negative values) and check each by hand.",
+            f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual "
+            f"inputs{unusual}, and check each by hand.",
             "analysis",
         )
     fixed = nearest.code if nearest else None
