@@ -157,7 +157,14 @@ def write_similar(run: GradeRun, path: Path) -> str:
         writer.writerow(["first", "second", "similarity", "why", "shared_fingerprints", "note"])
         for pair in run.pairs:
             writer.writerow(
-                [pair.first, pair.second, pair.similarity, pair.reason, pair.shared, "for review, not a verdict"]
+                [
+                    pair.first,
+                    pair.second,
+                    pair.similarity,
+                    pair.reason,
+                    pair.shared,
+                    "for review, not a verdict",
+                ]
             )
     return str(path)
 

@@ -191,7 +191,10 @@ def _pairs_table(run: GradeRun) -> str:
         if len(run.pairs) > _SHOWN_PAIRS
         else ""
     )
-    return head + f"<table><tr><th>first</th><th>second</th><th>similarity</th><th>why</th></tr>{rows}</table>{more}"
+    return (
+        head
+        + f"<table><tr><th>first</th><th>second</th><th>similarity</th><th>why</th></tr>{rows}</table>{more}"
+    )
 
 
 def _student(grade: Grade, run: GradeRun, opened: bool = False) -> str:

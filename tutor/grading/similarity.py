@@ -151,6 +151,4 @@ def _line_pair(
     same = sum(block.size for block in matcher.get_matching_blocks())
     lines = max(len(own_a), len(own_b))
     aside = len(all_a) - len(own_a) if len(own_a) >= len(own_b) else len(all_b) - len(own_b)
-    return SimilarPair(
-        first, second, round(same / lines, 3) if lines else 0.0, shared, same, lines, aside
-    )
+    return SimilarPair(first, second, round(same / lines, 3) if lines else 0.0, shared, same, lines, aside)

@@ -45,6 +45,6 @@ def argument_types(calls: Iterable[str]) -> list[type]:
 
 
 def edge_cases(exercise: Exercise) -> str:
-    """"0 and a negative number" for ``fizzbuzz(n)``; "" when the tests' arguments are not plain values."""
+    """ "0 and a negative number" for ``fizzbuzz(n)``; "" when the tests' arguments are not plain values."""
     kinds = argument_types(t.call for t in exercise.tests if t.call)
     return "; ".join(_EDGES[kind] for kind in kinds[:2])
