@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.exercises import Exercise, load_bundled
+from tutor.exercises import load_bundled
 from tutor.grading.grader import GradeRequest, grade
 from tutor.grading.rubric import RubricError, load_rubric
 from tutor.grading.similarity import similar_pairs
