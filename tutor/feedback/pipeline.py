@@ -24,6 +24,7 @@ from typing import Any
 from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
+from tutor.feedback import syntax
 from tutor.feedback.fallback import after_observation, analysis_hint, model_hint_reasons, observation
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
@@ -164,7 +165,7 @@ class HintPipeline:
                 status="hint",
                 hint=analysis.describe_syntax(report.syntax_error),
                 source="analysis",
-                explanation="The program has a syntax error, so no test could run.",
+                explanation=syntax.WHY,
             )
         failure = report.first_failure
         assert failure is not None

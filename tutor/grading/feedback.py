@@ -21,12 +21,14 @@ from tutor.exercises import Exercise
 from tutor.feedback import analysis
 from tutor.feedback.guard import check_hint
 from tutor.feedback.pipeline import HintPipeline, PipelineConfig
+from tutor.feedback.syntax import describe_syntax
 from tutor.feedback.tokens import tokens
 from tutor.grading.nearest import Nearest, with_names_of
 from tutor.grading.score import Grade
 from tutor.grading.suggest import edge_cases
 from tutor.grading.wording import plural, smallest_change
 from tutor.runner.report import TestReport, TestResult
+from tutor.runner.sandbox import syntax_problem
 
 _NEAR_ENOUGH = 0.35  # a class repair that changes more than this share of tokens is too far to point at lines
 
@@ -249,9 +251,7 @@ def _status_text(grade: Grade) -> str:
         "too large": "Your file is far larger than a solution needs, so it was not run.",
         "unreadable": "Your submission could not be read.",
     }
-    if grade.status == "syntax error":
-        return (
-            f"Python cannot read your program ({grade.message}), so no test could run. Look for a missing "
-            "colon, bracket or quote on that line or just before it."
-        )
+    problem = syntax_problem(grade.code) if grade.status == "syntax error" and grade.code else None
+    if problem is not None:
+        return f"{describe_syntax(problem)} No test could run."
     return texts.get(grade.status, f"Your submission was not graded: {grade.message}")
