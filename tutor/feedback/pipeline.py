@@ -23,8 +23,7 @@ from typing import Any
 
 from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
-from tutor.feedback import analysis, prompts
-from tutor.feedback import syntax
+from tutor.feedback import analysis, prompts, syntax
 from tutor.feedback.fallback import after_observation, analysis_hint, model_hint_reasons, observation
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
