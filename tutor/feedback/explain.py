@@ -77,8 +77,8 @@ def explanation(hint: str, failure: TestResult, code: str, fixed: str | None, mi
             reasons.append(_BY_CHANGE[found[0].kind])
     if failure.status == "timeout":
         reasons.append(TIMEOUT)
-    elif failure.exception in _BY_EXCEPTION:
-        reasons.append(_BY_EXCEPTION[failure.exception])  # type: ignore[index]
+    elif failure.exception and failure.exception in _BY_EXCEPTION:
+        reasons.append(_BY_EXCEPTION[failure.exception])
     if not reasons:
         reasons.append(COMPARED)
     said = {_flat(s) for s in _sentences(hint)}

@@ -174,9 +174,13 @@ def _dead_branch(code: str) -> Mistake | None:
 
 
 def _changed_while_looping(tree: ast.Module) -> Mistake | None:
-    for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For) and isinstance(n.iter, ast.Name)):
-        name = loop.iter.id  # type: ignore[union-attr]
-        for node in (n for statement in loop.body for n in ast.walk(statement)):
+    for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
+        name = _name(loop.iter)
+        if not name:
+            continue
+        for node in (
+            n for statement in loop.body for n in ast.walk(statement) if isinstance(n, ast.stmt | ast.expr)
+        ):
             if _mutates(node, {name}) or (isinstance(node, ast.Delete) and _deletes(node, name)):
                 return Mistake(
                     "changed-while-looping",
@@ -237,7 +241,8 @@ def _function(tree: ast.Module, call: str) -> ast.FunctionDef | None:
 
 
 def _first(tree: ast.AST, wanted: Any) -> Any:
-    return min((n for n in ast.walk(tree) if wanted(n)), key=lambda n: (n.lineno, n.col_offset), default=None)
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.stmt | ast.expr) and wanted(n)]
+    return min(found, key=lambda n: (n.lineno, n.col_offset), default=None)
 
 
 def _name(node: ast.AST) -> str:
