@@ -96,6 +96,11 @@ def test_statuses_say_what_happened(fizz_class: tuple[Path, object]) -> None:
     results = {g.student: g.result for g in run.grades}  # type: ignore[attr-defined]
     assert results["ann"] == "passed all"
     assert results["ben"] == "unchanged starter"  # a comment, other quotes and blank lines do not hide it
+    ben = next(g for g in run.grades if g.student == "ben")  # type: ignore[attr-defined]
+    assert ben.feedback.startswith("You handed in the starter file unchanged. You pass ")
+    assert (
+        "The branch on line 7 can never run" in ben.feedback
+    )  # the starter's own bug, named (line 1 is a comment)
     assert results["cat"] == "failed all tests"  # not "ok" at 0 %
     assert results["dan"].startswith("partly passed (") and results["dan"].endswith(" of 5 tests)")
     assert (results["eve"], results["fay"]) == ("timed out", "syntax error")

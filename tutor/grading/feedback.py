@@ -20,6 +20,7 @@ from tutor.engines.base import Engine
 from tutor.exercises import Exercise
 from tutor.feedback import analysis
 from tutor.feedback.guard import check_hint
+from tutor.feedback.mistakes import find_mistake
 from tutor.feedback.pipeline import HintPipeline, PipelineConfig
 from tutor.feedback.syntax import describe_syntax
 from tutor.feedback.tokens import tokens
@@ -117,7 +118,7 @@ _SHAPES = {
 
 def _label(grade: Grade) -> str:
     if grade.status not in ("ok", "timeout", "crash"):
-        return f"{grade.status}: {grade.message}"
+        return f"{grade.result or grade.status}: {grade.message.removeprefix('SyntaxError: ')}"
     first = grade.failing[0]
     numbers = ", ".join(str(t.number) for t in grade.failing[:6]) + ("…" if len(grade.failing) > 6 else "")
     raw = first.raw
@@ -206,6 +207,8 @@ def student_feedback(
     near = with_names_of(grade.code, nearest.code) if nearest is not None and close else None
     step, source = _next_step(grade, group, failure, fixed, near, avoid)
     lead = "Start here: " if grade.percent < 50 else "Next step: "
+    if grade.result == "unchanged starter":
+        passed = f"You handed in the starter file unchanged. {passed}"
     return f"{passed} {observed} {lead}{step}", source
 
 
@@ -223,7 +226,12 @@ def _next_step(
         )
         if verdict.ok:
             return group.hint, "model"
-    question = analysis.describe_change(grade.code, near) if near else ""
+    mistake = find_mistake(
+        grade.code, failure
+    )  # a named beginner mistake says more than where a repair differs
+    question = mistake.sentence if mistake else ""
+    if not question and near:
+        question = analysis.describe_change(grade.code, near)
     if not question:  # the pipeline's analysis hint; its first sentence (the failure) was said just before
         hint = HintPipeline._analysis_hint(failure, "", None, grade.code, avoid)
         question = hint.hint.replace(analysis.describe_failure(failure), "").strip()
