@@ -57,7 +57,7 @@ def test_print_instead_of_return() -> None:
     )
     hint = hint_for(PACK.find("sum_of_evens"), code)
     assert "your function returns None" in hint.hint
-    assert "prints its answer (line 6) instead of returning it" in hint.hint
+    assert "prints its answer (line 6) instead of returning it, so it returns None." in hint.hint
     assert "print only shows a value on the screen" in hint.explanation
 
 

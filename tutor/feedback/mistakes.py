@@ -75,7 +75,7 @@ def _none_returned(tree: ast.Module, failure: TestResult, got: Any, expected: An
         line = printed[0].lineno
         return Mistake(
             "print-not-return",
-            f"Your function returns None: it prints its answer (line {line}) instead of returning it.",
+            f"Your function prints its answer (line {line}) instead of returning it, so it returns None.",
             why,
             line,
         )
