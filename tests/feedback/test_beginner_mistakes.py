@@ -210,3 +210,18 @@ def test_no_explanation_text_is_refused_by_the_leak_guard() -> None:
     texts = [*explain._BY_CHANGE.values(), *explain._BY_EXCEPTION.values(), explain.TIMEOUT, explain.COMPARED]
     for text in [*texts, syntax.WHY]:
         assert not [r for r in check_hint(text, None, "", ()).reasons if r.startswith("contains")], text
+
+
+def test_a_model_explanation_that_repeats_its_hint_is_replaced_by_the_why() -> None:
+    from tutor.feedback.explain import distinct_explanation
+
+    code = "def unique(items):\n    for x in items:\n        if items.count(x) > 1:\n            items.remove(x)\n    return items\n"
+    failure = run(PACK.find("unique"), code).first_failure
+    assert failure is not None
+    hint = "Look at line 4: what happens to the loop when an item is removed?"
+    same = distinct_explanation(
+        "Look at line 4: what happens to the loop when an item is removed.", hint, failure, code, None
+    )
+    assert "removing an item moves the next one into its place" in same
+    own = "The loop visits positions, and a removal shifts them."
+    assert distinct_explanation(own, hint, failure, code, None) == own  # a model's own why is kept

@@ -9,10 +9,11 @@ any sentence the hint already contains is left out.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from tutor.feedback import analysis
-from tutor.feedback.mistakes import Mistake
+from tutor.feedback.mistakes import Mistake, find_mistake
 from tutor.runner.report import TestResult
 
 # analysis.Change.kind -> why that kind of edit matters
@@ -92,3 +93,21 @@ def _sentences(text: str) -> list[str]:
 
 def _flat(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def distinct_explanation(given: str, hint: str, failure: TestResult, code: str, fixed: str | None) -> str:
+    """A model's explanation when it adds something to its hint; else the why from ``explanation``."""
+    own = [s for s in _sentences(given) if not _repeats(s, hint)]
+    if own:
+        return " ".join(own)
+    return explanation(hint, failure, code, fixed, find_mistake(code, failure))
+
+
+def _repeats(sentence: str, hint: str) -> bool:
+    flat, said = _flat(sentence), _flat(hint)
+    if flat in said:
+        return True
+    return any(
+        difflib.SequenceMatcher(a=flat, b=_flat(other), autojunk=False).ratio() >= 0.8
+        for other in _sentences(hint)
+    )
