@@ -5,6 +5,7 @@ feedback suggestions that fit the function's parameters. Real programs, graded i
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,11 +43,18 @@ def test_rubric_typos_are_refused_with_the_file_and_line(tmp_path: Path) -> None
         ),
         ("[[check]]\nid = 'a'\nuse = 'loop'\n", "line 3: unknown key check[1].use; did you mean uses?"),
         ("\n[test]\npoints = [1]\n", "line 2: unknown section [test]; did you mean tests?"),
+        ('[tests]\nhidden = ["2"]\n', "line 2: tests.hidden must be a list of whole numbers of 1 or more"),
+        (
+            "[[check]]\nid = 'a'\nuses = 'loop'\n[[judge]]\nid = 'a'\nquestion = 'Q?'\n",
+            "line 4: the id 'a' is used twice",
+        ),
+        (
+            "[[check]]\nid = 'a'\nuses = 'loop'\n\n[[check]]\nuses = 'for'\n",
+            "line 5: [[check]] number 2 needs an id",
+        ),
     ):
         path.write_text(text)
-        with pytest.raises(
-            RubricError, match="rubric.toml, " + words.replace("[", r"\[").replace("?", r"\?")
-        ):
+        with pytest.raises(RubricError, match=re.escape("rubric.toml, " + words)):
             load_rubric(path, len(FIZZBUZZ.tests))
     path.write_text(
         "[tests]\npoints = [2, 2]\nhidden = [5]\n[[tests.extra]]\ncall = 'fizzbuzz(0)'\n"

@@ -54,12 +54,14 @@ def check_rubric(path: Path, text: str, data: dict[str, Any], test_count: int | 
     if not isinstance(tests, dict):
         raise RubricProblem(path, line_of(text, "tests"), "tests must be a table: [tests]")
     _keys(path, text, tests, TESTS_KEYS, "tests.")
+    _numbers(path, text, tests)
     for index, extra in enumerate(_tables(tests.get("extra", [])), start=1):
         _keys(path, text, extra, EXTRA_KEYS, f"tests.extra[{index}].")
-    for index, item in enumerate(_tables(data.get("check", [])), start=1):
-        _keys(path, text, item, CHECK_KEYS, f"check[{index}].")
-    for index, item in enumerate(_tables(data.get("judge", [])), start=1):
-        _keys(path, text, item, JUDGE_KEYS, f"judge[{index}].")
+    ids: dict[str, str] = {}
+    for section, known in (("check", CHECK_KEYS), ("judge", JUDGE_KEYS)):
+        for index, item in enumerate(_tables(data.get(section, [])), start=1):
+            _keys(path, text, item, known, f"{section}[{index}].")
+            _item(path, text, section, index, item, ids)
     if test_count is not None:
         _counts(path, text, tests, test_count)
 
@@ -85,6 +87,46 @@ def _counts(path: Path, text: str, tests: dict[str, Any], count: int) -> None:
                 f"tests.hidden names test {number!r}, but the exercise has {_tests(count)}{extra} "
                 f"(numbers go from 1 to {top})",
             )
+
+
+def _numbers(path: Path, text: str, tests: dict[str, Any]) -> None:
+    for key, whole in (("points", False), ("hidden", True)):
+        values = tests.get(key, [])
+        kind = "whole numbers of 1 or more" if whole else "numbers of 0 or more"
+        if not isinstance(values, list) or not all(_number(v, whole) for v in values):
+            raise RubricProblem(path, line_of(text, key), f"tests.{key} must be a list of {kind}")
+
+
+def _number(value: Any, whole: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) and value >= 1 if whole else value >= 0
+
+
+def _item(path: Path, text: str, section: str, index: int, item: dict[str, Any], ids: dict[str, str]) -> None:
+    """A [[check]] or [[judge]]: an id used once, points of 0 or more."""
+    where = header_line(text, section, index)
+    name = item.get("id")
+    if not isinstance(name, str) or not name.strip():
+        raise RubricProblem(path, where, f"[[{section}]] number {index} needs an id (text)")
+    if name in ids:
+        raise RubricProblem(path, where, f"the id {name!r} is used twice (first by a [[{ids[name]}]])")
+    ids[name] = section
+    points = item.get("points", 1)
+    if not _number(points, whole=False):
+        raise RubricProblem(path, where, f"{section} {name!r}: points must be a number of 0 or more")
+    if "max_lines" in item and not _number(item["max_lines"], whole=True):
+        raise RubricProblem(path, where, f"check {name!r}: max_lines must be a whole number of 1 or more")
+
+
+def header_line(text: str, section: str, index: int) -> int | None:
+    """The line of the ``index``-th ``[[section]]`` table (1-based)."""
+    found = [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if re.match(rf"^\s*\[\[\s*{re.escape(section)}\s*\]\]", line)
+    ]
+    return found[index - 1] if len(found) >= index else None
 
 
 def _keys(path: Path, text: str, table: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
