@@ -23,6 +23,10 @@ id = "names"
 question = "Are the variable names meaningful?"
 points = 1
 ```
+
+Before anything is graded the file is checked like the site policy (``tutor.grading.rubric_check``): an unknown
+section or key (``hiden``, with a did-you-mean), a hidden test number the exercise does not have, more point values
+than tests, a missing or repeated id are a ``RubricError`` naming the file and line (``tutor grade`` exits 2).
 """
 
 from __future__ import annotations
