@@ -92,7 +92,7 @@ class ModelsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         advice = recommendation(self.available_gb, entries=self.catalog)  # as doctor and the CLI say
         note = "" if downloads_allowed else " Downloads are turned off by your school's policy."
-        self.summary = QLabel(f"Recommended here: <b>{advice.entry.name}</b> — {advice.sentence()}.{note}")
+        self.summary = QLabel(f"Recommended here: <b>{advice.entry.name}</b> ({advice.why()}).{note}")
         self.recommended = advice.entry
         self.message = QLabel()
         self.message.setWordWrap(True)

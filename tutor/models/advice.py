@@ -34,13 +34,17 @@ class Advice:
     hint_s: float
     speed: str  # "measured" | "estimated from N cores"
 
+    def why(self) -> str:
+        """Why it suits this machine: its size, the memory it needs, the time of a hint here."""
+        return (
+            f"{self.entry.parameters}, {self.entry.size_mb} MB; needs {self.entry.ram_gb} GB of the "
+            f"{self.available_gb:g} GB free; about {self.hint_s:.0f} s per hint on {self.cores} "
+            f"core{'' if self.cores == 1 else 's'}, {self.speed}"
+        )
+
     def sentence(self) -> str:
         """One line for people: the model, and why it suits this machine."""
-        return (
-            f"{self.entry.name} ({self.entry.parameters}, {self.entry.size_mb} MB; needs {self.entry.ram_gb} GB "
-            f"of the {self.available_gb:g} GB free; about {self.hint_s:.0f} s per hint on {self.cores} "
-            f"core{'' if self.cores == 1 else 's'}, {self.speed})"
-        )
+        return f"{self.entry.name} ({self.why()})"
 
 
 def recommendation(
