@@ -126,8 +126,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _report_text(report: Any) -> str:
     if report.syntax_error:
-        problem = report.syntax_error
-        return f"{problem.message} (line {problem.line}, column {problem.column}); no test was run."
+        from tutor.feedback.syntax import describe_syntax
+
+        return f"{describe_syntax(report.syntax_error)} No test was run."
     marks = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
     lines = []
     for test in report.tests:
