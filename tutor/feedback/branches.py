@@ -29,16 +29,21 @@ class DeadBranch:
 def dead_branches(code: str) -> list[DeadBranch]:
     """Every branch whose condition implies an earlier condition of its chain, in line order."""
     try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+        return _dead(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+
+
+def _dead(tree: ast.Module) -> list[DeadBranch]:
     found: list[DeadBranch] = []
     for chain in _chains(tree):
         for index, later in enumerate(chain):
             earlier = next((e for e in chain[:index] if implies(later, e)), None)
             if earlier is not None:
                 found.append(
-                    DeadBranch(later.lineno, ast.unparse(later), earlier.lineno, ast.unparse(earlier))
+                    DeadBranch(
+                        later.lineno, ast.unparse(later)[:80], earlier.lineno, ast.unparse(earlier)[:80]
+                    )
                 )
     return sorted(found, key=lambda d: d.line)
 

@@ -116,6 +116,8 @@ def _text_not_value(tree: ast.Module, failure: TestResult, got: Any, expected: A
 def _division(tree: ast.Module, failure: TestResult, got: Any, expected: Any) -> Mistake | None:
     if not (_is_number(got) and _is_number(expected)) or got == expected:
         return None
+    if not (math.isfinite(got) and math.isfinite(expected)):
+        return None
     why = (
         "Python has two divisions: dividing 7 by 2 with / gives 3.5, and whole-number division (//) gives 3, "
         "rounded down. int() also cuts off everything after the decimal point."
