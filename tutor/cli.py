@@ -111,8 +111,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _report_text(report: Any) -> str:
     if report.syntax_error:
-        problem = report.syntax_error
-        return f"{problem.message} (line {problem.line}, column {problem.column}); no test was run."
+        from tutor.feedback.syntax import describe_syntax
+
+        return f"{describe_syntax(report.syntax_error)} No test was run."
     marks = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
     lines = []
     for test in report.tests:
@@ -153,8 +154,9 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
         model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
         session.authorize_model(model)  # exam mode, a broken policy, the allowed list by sha256
         choice = session.engine_choice(getattr(args, "engine", None))
-        if not args.json and choice.reason != "asked for":
-            print(f"engine: {choice.name} ({choice.reason})", file=sys.stderr)
+        line = engine_line(args, choice.name, choice.reason)
+        if line:
+            print(line, file=sys.stderr)
         engine = session.make_engine(choice.name, threads=getattr(args, "threads", None))
         engine.load(model)
     except EngineCrashed as exc:
@@ -164,6 +166,13 @@ def load_engine(args: argparse.Namespace, session: Session | None = None, keep_o
     except (EngineError, DefaultModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
     return engine
+
+
+def engine_line(args: argparse.Namespace, name: str, reason: str) -> str:
+    """Which engine runs and why: said only under ``--verbose`` (and never in ``--json`` output)."""
+    if args.json or not getattr(args, "verbose", False):
+        return ""
+    return f"engine: {name}" + ("" if reason == "asked for" else f" ({reason})")
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
@@ -208,17 +217,20 @@ def cmd_hint(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from tutor.doctor import diagnose
+    from tutor.doctor_verdict import verdict
 
     report = diagnose(args.model, probe_browser=args.engine != "native")
     if args.generate > 0:
         from tutor.doctor import greedy_generation
 
         report["generation"] = greedy_generation(args.model, args.generate)
+    report["verdict"] = verdict(report)
     lines = [f"{key:<16} {value}" for key, value in report.items() if not isinstance(value, dict)]
     for key, value in report.items():
         if isinstance(value, dict):
             lines.append(f"{key}:")
             lines += [f"  {k:<14} {v}" for k, v in value.items()]
+    lines = [line for line in lines if not line.startswith("verdict ")] + [report["verdict"]]
     _emit(args, report, "\n".join(lines))
     return 0
 
@@ -299,50 +311,46 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace, available: float) -> int:
-    """By the hint time this machine would give (a quick measured rate of the default model, scaled by file
-    size) as well as by memory."""
+    """The one recommendation (``tutor.models.advice``, as in doctor and the app), with this machine's speed
+    measured first (a few seconds of the embedded model) and kept for the others."""
     from tutor.engines.base import EngineError
-    from tutor.models.catalog import HINT_BUDGET_S, load_catalog, recommend
+    from tutor.models.advice import estimated_speed, recommendation, remember_speed
+    from tutor.models.catalog import HINT_BUDGET_S, load_catalog
     from tutor.models.default_model import DefaultModelError
     from tutor.models.speed import HINT_TOKENS, estimate_tok_s, hint_seconds, measure_reference
     from tutor.models.store import StoreError
+    from tutor.system import default_threads
 
     catalog = load_catalog()
     try:
-        reference = measure_reference()
+        measured = measure_reference()
+        remember_speed(measured)
     except (EngineError, DefaultModelError, ImportError, StoreError) as exc:
-        print(
-            f"warning: could not measure this machine's speed ({exc}); recommending by memory only",
-            file=sys.stderr,
-        )
-        reference = None
-    seconds = {e.id: hint_seconds(e, reference) for e in catalog} if reference else {}
-    entry = recommend(available, catalog, (lambda e: seconds[e.id]) if seconds else None, HINT_BUDGET_S)
+        print(f"warning: could not measure this machine's speed ({exc}); estimating it", file=sys.stderr)
+        measured = None
+    advice = recommendation(available, measured=measured, entries=catalog)
+    reference = measured or estimated_speed(advice.cores, catalog)
     rows = [
         dict(
             e.to_json(),
             fits=e.fits(available),
-            est_tok_s=round(estimate_tok_s(e, reference), 1) if reference else None,
-            est_hint_s=round(seconds[e.id], 1) if seconds else None,
-            within_budget=seconds[e.id] <= HINT_BUDGET_S if seconds else None,
+            est_tok_s=round(estimate_tok_s(e, reference), 1),
+            est_hint_s=round(hint_seconds(e, reference), 1),
+            within_budget=hint_seconds(e, reference) <= HINT_BUDGET_S,
         )
         for e in catalog
     ]
     data = {
         "available_ram_gib": available,
-        "measured": reference.__dict__ if reference else None,
+        "cores": default_threads(),
+        "measured": measured.__dict__ if measured else None,
+        "speed": advice.speed,
         "hint_tokens": HINT_TOKENS,
         "budget_s": HINT_BUDGET_S,
-        "recommended": entry.to_json(),
+        "recommended": advice.entry.to_json(),
         "catalog": rows,
     }
-    why = f", about {seconds[entry.id]:.0f} s per hint here" if seconds else ""
-    _emit(
-        args,
-        data,
-        f"{entry.name} ({entry.parameters}, {entry.quantization}, {entry.size_mb} MB, needs "
-        f"{entry.ram_gb} GB of {available} GB free{why}): tutor models download {entry.id}",
-    )
+    _emit(args, data, f"{advice.sentence()}: tutor models download {advice.entry.id}")
     return 0
 
 
@@ -395,6 +403,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
         help="also load exercises from a JSONL task file (repeatable)",
     )
     common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument(
+        "--verbose", action="store_true", help="say more about what runs (the engine and why it was chosen)"
+    )
     parser = argparse.ArgumentParser(
         prog="tutor", description="An offline Python tutor with hints from a local model."
     )

@@ -103,7 +103,8 @@ def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[
             "site_config": str(paths.site_config_dir()),
             "resources": str(paths.resources_dir()),
         },
-        "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} errors",
+        "exercises": f"{len(exercises.exercises)} bundled, {len(exercises.errors)} error"
+        + ("" if len(exercises.errors) == 1 else "s"),
         "sandbox": _sandbox(),
         "downloads": _hub(),
         "policy": _policy(),
@@ -193,8 +194,15 @@ def _engines() -> dict[str, Any]:
     return report
 
 
+def recommended() -> str:
+    """The one recommendation (``tutor.models.advice``), as the app and ``tutor models recommend`` give it."""
+    from tutor.models.advice import recommendation
+
+    advice = recommendation()
+    return f"{advice.entry.id}: {advice.sentence()}"
+
+
 def _hub() -> dict[str, Any]:
-    from tutor.models.catalog import recommend
     from tutor.models.download import proxies_in_use
     from tutor.settings import Settings
 
@@ -203,5 +211,5 @@ def _hub() -> dict[str, Any]:
         "offline": os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"),
         "proxies": proxies_in_use() or "none",
         "active_model": Settings.load().model_path or "the embedded default",
-        "recommended": recommend(memory_gib()[1]).id,
+        "recommended": recommended(),
     }

@@ -184,7 +184,9 @@ class GradeDialog(QDialog):
             self._fail("Choose the exercise the submissions answer.")
             return
         try:
-            rubric = load_rubric(Path(self.rubric.text().strip()) if self.rubric.text().strip() else None)
+            rubric = load_rubric(
+                Path(self.rubric.text().strip()) if self.rubric.text().strip() else None, len(exercise.tests)
+            )
         except RubricError as exc:
             self._fail(str(exc))
             return
@@ -223,13 +225,15 @@ class GradeDialog(QDialog):
 
     @Slot(object)
     def _on_finished(self, run: Any) -> None:
+        from tutor.grading.wording import plural
+
         self._stop_thread()
         self.run_result = run
         data = run.summary()
         report = run.files["report_html"]
         self.status.setText(
-            f"{data['students']} students graded, mean {data['mean_percent']}%, "
-            f"{data['groups']} failure groups. Report: {report}"
+            f"{plural(data['students'], 'student')} graded, mean {data['mean_percent']}%, "
+            f"{plural(data['groups'], 'failure group')}. Report: {report}"
         )
         self.open_url(QUrl.fromLocalFile(report))
         self.graded.emit(True, report)

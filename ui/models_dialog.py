@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.models.catalog import CatalogEntry, load_catalog, recommend
+from tutor.models.advice import recommendation
+from tutor.models.catalog import CatalogEntry, load_catalog
 from tutor.models.download import DownloadCancelled, DownloadError, Progress, download
 from tutor.models.store import LocalModel, ModelStore, StoreError
 from tutor.settings import Settings
@@ -89,11 +90,10 @@ class ModelsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        best = recommend(self.available_gb, self.catalog)
+        advice = recommendation(self.available_gb, entries=self.catalog)  # as doctor and the CLI say
         note = "" if downloads_allowed else " Downloads are turned off by your school's policy."
-        self.summary = QLabel(
-            f"{self.available_gb:.1f} GB of memory free. Recommended here: <b>{best.name}</b>.{note}"
-        )
+        self.summary = QLabel(f"Recommended here: <b>{advice.entry.name}</b> ({advice.why()}).{note}")
+        self.recommended = advice.entry
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.progress = QProgressBar()

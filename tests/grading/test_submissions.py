@@ -50,7 +50,13 @@ def test_a_broken_class_is_graded_row_by_row(tmp_path: Path, search: Exercise) -
         assert by_student[student].percent == 0 and by_student[student].feedback
     assert "colon" in by_student["frank"].feedback
     rows = (out / "grades.csv").read_text().splitlines()
-    assert rows[1].startswith("points per item,1,1,") and len(rows) == 2 + len(EXPECTED_STATUS)
+    # one header row (each test's points in its name), then one row per student: nothing else to sort around
+    assert rows[0].startswith("student,test 1 (1 pt),test 2 (1 pt),") and "total (11 pts)" in rows[0]
+    assert len(rows) == 1 + len(EXPECTED_STATUS) and "points per item" not in "".join(rows)
+    results = {g.student: g.result for g in run.grades}
+    assert results["alice"] == "passed all" and results["bob"].startswith("partly passed (")
+    assert (results["frank"], results["grace"], results["heidi"]) == ("syntax error", "timed out", "crashed")
+    assert results["carol"] == "empty file"
     index = json.loads((out / "results" / "index.json").read_text())
     assert set(index) == set(EXPECTED_STATUS)
     result = json.loads((out / "results" / index["bob"]).read_text())

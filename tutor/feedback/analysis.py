@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pygments.token import Keyword, Name, Number, Operator, String
 
+from tutor.feedback import syntax
 from tutor.feedback.tokens import SourceToken, tokens
 from tutor.runner.report import SyntaxProblem, TestResult
 
@@ -79,15 +80,8 @@ def _describe_raises(test: TestResult, call: str) -> str:
 
 
 def describe_syntax(problem: SyntaxProblem) -> str:
-    where = (
-        f"line {problem.line}" + (f", column {problem.column}" if problem.column else "")
-        if problem.line
-        else "the file"
-    )
-    return (
-        f"Python cannot read your program at {where} ({problem.message}). "
-        "Look for a missing colon, bracket or quote there or just before it."
-    )
+    """The syntax error in a beginner's words at its real position (``tutor.feedback.syntax``)."""
+    return syntax.describe_syntax(problem)
 
 
 def changes(original: str, fixed: str) -> list[Change]:

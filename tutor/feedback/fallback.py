@@ -14,7 +14,9 @@ import re
 
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
+from tutor.feedback.explain import explanation
 from tutor.feedback.guard import check_hint
+from tutor.feedback.mistakes import find_mistake
 from tutor.runner import TestResult
 
 GENERIC = "Work through the failing test by hand, line by line, and compare each value with what you expect."
@@ -115,22 +117,23 @@ def _leak_free(text: str, fixed: str | None, code: str, avoid: tuple[str, ...]) 
 def analysis_hint(
     failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
 ) -> tuple[str, str]:
-    """``(hint, explanation)`` from program analysis alone: true by construction, and leak-free."""
+    """``(hint, explanation)`` from program analysis alone: true by construction, and leak-free. A beginner
+    mistake recognised in the code (``tutor.feedback.mistakes``) is named after the failing test; the
+    explanation gives the why (``tutor.feedback.explain``) and never repeats the hint."""
     observed = analysis.describe_failure(failure)
+    mistake = find_mistake(code, failure)
     question = change or question_without_repair(failure)
     candidates = [f"{observed} {question}", question, observed, GENERIC]
+    if mistake is not None:
+        candidates = [f"{observed} {mistake.sentence}", mistake.sentence, *candidates]
 
     def leak_free(text: str) -> bool:
         return _leak_free(text, fixed, code, avoid)
 
     # the first wording that neither leaks the fix nor uses a word the teacher asked hints to avoid
     text = next((c for c in candidates if leak_free(c)), GENERIC)
-    explanation = observed if leak_free(observed) else ""
-    if fixed and explanation:
-        kinds = ", ".join(sorted({c.kind for c in analysis.changes(code, fixed)}))
-        longer = f"{explanation} A repair that passes every test changes this kind of thing: {kinds}."
-        explanation = longer if leak_free(longer) else explanation
-    return text, explanation
+    why = explanation(text, failure, code, fixed, mistake if mistake and mistake.sentence in text else None)
+    return text, why if leak_free(why) else ""
 
 
 def question_without_repair(failure: TestResult) -> str:

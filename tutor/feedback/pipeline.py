@@ -23,7 +23,8 @@ from typing import Any
 
 from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
-from tutor.feedback import analysis, prompts
+from tutor.feedback import analysis, prompts, syntax
+from tutor.feedback.explain import distinct_explanation
 from tutor.feedback.fallback import after_observation, analysis_hint, model_hint_reasons, observation
 from tutor.feedback.guard import check_hint
 from tutor.feedback.mutations import mutants
@@ -164,7 +165,7 @@ class HintPipeline:
                 status="hint",
                 hint=analysis.describe_syntax(report.syntax_error),
                 source="analysis",
-                explanation="The program has a syntax error, so no test could run.",
+                explanation=syntax.WHY,
             )
         failure = report.first_failure
         assert failure is not None
@@ -316,7 +317,7 @@ class HintPipeline:
                 return Hint(
                     status="hint",
                     hint=after_observation(parsed.hint, observed, failure.call),
-                    explanation=parsed.explanation,
+                    explanation=distinct_explanation(parsed.explanation, parsed.hint, failure, code, fixed),
                     source="model",
                     rejected=rejected,
                 )

@@ -92,7 +92,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     source = Path(args.submissions)
     out = Path(args.out or f"grades-{exercise.id.replace('/', '-')}")
     try:
-        rubric = load_rubric(Path(args.rubric) if args.rubric else None)
+        rubric = load_rubric(Path(args.rubric) if args.rubric else None, len(exercise.tests))
         reference = read_reference(Path(args.reference)) if args.reference else None
     except (RubricError, ReferenceError) as exc:
         raise CliError(str(exc)) from None
@@ -142,10 +142,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _text(data: dict[str, Any]) -> str:
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items()))
+    from tutor.grading.wording import plural
+
+    results = data.get("results") or data["statuses"]
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(results.items()))
     lines = [
-        f"{data['students']} students, mean {data['mean_percent']}%, full marks {data['full_marks']} "
-        f"({statuses}); {data['groups']} failure groups; {data['similar_pairs']} similar pairs for review",
+        f"{plural(data['students'], 'student')}, mean {data['mean_percent']}%, full marks {data['full_marks']} "
+        f"({statuses}); {plural(data['groups'], 'failure group')}; "
+        f"{plural(data['similar_pairs'], 'similar pair')} to review",
         f"tests ran in {data['timings'].get('run_s', 0):.1f} s; report: {data['files']['report_html']}",
     ]
     if "calibration" in data:

@@ -20,11 +20,16 @@ from tutor.engines.base import Engine
 from tutor.exercises import Exercise
 from tutor.feedback import analysis
 from tutor.feedback.guard import check_hint
+from tutor.feedback.mistakes import find_mistake
 from tutor.feedback.pipeline import HintPipeline, PipelineConfig
+from tutor.feedback.syntax import describe_syntax
 from tutor.feedback.tokens import tokens
 from tutor.grading.nearest import Nearest, with_names_of
 from tutor.grading.score import Grade
+from tutor.grading.suggest import edge_cases
+from tutor.grading.wording import plural, smallest_change
 from tutor.runner.report import TestReport, TestResult
+from tutor.runner.sandbox import syntax_problem
 
 _NEAR_ENOUGH = 0.35  # a class repair that changes more than this share of tokens is too far to point at lines
 
@@ -98,9 +103,9 @@ def add_repair_kinds(groups: list[Group], grades: dict[str, Grade], nearest: dic
             continue
         student = min(close)[1]
         repair = with_names_of(grades[student].code, nearest[student].code)
-        kinds = sorted({c.kind for c in analysis.changes(grades[student].code, repair)})
-        if kinds:
-            group.label += f"; the nearest passing repair changes: {', '.join(kinds)}"
+        change = smallest_change(grades[student].code, repair)
+        if change:
+            group.label += f" {change}"
 
 
 _SHAPES = {
@@ -113,7 +118,7 @@ _SHAPES = {
 
 def _label(grade: Grade) -> str:
     if grade.status not in ("ok", "timeout", "crash"):
-        return f"{grade.status}: {grade.message}"
+        return f"{grade.result or grade.status}: {grade.message.removeprefix('SyntaxError: ')}"
     first = grade.failing[0]
     numbers = ", ".join(str(t.number) for t in grade.failing[:6]) + ("…" if len(grade.failing) > 6 else "")
     raw = first.raw
@@ -129,8 +134,9 @@ def _label(grade: Grade) -> str:
         if shape != "straight"
         else "no loop"
     )
-    plural = "s" if len(grade.failing) > 1 else ""
-    return f"test{plural} {numbers} fail (first: {what}); the program uses {uses}"
+    tests = "Test" if len(grade.failing) == 1 else "Tests"
+    verb = "fails" if len(grade.failing) == 1 else "fail"
+    return f"{tests} {numbers} {verb} (first: {what}). The program uses {uses}."
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -176,18 +182,19 @@ def student_feedback(
     if grade.status not in ("ok", "timeout", "crash"):
         return _status_text(grade), "analysis"
     visible = [t for t in grade.tests if not t.hidden]
-    passed = f"You pass {grade.visible_passed} of {len(visible)} tests ({grade.percent:.0f}%)."
+    passed = f"You pass {grade.visible_passed} of {plural(len(visible), 'test')}."
     first = next((t for t in grade.failing if not t.hidden), None)
     if first is None and not grade.failing:
-        return (
-            f"{passed} Next step: try your function on inputs of your own, such as an empty one, and see "
-            "whether the code could be shorter or clearer.",
-            "analysis",
-        )
+        unmet = [i.description for i in grade.items if i.passed is False]
+        if not unmet:
+            return f"{passed} Well done: your program passes every test.", "analysis"
+        return f"{passed} Every test passes; the rubric also asks for: {'; '.join(unmet)}.", "analysis"
     if first is None:
+        edges = edge_cases(exercise)
+        unusual = f" such as {edges}" if edges else ""
         return (
-            f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual inputs "
-            "(empty, one item, repeated or negative values) and check each by hand.",
+            f"{passed} Some of the teacher's extra tests still fail. Next step: think about unusual "
+            f"inputs{unusual}, and check each by hand.",
             "analysis",
         )
     fixed = nearest.code if nearest else None
@@ -200,6 +207,8 @@ def student_feedback(
     near = with_names_of(grade.code, nearest.code) if nearest is not None and close else None
     step, source = _next_step(grade, group, failure, fixed, near, avoid)
     lead = "Start here: " if grade.percent < 50 else "Next step: "
+    if grade.result == "unchanged starter":
+        passed = f"You handed in the starter file unchanged. {passed}"
     return f"{passed} {observed} {lead}{step}", source
 
 
@@ -217,7 +226,12 @@ def _next_step(
         )
         if verdict.ok:
             return group.hint, "model"
-    question = analysis.describe_change(grade.code, near) if near else ""
+    mistake = find_mistake(
+        grade.code, failure
+    )  # a named beginner mistake says more than where a repair differs
+    question = mistake.sentence if mistake else ""
+    if not question and near:
+        question = analysis.describe_change(grade.code, near)
     if not question:  # the pipeline's analysis hint; its first sentence (the failure) was said just before
         hint = HintPipeline._analysis_hint(failure, "", None, grade.code, avoid)
         question = hint.hint.replace(analysis.describe_failure(failure), "").strip()
@@ -245,9 +259,7 @@ def _status_text(grade: Grade) -> str:
         "too large": "Your file is far larger than a solution needs, so it was not run.",
         "unreadable": "Your submission could not be read.",
     }
-    if grade.status == "syntax error":
-        return (
-            f"Python cannot read your program ({grade.message}), so no test could run. Look for a missing "
-            "colon, bracket or quote on that line or just before it."
-        )
+    problem = syntax_problem(grade.code) if grade.status == "syntax error" and grade.code else None
+    if problem is not None:
+        return f"{describe_syntax(problem)} No test could run."
     return texts.get(grade.status, f"Your submission was not graded: {grade.message}")

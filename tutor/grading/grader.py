@@ -22,6 +22,7 @@ from tutor.grading.nearest import Nearest, nearest_repairs
 from tutor.grading.rubric import ItemResult, Rubric, run_checks
 from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score, summary
 from tutor.grading.similarity import SimilarPair, similar_pairs
+from tutor.grading.status import result_status
 from tutor.grading.submissions import Submission, read_submissions
 from tutor.runner import Limits, sandbox_status
 from tutor.runner.report import TestReport, TestResult
@@ -127,7 +128,7 @@ def grade(
         )
         timings["run_s"] = time.perf_counter() - clock
         by_student = {s.student: s for s in submissions}
-        grades = _score_all(outcomes, by_student, rubric, len(exercise.tests))
+        grades = _score_all(outcomes, by_student, rubric, len(exercise.tests), exercise.starter)
         clock = time.perf_counter()
         _judge_all(grades, request, cache, progress)
         timings["judge_s"] = time.perf_counter() - clock
@@ -162,7 +163,7 @@ def grade(
         )
     timings["feedback_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    pairs = similar_pairs([(g.student, g.code) for g in grades if g.code])
+    pairs = similar_pairs([(g.student, g.code) for g in grades if g.code], starter=exercise.starter)
     timings["similarity_s"] = time.perf_counter() - clock
     model = request.engine.info().model_name if request.engine is not None else ""
     run = GradeRun(
@@ -177,7 +178,7 @@ def grade(
 
 
 def _score_all(
-    outcomes: list[Outcome], submissions: dict[str, Submission], rubric: Rubric, visible: int
+    outcomes: list[Outcome], submissions: dict[str, Submission], rubric: Rubric, visible: int, starter: str
 ) -> list[Grade]:
     grades = []
     for outcome in outcomes:
@@ -188,6 +189,7 @@ def _score_all(
                 item.note = "no readable code"
         grade = score(outcome, rubric, visible, items)
         grade.code = code
+        grade.result = result_status(grade, starter)
         grades.append(grade)
     return grades
 

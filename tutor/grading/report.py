@@ -1,4 +1,4 @@
-"""The grading outputs: ``grades.csv`` (a points-per-test first row, then one row per student), one
+"""The grading outputs: ``grades.csv`` (one header row that gives each item's points, then one row per student), one
 Gradescope-style ``results/<name>-<hash>.json`` per student (``results/index.json`` maps each student to it),
 ``similar.csv``, ``summary.json`` and ``report.html``.
 
@@ -42,30 +42,26 @@ def write_all(run: GradeRun, exercise: Exercise, out: Path) -> dict[str, str]:
 
 
 def _columns(grades: list[Grade]) -> tuple[list[str], list[str]]:
+    """The test and rubric item columns, each with its points: ``test 2 (hidden, 1 pt)``."""
     first = grades[0] if grades else None
-    tests = [f"test {t.number}" + (" (hidden)" if t.hidden else "") for t in (first.tests if first else [])]
-    items = [f"{i.kind} {i.id}" for i in (first.items if first else [])]
+    tests = [
+        f"test {t.number} (" + ("hidden, " if t.hidden else "") + f"{_points(t.max_points)})"
+        for t in (first.tests if first else [])
+    ]
+    items = [f"{i.kind} {i.id} ({_points(i.max_points)})" for i in (first.items if first else [])]
     return tests, items
 
 
 def write_csv(grades: list[Grade], path: Path) -> str:
+    """One header row (each item's points in its name) and one row per student, nothing else: a spreadsheet
+    sorts and averages every column as it is."""
     tests, items = _columns(grades)
-    header = ["student", *tests, *items, "total", "percent", "status", "overridden", "feedback"]
     first = grades[0] if grades else None
-    maxima = [
-        "points per item",
-        *[_num(t.max_points) for t in (first.tests if first else [])],
-        *[_num(i.max_points) for i in (first.items if first else [])],
-        _num(first.max_points if first else 0),
-        "100",
-        "",
-        "",
-        "",
-    ]
+    total = f"total ({_points(first.max_points)})" if first else "total"
+    header = ["student", *tests, *items, total, "percent", "status", "overridden", "feedback"]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = SafeWriter(handle)
         writer.writerow(header)
-        writer.writerow(maxima)
         for grade in grades:
             writer.writerow(
                 [
@@ -74,12 +70,16 @@ def write_csv(grades: list[Grade], path: Path) -> str:
                     *[_num(i.points) for i in grade.items],
                     _num(grade.total),
                     f"{grade.percent:.1f}",
-                    grade.status,
+                    grade.result or grade.status,
                     "; ".join(f"{k}: {v}" if v else k for k, v in grade.overridden.items()),
                     grade.feedback,
                 ]
             )
     return str(path)
+
+
+def _points(value: float) -> str:
+    return f"{value:g} pt" + ("" if value == 1 else "s")
 
 
 def results_json(grade: Grade) -> dict[str, Any]:
@@ -116,6 +116,7 @@ def results_json(grade: Grade) -> dict[str, Any]:
         "extra_data": {
             "student": grade.student,
             "status": grade.status,
+            "result": grade.result,
             "percent": round(grade.percent, 2),
             "feedback_source": grade.feedback_source,
             "group": grade.group,
@@ -153,10 +154,17 @@ def results_names(students: Iterable[str]) -> dict[str, str]:
 def write_similar(run: GradeRun, path: Path) -> str:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = SafeWriter(handle)
-        writer.writerow(["first", "second", "similarity", "shared_fingerprints", "note"])
+        writer.writerow(["first", "second", "similarity", "why", "shared_fingerprints", "note"])
         for pair in run.pairs:
             writer.writerow(
-                [pair.first, pair.second, pair.similarity, pair.shared, "for review, not a verdict"]
+                [
+                    pair.first,
+                    pair.second,
+                    pair.similarity,
+                    pair.reason,
+                    pair.shared,
+                    "for review, not a verdict",
+                ]
             )
     return str(path)
 

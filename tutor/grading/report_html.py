@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from tutor.exercises import Exercise
 from tutor.grading.nearest import unified_diff, with_names_of
 from tutor.grading.score import Grade
+from tutor.grading.wording import plural
 
 if TYPE_CHECKING:
     from tutor.grading.grader import GradeRun
@@ -155,11 +156,11 @@ def _groups_table(run: GradeRun) -> str:
         )
         names = ", ".join(group.students[:8]) + (" …" if len(group.students) > 8 else "")
         rows.append(
-            f"<tr><td>{group.number}</td><td>{len(group.students)} students</td><td>{what}</td>"
+            f"<tr><td>{group.number}</td><td>{plural(len(group.students), 'student')}</td><td>{what}</td>"
             f"<td class='muted'>{escape(names)}</td></tr>"
         )
     more = (
-        f"<p class='muted'>… and {len(run.groups) - _SHOWN_GROUPS} smaller groups (each student's section "
+        f"<p class='muted'>… and {plural(len(run.groups) - _SHOWN_GROUPS, 'smaller group')} (each student's section "
         "names their group).</p>"
         if len(run.groups) > _SHOWN_GROUPS
         else ""
@@ -175,14 +176,14 @@ def _groups_table(run: GradeRun) -> str:
 
 def _pairs_table(run: GradeRun) -> str:
     head = (
-        "<h2>Similar pairs, for review</h2><p class='muted'>Local fingerprinting (winnowing over tokens, names "
-        "ignored). Short exercises have few natural solutions: a pair is a reason to look, never a verdict.</p>"
+        "<h2>Similar pairs, for review</h2><p class='muted'>Lines in common after renaming variables, the "
+        "starter's lines set aside. Short exercises have few natural solutions: a pair is a reason to look, never a verdict.</p>"
     )
     if not run.pairs:
         return head + "<p>No pair above the threshold.</p>"
     rows = "".join(
         f"<tr><td><a href='#{escape(p.first)}'>{escape(p.first)}</a></td><td><a href='#{escape(p.second)}'>"
-        f"{escape(p.second)}</a></td><td>{p.similarity:.0%}</td></tr>"
+        f"{escape(p.second)}</a></td><td>{p.similarity:.0%}</td><td>{escape(p.reason)}</td></tr>"
         for p in run.pairs[:_SHOWN_PAIRS]
     )
     more = (
@@ -190,14 +191,17 @@ def _pairs_table(run: GradeRun) -> str:
         if len(run.pairs) > _SHOWN_PAIRS
         else ""
     )
-    return head + f"<table><tr><th>first</th><th>second</th><th>similarity</th></tr>{rows}</table>{more}"
+    return (
+        head
+        + f"<table><tr><th>first</th><th>second</th><th>similarity</th><th>why</th></tr>{rows}</table>{more}"
+    )
 
 
 def _student(grade: Grade, run: GradeRun, opened: bool = False) -> str:
     mark = "pass" if not grade.failing else "fail"
     head = (
         f"<summary><b>{escape(grade.student)}</b> — <span class='{mark}'>{grade.total:g} / {grade.max_points:g}"
-        f" ({grade.percent:.0f}%)</span> · {escape(grade.status)}"
+        f" ({grade.percent:.0f}%)</span> · {escape(grade.result or grade.status)}"
         + (f" · group {grade.group}" if grade.group else "")
         + (" · <b>overridden</b>" if grade.overridden else "")
         + "</summary>"

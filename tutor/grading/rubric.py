@@ -23,6 +23,10 @@ id = "names"
 question = "Are the variable names meaningful?"
 points = 1
 ```
+
+Before anything is graded the file is checked like the site policy (``tutor.grading.rubric_check``): an unknown
+section or key (``hiden``, with a did-you-mean), a hidden test number the exercise does not have, more point values
+than tests, a missing or repeated id are a ``RubricError`` naming the file and line (``tutor grade`` exits 2).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.exercises import TestCase
+from tutor.grading.rubric_check import RubricProblem, check_rubric
 
 CONSTRUCTS = ("recursion", "loop", "for", "while", "comprehension")
 
@@ -99,18 +104,22 @@ class ItemResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_rubric(path: Path | None) -> Rubric:
+def load_rubric(path: Path | None, test_count: int | None = None) -> Rubric:
+    """The rubric in ``path``, checked (``tutor.grading.rubric_check``) against an exercise of ``test_count``
+    tests when that is given; any problem is a ``RubricError`` naming the file and line."""
     if path is None:
         return Rubric()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"cannot read the rubric {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{path}: not valid TOML ({exc})") from None
-    unknown = set(data) - {"tests", "check", "judge", "avoid"}
-    if unknown:
-        raise RubricError(f"{path}: unknown section {sorted(unknown)[0]!r} (use tests, check, judge, avoid)")
+    try:
+        check_rubric(path, text, data, test_count)
+    except RubricProblem as exc:
+        raise RubricError(str(exc)) from None
     tests = data.get("tests", {})
     return Rubric(
         points=tuple(_numbers(tests.get("points", []), path, "tests.points")),

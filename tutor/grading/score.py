@@ -68,6 +68,7 @@ class Grade:
     feedback_source: str = ""
     group: int = 0
     code: str = ""
+    result: str = ""  # what happened, for people (``tutor.grading.status``): "failed all tests", ...
 
     @property
     def max_points(self) -> float:
@@ -208,12 +209,16 @@ def _target(grade: Grade, item: str) -> TestScore | ItemResult | None:
 def summary(grades: list[Grade]) -> dict[str, Any]:
     percents = [g.percent for g in grades]
     statuses: dict[str, int] = {}
+    results: dict[str, int] = {}
     for grade in grades:
         statuses[grade.status] = statuses.get(grade.status, 0) + 1
+        result = (grade.result or grade.status).split(" (", 1)[0]
+        results[result] = results.get(result, 0) + 1
     return {
         "students": len(grades),
         "mean_percent": round(sum(percents) / len(percents), 2) if percents else 0.0,
         "full_marks": sum(p >= 99.999 for p in percents),
-        "statuses": statuses,
+        "statuses": statuses,  # the runner's: ok, syntax error, timeout, crash, or why a file was not run
+        "results": results,  # what happened, for people: passed all, failed all tests, unchanged starter...
         "overridden": sum(bool(g.overridden) for g in grades),
     }
