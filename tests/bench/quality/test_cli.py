@@ -46,10 +46,10 @@ def test_analysis_run_outputs_and_resume(tmp_path: Path) -> None:
     summary = json.loads(first.stdout)
     assert summary["set"] == "all" and summary["seed"] == 4 and summary["judge"] is None
     assert list(summary["systems"]["analysis"]) == SUMMARY_KEYS
-    assert summary["systems"]["analysis"]["n"] == 3 and summary["systems"]["analysis"]["model_share"] == 0.0
+    assert summary["systems"]["analysis"]["n"] == 4 and summary["systems"]["analysis"]["model_share"] == 0.0
     assert json.loads((out / "summary.json").read_text()) == summary
     rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
-    assert {r["set"] for r in rows} == {"basics", "quixbugs", "refactory"}
+    assert {r["set"] for r in rows} == {"basics", "quixbugs", "refactory", "course"}
     assert all(r["engine_peak_rss_mb"] is None for r in rows)  # analysis loads no model
     assert (out / "report.html").read_text().count("data:image/png;base64,") == 2
     cached = (out / "cache.jsonl").read_text()
@@ -87,7 +87,7 @@ def test_split_keeps_only_that_splits_tasks(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
-    assert len(rows) == 9 and {split_of(r["task"]) for r in rows} == {"test"}
+    assert len(rows) == 12 and {split_of(r["task"]) for r in rows} == {"test"}
     assert json.loads((tmp_path / "summary.json").read_text())["set"] == "all:test"
 
 

@@ -18,7 +18,8 @@ def test_basics_has_three_verified_bugs_per_exercise() -> None:
     items, exercises = load_set("basics")
     counts = Counter(i.task for i in items)
     pack = load_bundled()
-    assert set(counts) == {e.id for e in pack.exercises}
+    assert set(counts) == set(exercises) and len(counts) == 16  # the 16 first exercises, as published
+    assert set(counts) <= {e.id for e in pack.exercises}
     assert min(counts.values()) >= 3
     assert len({i.kind for i in items}) >= 6  # off-by-one, wrong comparison, missing case, wrong return, ...
     for item in items:
@@ -26,6 +27,21 @@ def test_basics_has_three_verified_bugs_per_exercise() -> None:
         assert (
             item.fix.strip() == (pack.find(item.task).solution or "").strip()
         )  # the minimal fix is the reference solution
+        assert not run(exercise, item.code).passed, item.name
+        assert run(exercise, item.fix).passed, item.name
+
+
+def test_course_has_three_verified_bugs_per_new_exercise() -> None:
+    items, exercises = load_set("course")
+    counts = Counter(i.task for i in items)
+    pack = load_bundled()
+    new = {e.id for e in pack.exercises} - set(load_set("basics")[1])
+    assert set(counts) == new and len(new) >= 120
+    assert min(counts.values()) >= 3
+    assert {e.unit for e in pack.exercises if e.id in new} >= {u.id for u in pack.units}
+    for item in random.Random(7).sample(items, 40):  # all of them are checked when the set is built
+        exercise = exercises[item.task]
+        assert item.fix.strip() == (pack.find(item.task).solution or "").strip()
         assert not run(exercise, item.code).passed, item.name
         assert run(exercise, item.fix).passed, item.name
 
@@ -73,4 +89,4 @@ def test_sample_is_seeded_and_per_set() -> None:
     items, _ = load_set("all")
     first, again, other = sample(items, 5, 1), sample(items, 5, 1), sample(items, 5, 2)
     assert first == again and first != other
-    assert Counter(i.set for i in first) == {"basics": 5, "quixbugs": 5, "refactory": 5}
+    assert Counter(i.set for i in first) == {"basics": 5, "quixbugs": 5, "refactory": 5, "course": 5}

@@ -108,22 +108,22 @@ def build_from_edits(set_name: str, bugs: list[dict[str, str]]) -> tuple[list[It
 def write_bundled_tasks(set_name: str, task_ids: Collection[str]) -> None:
     """The bundled exercises of ``task_ids`` in the JSONL task format (every test kind kept)."""
     lines = [
-        json.dumps(
-            {
-                "id": e.id,
-                "title": e.title,
-                "description": e.description,
-                "entry": e.entry,
-                "prelude": e.prelude,
-                "forbid": list(e.forbid),
-                "tests": [t.to_json() for t in e.tests],
-            },
-            ensure_ascii=False,
-        )
-        for e in load_bundled().exercises
-        if e.id in task_ids
+        json.dumps(_task_json(e), ensure_ascii=False) for e in load_bundled().exercises if e.id in task_ids
     ]
     tasks_path(set_name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _task_json(exercise: Exercise) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": exercise.id,
+        "title": exercise.title,
+        "description": exercise.description,
+        "entry": exercise.entry,
+        "prelude": exercise.prelude,
+        "forbid": list(exercise.forbid),
+        "tests": [{k: v for k, v in t.to_json().items() if v is not None} for t in exercise.tests],
+    }
+    return {k: v for k, v in data.items() if v or k in ("id", "tests")}
 
 
 def build_quixbugs(folder: Path, tasks: Collection[str] | None = None) -> tuple[list[Item], list[str]]:
@@ -201,11 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "refactory": lambda: build_refactory(args.datasets, args.refactory_per_task, args.seed),
         "course": build_course,
     }
-    for set_name, bugs_files in (
-        ("basics", [eval_dir() / "basics.bugs.json"]),
-        ("course", sorted((eval_dir() / "course").glob("*.bugs.json"))),
-    ):
-        write_bundled_tasks(set_name, {bug["task"] for bug in _read_bugs(bugs_files)})
+    # basics.tasks.jsonl stays the copy of the 16 exercises as the published results used them (before the
+    # course gave them units and hidden tests); the course's tasks are written from the bundled course
+    course_bugs = _read_bugs(sorted((eval_dir() / "course").glob("*.bugs.json")))
+    write_bundled_tasks("course", {bug["task"] for bug in course_bugs})
     for name in ("quixbugs", "refactory"):
         shutil.copyfile(args.datasets / f"{name}.tasks.jsonl", tasks_path(name))
     for name, build in builders.items():
