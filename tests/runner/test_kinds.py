@@ -271,3 +271,18 @@ def test_program_tests_without_the_os_sandbox(no_os_sandbox: None) -> None:
     assert one(ADD, TestCase(stdin="3\n4\n", stdout="7\n")).passed
     assert one(ADD, TestCase(stdin="3\n", stdout="7\n")).message.startswith("The program waited for input")
     assert run_program(ADD, "1\n1\n").stdout == "2\n"
+
+
+def test_a_hidden_test_prints_nowhere() -> None:
+    code = "import sys\ndef f(x):\n    print('out', x)\n    print('err', x, file=sys.stderr)\n    return x\n"
+    tests = [TestCase(call="f(5)", expected="5"), TestCase(call="f(8642)", expected="0", hidden=True)]
+    report = run_tests(code, tests, entry="f", limits=LIMITS)
+    assert "out 5" in report.stdout and "err 5" in report.stderr
+    assert "8642" not in report.stdout + report.stderr + repr(report.tests)
+
+
+def test_exit_and_quit_end_a_program() -> None:
+    assert one("print('a')\nexit()\nprint('b')\n", TestCase(stdout="a\n")).passed
+    assert one(
+        "import sys\nsys.stdout.writelines(['a\\n', 'b\\n'])\nquit(1)\n", TestCase(stdout="a\nb\n")
+    ).passed
