@@ -197,7 +197,7 @@ def test_a_hidden_test_keeps_no_input_value_or_output() -> None:
     visible, hidden = report.tests
     assert visible.passed and visible.output == "debug 1\n" and not visible.hidden
     assert hidden.hidden and hidden.call == "hidden test 2" and hidden.status == "fail"
-    shown = repr(report.to_json()) + repr(hidden) + report.stdout
+    shown = repr(report.to_json()["tests"]) + repr(hidden) + report.stdout  # not the duration: it has digits
     assert "41" not in shown and "SECRET" not in shown and "42" not in shown
     assert report.first_failure is hidden
 
@@ -286,3 +286,8 @@ def test_exit_and_quit_end_a_program() -> None:
     assert one(
         "import sys\nsys.stdout.writelines(['a\\n', 'b\\n'])\nquit(1)\n", TestCase(stdout="a\nb\n")
     ).passed
+
+
+def test_a_hidden_program_test_that_waits_for_input_says_so_without_the_count() -> None:
+    result = one(ADD, TestCase(stdin="4\n", stdout="8\n", hidden=True))
+    assert result.message == "In a hidden test, the program asked for more input than the test gives."
