@@ -156,7 +156,9 @@ def test_forgery_a_class_of_its_own_named_valueerror_is_not_pythons_valueerror()
 def test_the_child_is_never_told_what_is_expected() -> None:
     """What the child is sent: the call (or the program's input), never the exception or output expected."""
     raises = check_for(TestCase(call="f()", raises="ZeroDivisionError")).command(0)
-    program = check_for(TestCase(stdin="3\n", stdout="SECRET-OUTPUT\n", hidden=True)).command(1, quiet=True)
+    program = check_for(TestCase(stdin="3\n", stdout="SECRET-OUTPUT\n", hidden=True)).command(
+        1, quiet=True, stdin="3\n"
+    )
     assert raises == {"index": 0, "expr": "f()"}
     assert program == {"index": 1, "program": True, "stdin": "3\n", "quiet": True}
 
