@@ -76,7 +76,7 @@ def test_check_shows_hidden_tests_without_content_and_what_each_test_printed(tmp
         "entry": "inc",
         "tests": [
             {"call": "inc(1)", "expected": "2"},
-            {"call": "inc(777)", "expected": "778", "hidden": True},
+            {"call": "inc(98765432)", "expected": "98765433", "hidden": True},
             {"stdin": "5\n", "stdout": "6\n"},
         ],
     }
@@ -84,7 +84,7 @@ def test_check_shows_hidden_tests_without_content_and_what_each_test_printed(tmp
     path = tmp_path / "inc.py"
     path.write_text("def inc(n):\n    print('got', n)\n    return n + 1 if n < 100 else n\n")
     result = tutor("check", str(path), "-e", "inc", "--tasks", str(tmp_path / "t.jsonl"))
-    assert result.returncode == 1 and "777" not in result.stdout, result.stdout
+    assert result.returncode == 1 and "98765432" not in result.stdout, result.stdout
     assert "PASS     inc(1)\n         | got 1\n" in result.stdout
     assert "FAIL     hidden test 2\n         A hidden test fails" in result.stdout
     assert "FAIL     program, input '5'" in result.stdout

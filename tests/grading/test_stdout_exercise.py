@@ -24,7 +24,7 @@ AREA = Exercise(
     tests=(
         TestCase(stdin="3\n4\n", stdout="12\n"),
         TestCase(stdin="2.5\n2\n", stdout="5.0\n", tolerance=0.01),
-        TestCase(stdin="31337\n2\n", stdout="62674\n", hidden=True),
+        TestCase(stdin="987654321\n2\n", stdout="1975308642\n", hidden=True),
     ),
     forbid=("eval",),
 )
@@ -57,4 +57,4 @@ def test_grading_a_stdout_exercise(tmp_path: Path) -> None:
     assert set(STUDENTS) <= set(rows)
     for written in out.rglob("*"):
         if written.is_file() and written.suffix in (".csv", ".html", ".json", ".md", ".txt"):
-            assert "31337" not in written.read_text(errors="replace"), written
+            assert "987654321" not in written.read_text(errors="replace"), written

@@ -34,7 +34,8 @@ def describe_failure(test: TestResult) -> str:
     """One sentence about the first failing test, from its call (or the program's input), expected and actual
     values. A hidden test is only said to fail, with how (never its input or values)."""
     if test.hidden:
-        return f"A hidden test fails (its input is not shown): {quote(test.message.strip(), 140)}"
+        said = test.message.strip()
+        return quote(said if said.startswith("A hidden test") else f"A hidden test fails: {said}", 160)
     if test.kind == "program":
         return _describe_program(test)
     call = quote(test.call.strip())

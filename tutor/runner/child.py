@@ -233,6 +233,10 @@ class Capture:
             self.tee.write(text)
         return len(text)
 
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         if self.tee is not None:
             self.tee.flush()
@@ -270,8 +274,11 @@ def program_builtins(stream: io.StringIO) -> dict[str, Any]:
             raise InputUsedUp("EOF when reading a line")
         return line[:-1] if line.endswith("\n") else line
 
+    def leave(code: object = None) -> None:  # exit() and quit(), which ``python -S`` does not define
+        raise SystemExit(code)
+
     names = dict(vars(__builtins__)) if not isinstance(__builtins__, dict) else dict(__builtins__)
-    names["input"] = test_input
+    names.update(input=test_input, exit=leave, quit=leave)
     return names
 
 
@@ -394,14 +401,10 @@ def run_test(
     per_test_s = job["limits"]["per_test_s"]
     program = bool(test.get("program"))
     stream = io.StringIO(test.get("stdin") or "")
-    real_in, real_out = sys.stdin, sys.stdout
-    cap = job["limits"]["output_kb"] * 1024 if program else OUTPUT_LIMIT
-    capture = Capture(cap, real_out if test.get("tee", True) and not program else None)
+    real_in, real_out, real_err = sys.stdin, sys.stdout, sys.stderr
+    capture = redirect(test, job, stream)
     result: dict[str, Any] = {"event": "result", "index": index, "status": "ran"}
     value = None
-    sys.stdout = capture
-    if program:
-        sys.stdin = stream
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
         if program:
@@ -439,9 +442,23 @@ def run_test(
             result["waiting"] = True
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        sys.stdin, sys.stdout = real_in, real_out
+        sys.stdin, sys.stdout, sys.stderr = real_in, real_out, real_err
     result["output"] = capture.text()[:OUTPUT_LIMIT]
     reporter.send(value, **result)
+
+
+def redirect(test: dict[str, Any], job: dict[str, Any], stream: io.StringIO) -> Capture:
+    """The streams during one test: stdout captured (and passed on to the run's stdout, except in a program or a
+    hidden test), stderr dropped in a hidden test (what it prints is shown nowhere), a program's stdin its input."""
+    program, quiet = bool(test.get("program")), bool(test.get("quiet"))
+    cap = job["limits"]["output_kb"] * 1024 if program else OUTPUT_LIMIT
+    capture = Capture(cap, None if program or quiet else sys.stdout)
+    sys.stdout = capture
+    if quiet:
+        sys.stderr = Capture(0, None)
+    if program:
+        sys.stdin = stream
+    return capture
 
 
 def run_whole(job: dict[str, Any], stream: io.StringIO, capture: Capture, result: dict[str, Any]) -> str:

@@ -28,7 +28,7 @@ from typing import IO, Any
 from tutor.exercises import TestCase
 from tutor.runner.isolation import SCRIPT_DIR, WORKDIR, sandbox_command, sandbox_status, seccomp_pipe
 from tutor.runner.judge import Interfered as _Interfered
-from tutor.runner.judge import from_module_error, judge, not_run
+from tutor.runner.judge import from_module_error, judge, not_run, stop_reason
 from tutor.runner.limits import Limits
 from tutor.runner.report import TestReport, TestResult
 from tutor.runner.verdict import ProtocolError, check_for
@@ -337,7 +337,7 @@ def _converse(
     timeouts = 0
     for index, (test, check) in enumerate(zip(tests, (check_for(t) for t in tests), strict=True)):
         deadline = min(total_deadline, time.monotonic() + limits.per_test_s + TEST_GRACE_S)
-        command = check.command(index, tee=not test.hidden, stdin=test.stdin or "")
+        command = check.command(index, quiet=test.hidden, stdin=test.stdin or "")
         if not child.send(command) or dialogue.expect(("start",), deadline, index) is None:
             return ""
         answer = dialogue.expect(("result",), deadline, index)
@@ -384,7 +384,7 @@ def _report(
     if len(results) == len(tests):
         return report
     reason = (
-        stop_note or dialogue.cut_note or _stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
+        stop_note or dialogue.cut_note or stop_reason(status, dialogue.timed_out, limits, dialogue.loaded)
     )
     for index in range(len(results), len(tests)):
         test = tests[index]
@@ -395,18 +395,3 @@ def _report(
         else:
             report.tests.append(not_run(test, f"Not run: {reason[0].lower()}{reason[1:]}", "error"))
     return report
-
-
-def _stop_reason(returncode: int, timed_out: bool, limits: Limits, loaded: bool) -> str:
-    if timed_out:
-        return f"The program ran longer than the {limits.total_s:g} s allowed for all tests and was stopped."
-    if not loaded:
-        return "The test harness could not start."
-    if returncode < 0:
-        name = signal.Signals(-returncode).name if -returncode in signal.Signals._value2member_map_ else "?"
-        if name == "SIGXCPU":
-            return "The program used more processor time than allowed and was stopped."
-        if name == "SIGSEGV":
-            return "The program crashed (segmentation fault), perhaps from recursion that goes too deep."
-        return f"The program was stopped by signal {name}."
-    return f"The program ended the process itself (exit code {returncode}), e.g. with os._exit()."

@@ -5,10 +5,12 @@ its test is ``Interfered``: the run no longer counts."""
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from tutor.exercises import TestCase
 from tutor.runner import compare
+from tutor.runner.limits import Limits
 from tutor.runner.report import TestResult
 from tutor.runner.verdict import (
     Check,
@@ -163,3 +165,19 @@ def from_module_error(test: TestCase, event: dict[str, Any]) -> TestResult:
         exception=_text(event.get("exception")) or None,
         line=_line(event),
     )
+
+
+def stop_reason(returncode: int, timed_out: bool, limits: Limits, loaded: bool) -> str:
+    """Why the run ended before every test had a result."""
+    if timed_out:
+        return f"The program ran longer than the {limits.total_s:g} s allowed for all tests and was stopped."
+    if not loaded:
+        return "The test harness could not start."
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.Signals._value2member_map_ else "?"
+        if name == "SIGXCPU":
+            return "The program used more processor time than allowed and was stopped."
+        if name == "SIGSEGV":
+            return "The program crashed (segmentation fault), perhaps from recursion that goes too deep."
+        return f"The program was stopped by signal {name}."
+    return f"The program ended the process itself (exit code {returncode}), e.g. with os._exit()."

@@ -117,6 +117,8 @@ def hidden_message(result: TestResult) -> str:
         return "A hidden test did not finish in time (an endless loop?)."
     if result.message.startswith(("This exercise asks you not to use", "Not run:", "SyntaxError")):
         return result.message
+    if result.message.startswith("The program waited for input"):
+        return "In a hidden test, the program asked for more input than the test gives."
     if result.status == "error":
         name = f" ({result.exception})" if result.exception else ""
         return f"A hidden test stops with an error{name}{where}."
