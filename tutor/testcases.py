@@ -40,6 +40,7 @@ class TestCase:
     tolerance: float | None = None
     unordered: bool = False
     exact: bool = False
+    echo: bool = False  # Run program only (never read from a pack): prompts and the lines read are printed
 
     @property
     def is_program(self) -> bool:

@@ -249,8 +249,9 @@ def test_forbid_fails_every_test_naming_the_name_without_running() -> None:
 
 
 def test_run_program_ok_with_input() -> None:
-    ran = run_program(ADD, "2\n3\n")
-    assert (ran.stdout, ran.status, ran.message, ran.line) == ("5\n", "ok", "", None)
+    ran = run_program(ADD, "2\n3\n")  # read like a terminal: each prompt, then the line typed
+    assert (ran.stdout, ran.status, ran.message, ran.line) == ("First number: 2\n3\n5\n", "ok", "", None)
+    assert one(ADD, TestCase(stdin="2\n3\n", stdout="5\n")).passed  # a test's output has no prompts
 
 
 def test_run_program_waiting_error_and_syntax() -> None:
@@ -275,7 +276,7 @@ def test_program_tests_without_the_os_sandbox(no_os_sandbox: None) -> None:
     assert not sandbox_status().available
     assert one(ADD, TestCase(stdin="3\n4\n", stdout="7\n")).passed
     assert one(ADD, TestCase(stdin="3\n", stdout="7\n")).message.startswith("The program waited for input")
-    assert run_program(ADD, "1\n1\n").stdout == "2\n"
+    assert run_program(ADD, "1\n1\n").stdout == "First number: 1\n1\n2\n"
 
 
 def test_a_hidden_test_prints_nowhere() -> None:

@@ -62,7 +62,8 @@ def test_run_program_with_input(qtbot, tmp_path: Path) -> None:  # type: ignore[
     win = quiet_window(qtbot, tmp_path)
     win.open_exercise("greeting")
     run = run_program(qtbot, win, ASKS, "Ada\nblue\n")
-    assert run.status == "ok" and win.output_pane.output.toPlainText() == "Hello Ada - you like blue\n"
+    shown = win.output_pane.output.toPlainText()
+    assert run.status == "ok" and shown == "Your name: Ada\nColour: blue\nHello Ada - you like blue\n"
     assert win.output_pane.status.text().startswith("The program finished")
     shoot(win, "output-pane-run")
 

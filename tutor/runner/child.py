@@ -265,14 +265,20 @@ class CaptureBytes:
         self.text.flush()
 
 
-def program_builtins(stream: io.StringIO) -> dict[str, Any]:
-    """The builtins of a program test: ``input()`` reads the test's lines and writes no prompt."""
+def program_builtins(stream: io.StringIO, echo: bool = False) -> dict[str, Any]:
+    """The builtins of a program test: ``input()`` reads the test's lines and writes no prompt; with ``echo``
+    (Run program) it prints the prompt and the line read, as a terminal shows them."""
 
     def test_input(prompt: object = "") -> str:
+        if echo:
+            sys.stdout.write(str(prompt))
         line = stream.readline()
         if not line:
             raise InputUsedUp("EOF when reading a line")
-        return line[:-1] if line.endswith("\n") else line
+        text = line[:-1] if line.endswith("\n") else line
+        if echo:
+            sys.stdout.write(text + "\n")
+        return text
 
     def leave(code: object = None) -> None:  # exit() and quit(), which ``python -S`` does not define
         raise SystemExit(code)
@@ -408,7 +414,7 @@ def run_test(
     signal.setitimer(signal.ITIMER_REAL, per_test_s)
     try:
         if program:
-            value = run_whole(job, stream, capture, result)
+            value = run_whole(job, stream, capture, result, bool(test.get("echo")))
         elif test.get("expr") is not None:
             got = normalise(eval(compile(test["expr"], "<test>", "eval"), namespace))
             try:  # still under the alarm: a learner's __repr__ may loop
@@ -461,9 +467,11 @@ def redirect(test: dict[str, Any], job: dict[str, Any], stream: io.StringIO) -> 
     return capture
 
 
-def run_whole(job: dict[str, Any], stream: io.StringIO, capture: Capture, result: dict[str, Any]) -> str:
+def run_whole(
+    job: dict[str, Any], stream: io.StringIO, capture: Capture, result: dict[str, Any], echo: bool = False
+) -> str:
     """A program test: the learner's file run fresh as ``__main__`` with the test's input; what it printed."""
-    namespace = {"__name__": "__main__", "__file__": LEARNER_FILE, "__builtins__": program_builtins(stream)}
+    namespace = {"__name__": "__main__", "__file__": LEARNER_FILE, "__builtins__": program_builtins(stream, echo)}
     try:
         if job.get("prelude"):
             exec(compile(job["prelude"], "<prelude>", "exec"), namespace)

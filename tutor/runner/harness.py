@@ -337,7 +337,7 @@ def _converse(
     timeouts = 0
     for index, (test, check) in enumerate(zip(tests, (check_for(t) for t in tests), strict=True)):
         deadline = min(total_deadline, time.monotonic() + limits.per_test_s + TEST_GRACE_S)
-        command = check.command(index, quiet=test.hidden, stdin=test.stdin or "")
+        command = check.command(index, quiet=test.hidden, stdin=test.stdin or "", echo=test.echo)
         if not child.send(command) or dialogue.expect(("start",), deadline, index) is None:
             return ""
         answer = dialogue.expect(("result",), deadline, index)

@@ -30,15 +30,16 @@ class ProgramRun:
 
 
 def run_program(code: str, stdin: str = "", limits: Limits | None = None) -> ProgramRun:
-    """Run ``code`` once with ``stdin`` as its input; never raises for anything the code does. "waiting": the
-    program asked for more input than was given."""
+    """Run ``code`` once with ``stdin`` as its input; never raises for anything the code does. What comes back
+    reads like a terminal: each ``input()`` prompt followed by the line it read. "waiting": the program asked for
+    more input than was given."""
     started = time.perf_counter()
     problem = syntax_problem(code)
     if problem is not None:
         where = f" (line {problem.line}, column {problem.column})" if problem.line else ""
         return ProgramRun("", "error", problem.message + where, problem.line, time.perf_counter() - started)
     answers: list[dict[str, Any]] = []
-    test = TestCase(stdin=stdin, stdout="", exact=True)
+    test = TestCase(stdin=stdin, stdout="", exact=True, echo=True)
     result = conduct(code, [test], "", "", limits or Limits(), False, answers).tests[0]
     printed = _printed(answers, result.output)
     status: ProgramStatus

@@ -33,12 +33,12 @@ class Check:
     note: str = ""  # an assert's own message
     from_assert: bool = False  # written as an assert: a failure is reported as an AssertionError
 
-    def command(self, index: int, quiet: bool = False, stdin: str = "") -> dict[str, Any]:
+    def command(self, index: int, quiet: bool = False, stdin: str = "", echo: bool = False) -> dict[str, Any]:
         """What the child is sent: never the expected value (nor, for ``raises``, the exception expected). With
         ``quiet`` (a hidden test), what the code prints goes neither to the run's stdout nor to its stderr."""
         extra = {"quiet": True} if quiet else {}
         if self.kind == "program":
-            return {"index": index, "program": True, "stdin": stdin, **extra}
+            return {"index": index, "program": True, "stdin": stdin, **extra, **({"echo": True} if echo else {})}
         if self.kind == "statements":
             return {"index": index, "code": self.expr, **extra}
         return {"index": index, "expr": self.expr, **extra}
