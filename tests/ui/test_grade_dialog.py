@@ -12,6 +12,8 @@ from tutor.exercises import load_bundled
 from tutor.policy import Policy
 from ui.grade_dialog import GradeDialog, install_grade_action
 
+from .window_helpers import shoot
+
 
 def test_grades_a_folder_in_the_background_and_opens_the_report(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     exercises = load_bundled().exercises
@@ -64,3 +66,26 @@ def test_site_policy_shows_or_hides_the_action(qtbot) -> None:  # type: ignore[n
         action = install_grade_action(window, exercises, Policy(grading_allowed=allowed))
         assert (action is not None) is allowed
         assert any(a.text() == "Grade a folder…" for a in toolbar.actions()) is allowed
+
+
+def test_a_rubric_with_a_typo_is_refused_with_its_file_and_line(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    (submissions / "ada.py").write_text("def fizzbuzz(n):\n    return str(n)\n")
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text("[tests]\npoints = [2, 1]\nhiden = [2]\n")
+    dialog = GradeDialog(load_bundled().exercises, Policy(), open_url=lambda url: None)
+    qtbot.addWidget(dialog)
+    dialog.exercise.setCurrentIndex(dialog.exercise.findData("fizzbuzz"))
+    dialog.source.setText(str(submissions))
+    dialog.rubric.setText(str(rubric))
+    dialog.resize(720, 420)
+    dialog.show()
+    with qtbot.waitSignal(dialog.graded) as blocker:
+        dialog.start_button.click()
+    shown = dialog.status.text()
+    assert (
+        blocker.args[0] is False and "rubric.toml, line 3" in shown and "hiden" in shown and "hidden" in shown
+    )
+    assert not (tmp_path / "class-grades").exists()  # nothing graded, nothing written
+    shoot(dialog, "refused-rubric")
