@@ -46,6 +46,8 @@ from tutor.bench.quality.labels import (
     read_run_rows,
 )
 
+CHECKED_STYLE = "QPushButton:checked { background: #2f6fd6; color: white; font-weight: bold; }"
+
 
 def _text_view(name: str, height: int) -> QPlainTextEdit:
     view = QPlainTextEdit()
@@ -94,7 +96,7 @@ class RateHintsDialog(QDialog):
         self.failing = _label("First failing test")
         self.fix = _text_view("Reference fix", 110)
         self.hint = _label("Hint")
-        self.hint.setStyleSheet("font-size: 13pt; padding: 6px")
+        self.hint.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 6px")
         left = QVBoxLayout()
         left.addWidget(self.progress)
         for title, widget in (
@@ -102,7 +104,7 @@ class RateHintsDialog(QDialog):
             ("Learner's code", self.code),
             ("First failing test", self.failing),
             ("Reference fix (teachers only)", self.fix),
-            ("Hint", self.hint),
+            ("The hint to rate", self.hint),
         ):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
@@ -127,6 +129,7 @@ class RateHintsDialog(QDialog):
                 button = QPushButton(text)
                 button.setCheckable(True)
                 button.setAccessibleName(f"{criterion} {text}")
+                button.setStyleSheet(CHECKED_STYLE)
                 group.addButton(button, value)
                 grid.addWidget(button, 1, column)
                 pair.append(button)
@@ -228,13 +231,16 @@ def open_rate_hints(
 ) -> RateHintsDialog | None:
     """Ask for a benchmark run folder and a name (unless given), then open the dialog on it."""
     if run_dir is None:
-        chosen = QFileDialog.getExistingDirectory(window, "A benchmark run folder (tutor bench quality --out)")
+        chosen = QFileDialog.getExistingDirectory(
+            window, "A benchmark run folder (tutor bench quality --out)"
+        )
         if not chosen:
             return None
         run_dir = Path(chosen)
     if labeller is None:
-        name, ok = QInputDialog.getText(window, "Rate hints", "Your name (labels are kept per name):",
-                                        text=default_labeller())
+        name, ok = QInputDialog.getText(
+            window, "Rate hints", "Your name (labels are kept per name):", text=default_labeller()
+        )
         if not ok or not name.strip():
             return None
         labeller = name

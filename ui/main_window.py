@@ -31,8 +31,8 @@ from ui.course_actions import go_next
 from ui.editor import CodeEditor
 from ui.exercise_list import ExerciseList, about
 from ui.grade_dialog import install_grade_action
-from ui.label_dialog import install_rate_hints
 from ui.hint_state import HintFlow, HintMemory
+from ui.label_dialog import install_rate_hints
 from ui.menus import install_menus
 from ui.output_pane import OutputPane, ProgramRunner
 from ui.pack_import import PackDrops

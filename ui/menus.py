@@ -143,7 +143,7 @@ def _install_teacher(window: Any, bar: Any) -> QMenu | None:
 
 
 def _show_teacher_mode_actions(window: Any, on: bool) -> None:
-    """"Grade a folder" and "Rate hints" show in teacher mode only."""
+    """ "Grade a folder" and "Rate hints" show in teacher mode only."""
     for name in ("grade_action", "rate_action"):
         action = getattr(window, name, None)
         if action is not None:

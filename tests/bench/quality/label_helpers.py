@@ -26,17 +26,33 @@ def run_rows(judge: bool = False) -> list[dict[str, Any]]:
     rows = []
     for number, item in enumerate(run_items()):
         for system in SYSTEMS:
-            text = SHARED if number == 0 else f"Hint {number} of {system.split('-')[1]}: which value comes back first?"
+            letter = "ab"[SYSTEMS.index(system)]
+            text = (
+                SHARED if number == 0 else f"Which value comes back first from your loop? ({number}{letter})"
+            )
             row: dict[str, Any] = {
                 "system": system,
                 "set": "refactory",
                 "task": item.task,
                 "item": item.key,
                 "hint": text,
-                "failing_test": {"call": "f(1)", "status": "fail", "expected": "1", "got": "2", "message": "", "line": 2},
+                "failing_test": {
+                    "call": "f(1)",
+                    "status": "fail",
+                    "expected": "1",
+                    "got": "2",
+                    "message": "",
+                    "line": 2,
+                },
             }
             if judge:
-                row["judge"] = {"HCorrect": True, "HInformative": True, "HConceal": True, "HComprehensible": True, "HGood": True}
+                row["judge"] = {
+                    "HCorrect": True,
+                    "HInformative": True,
+                    "HConceal": True,
+                    "HComprehensible": True,
+                    "HGood": True,
+                }
             rows.append(row)
     return rows
 

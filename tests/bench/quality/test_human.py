@@ -13,7 +13,14 @@ import pytest
 
 from tests.conftest import venv_tutor
 from tutor.bench.quality.human import human_section, human_table, inter_rater, majority
-from tutor.bench.quality.labels import LabelSession, LabelStore, build_questions, load_lookup, make_label, read_run_rows
+from tutor.bench.quality.labels import (
+    LabelSession,
+    LabelStore,
+    build_questions,
+    load_lookup,
+    make_label,
+    read_run_rows,
+)
 from tutor.bench.quality.report import table
 
 YES = {"HCorrect": True, "HInformative": True, "HConceal": True, "HComprehensible": True}
@@ -80,7 +87,10 @@ def test_human_where_labelled_judge_elsewhere_reported_apart() -> None:
     assert s2["hgood_human"] == 1.0 and s2["hgood_human_95"] == [1.0, 1.0] and s2["n_judge"] == 0
     agree = section["judge_agreement"]
     assert agree["n"] == 2 and agree["criteria"]["HGood"]["accuracy"] == 0.0
-    assert agree["criteria"]["HInformative"]["accuracy"] == 0.0 and agree["criteria"]["HCorrect"]["accuracy"] == 0.5
+    assert (
+        agree["criteria"]["HInformative"]["accuracy"] == 0.0
+        and agree["criteria"]["HCorrect"]["accuracy"] == 0.5
+    )
     text = "\n".join(human_table(section))
     assert "S1" in text and "- (not all)" in text and "1.00 [1.00, 1.00]" in text
     assert "judge against the people on 2 hints" in text and "HGood 0% / " in text
@@ -91,7 +101,18 @@ def test_human_where_labelled_judge_elsewhere_reported_apart() -> None:
 
 def test_bench_quality_with_labels_and_references(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    base = ["--systems", "analysis", "--set", "refactory", "--split", "test", "--limit", "2", "--out", str(out)]
+    base = [
+        "--systems",
+        "analysis",
+        "--set",
+        "refactory",
+        "--split",
+        "test",
+        "--limit",
+        "2",
+        "--out",
+        str(out),
+    ]
     first = run_quality(*base, "--json")
     assert first.returncode == 0, first.stderr
     assert "human" not in json.loads(first.stdout) and "references" not in json.loads(first.stdout)
@@ -102,8 +123,12 @@ def test_bench_quality_with_labels_and_references(tmp_path: Path) -> None:
     session.answer(dict(YES, HCorrect=False))
     references = tmp_path / "refs.jsonl"
     rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
-    references.write_text(json.dumps({"item": rows[0]["item"], "hint": rows[0]["hint"], "explanation": ""}) + "\n")
-    again = run_quality(*base, "--from-cache", "--labels", str(out / "labels"), "--references", str(references), "--json")
+    references.write_text(
+        json.dumps({"item": rows[0]["item"], "hint": rows[0]["hint"], "explanation": ""}) + "\n"
+    )
+    again = run_quality(
+        *base, "--from-cache", "--labels", str(out / "labels"), "--references", str(references), "--json"
+    )
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
     assert summary["systems"]["analysis"]["hgood"] is None  # the judge's column, never filled from people

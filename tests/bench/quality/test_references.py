@@ -36,8 +36,12 @@ def test_bleu_by_hand() -> None:
     )
     # precisions 5/6, 3/5, 2/4, 1/3, same length: the geometric mean
     expected = 100 * (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25
-    assert sentence_bleu("the cat sat on a mat", "the cat sat on the mat") == pytest.approx(expected, abs=1e-3)
-    assert corpus_bleu(["the cat sat on a mat"], ["the cat sat on the mat"]) == pytest.approx(expected, abs=1e-3)
+    assert sentence_bleu("the cat sat on a mat", "the cat sat on the mat") == pytest.approx(
+        expected, abs=1e-3
+    )
+    assert corpus_bleu(["the cat sat on a mat"], ["the cat sat on the mat"]) == pytest.approx(
+        expected, abs=1e-3
+    )
 
 
 def test_correlations_by_hand() -> None:
@@ -65,7 +69,9 @@ def test_reference_section_per_system_and_with_human(tmp_path: Path) -> None:
         {"system": "T", "item": "i1", "hint": "print it"},
     ]
     good = {"i1": True, "i2": True, "i3": False}
-    section = reference_section(rows, references, ["S", "T"], lambda r: good.get(r["item"]) if r["system"] == "S" else False)
+    section = reference_section(
+        rows, references, ["S", "T"], lambda r: good.get(r["item"]) if r["system"] == "S" else False
+    )
     s = section["systems"]["S"]
     assert s["n"] == 2 and s["rouge_l"] == pytest.approx((5 / 6 + 1) / 2, abs=1e-3)
     assert section["systems"]["T"]["rouge_l"] == 0.0

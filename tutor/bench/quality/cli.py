@@ -73,7 +73,10 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="human label files or folders (tutor bench label): HGood from people where labelled",
     )
     parser.add_argument(
-        "--references", type=Path, default=None, help='reference hints, JSONL of {"item", "hint", "explanation"}'
+        "--references",
+        type=Path,
+        default=None,
+        help='reference hints, JSONL of {"item", "hint", "explanation"}',
     )
     parser.add_argument(
         "--from-cache",
@@ -94,7 +97,7 @@ def command(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace) -> int:
     from tutor.bench.quality.bench import BenchRun, run_bench
     from tutor.bench.quality.judge import choose_judge, family_warnings
-    from tutor.bench.quality.report import details, summarize, table, write_outputs
+    from tutor.bench.quality.report import details, summarize
     from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
     from tutor.bench.quality.splits import split_of
     from tutor.bench.quality.systems import SystemError, parse_systems
@@ -148,13 +151,25 @@ def _command(args: argparse.Namespace) -> int:
     summary = summarize(rows, names, judge.name if judge else None, set_name, args.seed)
     extra = details(rows, names, judge.name if judge else None, warnings, args.watts, args.kwh_price)
     _people(args, rows, names, summary, extra)
+    _write(args, out, rows, summary, extra)
+    return 0
+
+
+def _write(
+    args: argparse.Namespace,
+    out: Path,
+    rows: list[dict[str, Any]],
+    summary: dict[str, Any],
+    extra: dict[str, Any],
+) -> None:
+    from tutor.bench.quality.report import table, write_outputs
+
     write_outputs(out, rows, summary, extra)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(table(summary, extra))
         print(f"report: {out / 'report.html'}")
-    return 0
 
 
 def _people(

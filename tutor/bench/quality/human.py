@@ -66,7 +66,7 @@ def inter_rater(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     by_labeller: dict[str, dict[Key, dict[str, Any]]] = {}
     for record in records:
         by_labeller.setdefault(record["labeller"], {})[(record["item"], record["hint_sha256"])] = record
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for first, second in combinations(sorted(by_labeller), 2):
         common = sorted(set(by_labeller[first]) & set(by_labeller[second]))
         if not common:
@@ -84,7 +84,9 @@ def inter_rater(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"labellers": sorted(by_labeller), "pairs": pairs, "mean_kappa": mean}
 
 
-def system_human(rows: list[dict[str, Any]], human: dict[Key, dict[str, Any]], seed: int = 0) -> dict[str, Any]:
+def system_human(
+    rows: list[dict[str, Any]], human: dict[Key, dict[str, Any]], seed: int = 0
+) -> dict[str, Any]:
     """One system's HGood, human where labelled and the judge elsewhere, each counted."""
     human_values, judge_values, none = [], [], 0
     for row in rows:

@@ -89,7 +89,9 @@ def _command(args: argparse.Namespace) -> int:
     store = LabelStore(args.run_dir, args.labeller or default_labeller())
     session = LabelSession(questions, store)
     print(rules_text())
-    print(f"\nlabeller {store.labeller}: {session.labelled} of {session.total} labelled; labels: {store.path}")
+    print(
+        f"\nlabeller {store.labeller}: {session.labelled} of {session.total} labelled; labels: {store.path}"
+    )
     label_loop(session, args.teacher, input)
     print(f"{session.labelled} of {session.total} labelled")
     return 0

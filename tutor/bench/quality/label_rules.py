@@ -43,8 +43,6 @@ def rules_text(width: int = 100) -> str:
 
     lines = ["Label rules (answer each criterion yes or no):"]
     for name in CRITERIA:
-        lines += textwrap.wrap(
-            f"{name}: {RULES[name]}", width, initial_indent="- ", subsequent_indent="  "
-        )
+        lines += textwrap.wrap(f"{name}: {RULES[name]}", width, initial_indent="- ", subsequent_indent="  ")
     lines.append(HGOOD_RULE)
     return "\n".join(lines)

@@ -37,7 +37,10 @@ def read_references(path: Path) -> dict[str, dict[str, str]]:
             continue
         try:
             row = json.loads(line)
-            found[str(row["item"])] = {"hint": str(row["hint"]), "explanation": str(row.get("explanation", ""))}
+            found[str(row["item"])] = {
+                "hint": str(row["hint"]),
+                "explanation": str(row.get("explanation", "")),
+            }
         except (ValueError, KeyError, TypeError) as exc:
             raise ReferencesError(f"{path}:{number}: not a reference ({exc})") from None
     return found
@@ -117,10 +120,14 @@ def reference_section(
     good = [float(g) for g, _, _ in pairs]
     out["correlation_with_human_hgood"] = {
         "n": len(pairs),
-        "rouge_l": {"point_biserial": _round(pearson([p[1] for p in pairs], good)),
-                    "spearman": _round(spearman([p[1] for p in pairs], good))},
-        "bleu": {"point_biserial": _round(pearson([p[2] for p in pairs], good)),
-                 "spearman": _round(spearman([p[2] for p in pairs], good))},
+        "rouge_l": {
+            "point_biserial": _round(pearson([p[1] for p in pairs], good)),
+            "spearman": _round(spearman([p[1] for p in pairs], good)),
+        },
+        "bleu": {
+            "point_biserial": _round(pearson([p[2] for p in pairs], good)),
+            "spearman": _round(spearman([p[2] for p in pairs], good)),
+        },
     }
     return out
 
