@@ -121,3 +121,12 @@ def test_reads_the_team_hand_label_files() -> None:
     assert {r["labeller"] for r in records} == {"judge-labels"}
     assert [r["HGood"] for r in records] == [o["HGood"] for o in original]
     assert records[0]["comment"] == original[0]["reason"] and "system" not in records[0]
+
+
+def test_the_rules_are_those_of_the_hand_labels() -> None:
+    """label_rules.py and resources/eval/judge-labels.md say the same, word for word."""
+    text = (resources_dir() / "eval" / "judge-labels.md").read_text(encoding="utf-8")
+    for criterion, rule in RULES.items():
+        start = text.index(f"- **{criterion}**: ") + len(f"- **{criterion}**: ")
+        written = " ".join(text[start : text.index("\n- **", start)].split())
+        assert written[0].upper() + written[1:] == " ".join(rule.split())  # a sentence in the app

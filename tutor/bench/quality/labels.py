@@ -234,7 +234,9 @@ class LabelStore:
         self.labeller = safe_name(labeller)
         self.path = store_path(run_dir, self.labeller)
         found = read_label_file(self.path, self.labeller) if self.path.is_file() else []
-        self.records = {(r["item"], r["hint_sha256"]): r for r in found}
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in found:  # the first label of a hint counts (as in dedupe)
+            self.records.setdefault((record["item"], record["hint_sha256"]), record)
 
     def done(self, question: Question) -> bool:
         return question.key in self.records
