@@ -486,7 +486,7 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="run a benchmark and print its figures")
     bench.set_defaults(func=cmd_bench, suite="core", bench_options=[])
-    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,sandbox,quality}")
+    suites = bench.add_subparsers(dest="suite", metavar="{core,repairs,load,sandbox,quality,label}")
     for name, text in (
         ("core", "engine, pipeline, test feedback and dataset figures (the default)"),
         ("repairs", "speed-ups of the repair stage: prompt lookup, batching, both"),
@@ -501,6 +501,9 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     from tutor.bench.quality.cli import add_parser as add_quality
 
     add_quality(suites, common)
+    from tutor.bench.quality.label_cli import add_parser as add_label
+
+    add_label(suites, common)
     from tutor.grading.cli import add_parser as add_grade_parser
 
     add_grade_parser(sub, common)

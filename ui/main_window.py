@@ -32,6 +32,7 @@ from ui.editor import CodeEditor
 from ui.exercise_list import ExerciseList, about
 from ui.grade_dialog import install_grade_action
 from ui.hint_state import HintFlow, HintMemory
+from ui.label_dialog import install_rate_hints
 from ui.menus import install_menus
 from ui.output_pane import OutputPane, ProgramRunner
 from ui.pack_import import PackDrops
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow, HintFlow):
             self, self.exercises, self.session.policy
         )  # teachers: "Grade a folder…" (policy)
         install_compare_hints(self)  # teachers: "Compare hints", when the school's policy allows it
+        install_rate_hints(self)  # teachers: "Rate hints" (blind labels), allowed like Compare hints
         install_menus(self)
         self.pack_drops = PackDrops(self)
         apply_theme(self.session.settings.theme)

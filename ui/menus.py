@@ -2,7 +2,8 @@
 
 File: Open pack..., Save, Reset all progress..., Quit. Exercise: Run tests, Run program, Get hint, Cancel,
 Next exercise, Show explanation, Reset code. View: zoom, dark theme. Teacher (only where the school's policy
-allows a teacher tool): Teacher mode, Grade a folder (in teacher mode), Compare hints. Help: Help (F1), About.
+allows a teacher tool): Teacher mode, Grade a folder and Rate hints (in teacher mode), Compare hints. Help: Help
+(F1), About.
 
 The toolbar keeps the few buttons a beginner presses all the time; the menus hold them too, so every key can be
 found from the window.
@@ -128,6 +129,7 @@ def _install_teacher(window: Any, bar: Any) -> QMenu | None:
     """The Teacher menu, only where a teacher tool is allowed; "Grade a folder" shows in teacher mode only."""
     grade = getattr(window, "grade_action", None)
     compare = getattr(window, "compare_action", None)
+    rate = getattr(window, "rate_action", None)
     if grade is None and compare is None:
         return None
     menu: QMenu = bar.addMenu("&Teacher")
@@ -135,17 +137,22 @@ def _install_teacher(window: Any, bar: Any) -> QMenu | None:
     window.teacher_mode_action.setCheckable(True)
     window.teacher_mode_action.setChecked(window.session.settings.teacher_mode)
     window.teacher_mode_action.toggled.connect(lambda on: set_teacher_mode(window, on))
-    _add(menu, window.teacher_mode_action, None, grade, compare)
-    if grade is not None:
-        grade.setVisible(window.session.settings.teacher_mode)
+    _add(menu, window.teacher_mode_action, None, *[a for a in (grade, compare, rate) if a is not None])
+    _show_teacher_mode_actions(window, window.session.settings.teacher_mode)
     return menu
+
+
+def _show_teacher_mode_actions(window: Any, on: bool) -> None:
+    """ "Grade a folder" and "Rate hints" show in teacher mode only."""
+    for name in ("grade_action", "rate_action"):
+        action = getattr(window, name, None)
+        if action is not None:
+            action.setVisible(on)
 
 
 def set_teacher_mode(window: Any, on: bool) -> None:
     window.session.settings.teacher_mode = on
-    grade = getattr(window, "grade_action", None)
-    if grade is not None:
-        grade.setVisible(on)
+    _show_teacher_mode_actions(window, on)
     window.saver.settings()
 
 

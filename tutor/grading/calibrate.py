@@ -3,7 +3,7 @@
 Columns: ``student`` and ``percent`` (or ``points``, read against the rubric's maximum); optionally ``feedback``;
 optionally one column per model-judged rubric item, named by its id, holding yes or no. Reported: mean absolute
 error in grade percent (the paper's metric), RMSE, quadratic weighted kappa (Cohen, on grades rounded to tenths
-of the scale: 11 bands), ROUGE-L (F1 of the longest common word subsequence, averaged over students) and
+of the scale: 11 bands), ROUGE-L (F1 of the longest common word subsequence, ``rouge-score``, averaged over students) and
 corpus BLEU-4 (Papineni et al., brevity penalty, no smoothing) of the feedback, and for each judged item the
 share of students on which the model agrees with the teacher.
 """
@@ -92,18 +92,10 @@ def words(text: str) -> list[str]:
 
 
 def rouge_l(hypothesis: str, reference: str) -> float:
-    hyp, ref = words(hypothesis), words(reference)
-    if not hyp or not ref:
-        return 0.0
-    table = np.zeros((len(hyp) + 1, len(ref) + 1), dtype=int)
-    for i, word in enumerate(hyp, start=1):
-        for j, other in enumerate(ref, start=1):
-            table[i, j] = table[i - 1, j - 1] + 1 if word == other else max(table[i - 1, j], table[i, j - 1])
-    lcs = int(table[-1, -1])
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(hyp), lcs / len(ref)
-    return 2 * precision * recall / (precision + recall)
+    """ROUGE-L F1 of the longest common word subsequence (``rouge-score``, lower-cased words, no stemming)."""
+    from rouge_score import rouge_scorer
+
+    return float(rouge_scorer.RougeScorer(["rougeL"]).score(reference, hypothesis)["rougeL"].fmeasure)
 
 
 def bleu(hypotheses: Sequence[str], references: Sequence[str], max_order: int = 4) -> float:

@@ -2,9 +2,16 @@
 
     tutor bench quality --systems S1,S2,... (--set NAME | --items FILE [--tasks FILE]) [--limit N] [--seed K]
                         [--out DIR] [--json] [--judge MODEL|auto] [--watts W]
+                        [--labels FILE...] [--references FILE]
 
 ``--limit N`` takes a seeded sample of N items from each set. The output folder keeps the generation cache, so
 running the same command again resumes where it stopped. ``--json`` prints exactly the summary.
+
+``--labels FILE...`` (label files or folders of them, e.g. ``RUN/labels`` written by ``tutor bench label``): HGood
+per system from human labels where they exist and from the judge elsewhere, with the counts of each, the judge's
+agreement with the people and the inter-rater kappa (``tutor.bench.quality.human``), in a ``human`` section
+apart from the judge's ``hgood``. ``--references FILE``: ROUGE-L and BLEU against reference hints and their
+correlation with human HGood (``tutor.bench.quality.references``), in a ``references`` section.
 """
 
 from __future__ import annotations
@@ -59,6 +66,19 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument(
+        "--labels",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="human label files or folders (tutor bench label): HGood from people where labelled",
+    )
+    parser.add_argument(
+        "--references",
+        type=Path,
+        default=None,
+        help='reference hints, JSONL of {"item", "hint", "explanation"}',
+    )
+    parser.add_argument(
         "--from-cache",
         action="store_true",
         help="report only what the output folder's cache holds (a stopped run); generate nothing",
@@ -77,7 +97,7 @@ def command(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace) -> int:
     from tutor.bench.quality.bench import BenchRun, run_bench
     from tutor.bench.quality.judge import choose_judge, family_warnings
-    from tutor.bench.quality.report import details, summarize, table, write_outputs
+    from tutor.bench.quality.report import details, summarize
     from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
     from tutor.bench.quality.splits import split_of
     from tutor.bench.quality.systems import SystemError, parse_systems
@@ -130,10 +150,58 @@ def _command(args: argparse.Namespace) -> int:
     names = [s.name for s in systems]
     summary = summarize(rows, names, judge.name if judge else None, set_name, args.seed)
     extra = details(rows, names, judge.name if judge else None, warnings, args.watts, args.kwh_price)
+    _people(args, rows, names, summary, extra)
+    _write(args, out, rows, summary, extra)
+    return 0
+
+
+def _write(
+    args: argparse.Namespace,
+    out: Path,
+    rows: list[dict[str, Any]],
+    summary: dict[str, Any],
+    extra: dict[str, Any],
+) -> None:
+    from tutor.bench.quality.report import table, write_outputs
+
     write_outputs(out, rows, summary, extra)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(table(summary, extra))
         print(f"report: {out / 'report.html'}")
-    return 0
+
+
+def _people(
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    names: list[str],
+    summary: dict[str, Any],
+    extra: dict[str, Any],
+) -> None:
+    """Add the ``human`` and ``references`` sections (only for ``--labels`` / ``--references``)."""
+    from tutor.bench.quality.human import human_section, majority, row_key
+    from tutor.bench.quality.labels import LabelError, read_labels
+    from tutor.bench.quality.references import ReferencesError, read_references, reference_section
+
+    try:
+        records = read_labels(args.labels) if args.labels else []
+        references = read_references(args.references) if args.references else None
+    except (LabelError, ReferencesError) as exc:
+        raise QualityError(str(exc)) from None
+    if args.labels:
+        extra["human"] = human_section(rows, records, names, args.seed)
+        keys = ("n", "n_human", "n_judge", "n_none", "hgood_human", "hgood_human_95", "hgood_mixed")
+        summary["human"] = {n: {k: s[k] for k in keys} for n, s in extra["human"]["systems"].items()}
+    if references is not None:
+        human = majority(records)
+
+        def human_good(row: dict[str, Any]) -> bool | None:
+            found = human.get(row_key(row))
+            return None if found is None else bool(found["HGood"])
+
+        extra["references"] = reference_section(rows, references, names, human_good)
+        summary["references"] = {
+            n: {k: s[k] for k in ("n", "rouge_l", "bleu_corpus")}
+            for n, s in extra["references"]["systems"].items()
+        }

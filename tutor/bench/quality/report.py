@@ -192,6 +192,16 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
                 f"(goal < 10%)"
             )
     lines += [f"warning: {w}" for w in extra.get("warnings", [])]
+    if summary.get("judge"):
+        lines.append("HGood above is the judge's; people's labels are reported apart (--labels)")
+    if extra.get("human"):
+        from tutor.bench.quality.human import human_table
+
+        lines += human_table(extra["human"])
+    if extra.get("references"):
+        from tutor.bench.quality.references import reference_table
+
+        lines += reference_table(extra["references"])
     return "\n".join(lines)
 
 
