@@ -32,7 +32,9 @@ def test_the_course_is_in_unit_order_then_file_order() -> None:
     assert positions == sorted(positions) and COURSE.errors == []
     strings = [e.id for e in COURSE.exercises if e.unit == "strings"]
     # 02a_/02b_ come after 02_ (same difficulty, written later), 07c_ after 07_
-    assert strings.index("greeting") == 2 and strings[3] == "count_vowels" and strings.index("palindrome") == 9
+    assert (
+        strings.index("greeting") == 2 and strings[3] == "count_vowels" and strings.index("palindrome") == 9
+    )
     assert COURSE.unit_of("factorial").title == "Recursion"  # type: ignore[union-attr]
 
 

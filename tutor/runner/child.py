@@ -471,7 +471,11 @@ def run_whole(
     job: dict[str, Any], stream: io.StringIO, capture: Capture, result: dict[str, Any], echo: bool = False
 ) -> str:
     """A program test: the learner's file run fresh as ``__main__`` with the test's input; what it printed."""
-    namespace = {"__name__": "__main__", "__file__": LEARNER_FILE, "__builtins__": program_builtins(stream, echo)}
+    namespace = {
+        "__name__": "__main__",
+        "__file__": LEARNER_FILE,
+        "__builtins__": program_builtins(stream, echo),
+    }
     try:
         if job.get("prelude"):
             exec(compile(job["prelude"], "<prelude>", "exec"), namespace)

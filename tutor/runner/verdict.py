@@ -38,7 +38,13 @@ class Check:
         ``quiet`` (a hidden test), what the code prints goes neither to the run's stdout nor to its stderr."""
         extra = {"quiet": True} if quiet else {}
         if self.kind == "program":
-            return {"index": index, "program": True, "stdin": stdin, **extra, **({"echo": True} if echo else {})}
+            return {
+                "index": index,
+                "program": True,
+                "stdin": stdin,
+                **extra,
+                **({"echo": True} if echo else {}),
+            }
         if self.kind == "statements":
             return {"index": index, "code": self.expr, **extra}
         return {"index": index, "expr": self.expr, **extra}
