@@ -4,6 +4,7 @@ without solving, changes nothing; and without an OS sandbox grading refuses unle
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -57,10 +58,8 @@ def tutor_grade(
 
 
 def percents(out: Path) -> dict[str, str]:
-    rows = (out / "grades.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    student, percent = header.index("student"), header.index("percent")
-    return {r.split(",")[student]: r.split(",")[percent] for r in rows[2:] if r}
+    with (out / "grades.csv").open(newline="") as file:  # one header row, then one row per student
+        return {row["student"]: row["percent"] for row in csv.DictReader(file)}
 
 
 def test_a_hostile_submission_changes_no_grade(tmp_path: Path) -> None:

@@ -36,10 +36,10 @@ def test_rubric_typos_are_refused_with_the_file_and_line(tmp_path: Path) -> None
     path = tmp_path / "rubric.toml"
     for text, words in (
         ("[tests]\npoints = [1, 1]\nhiden = [2]\n", "line 3: unknown key tests.hiden; did you mean hidden?"),
-        ("[tests]\nhidden = [9]\n", "line 2: tests.hidden names test 9, but the exercise has 5 tests"),
+        ("[tests]\nhidden = [9]\n", "line 2: tests.hidden names test 9, but the exercise has 7 tests"),
         (
-            "[tests]\npoints = [1, 1, 1, 1, 1, 1, 1]\n",
-            "line 2: tests.points has 7 values but the exercise has 5",
+            "[tests]\npoints = [1, 1, 1, 1, 1, 1, 1, 1, 1]\n",
+            "line 2: tests.points has 9 values but the exercise has 7",
         ),
         ("[[check]]\nid = 'a'\nuse = 'loop'\n", "line 3: unknown key check[1].use; did you mean uses?"),
         ("\n[test]\npoints = [1]\n", "line 2: unknown section [test]; did you mean tests?"),
@@ -110,12 +110,14 @@ def test_statuses_say_what_happened(fizz_class: tuple[Path, object]) -> None:
         "The branch on line 7 can never run" in ben.feedback
     )  # the starter's own bug, named (line 1 is a comment)
     assert results["cat"] == "failed all tests"  # not "ok" at 0 %
-    assert results["dan"].startswith("partly passed (") and results["dan"].endswith(" of 5 tests)")
+    assert results["dan"].startswith("partly passed (") and results["dan"].endswith(
+        " of 7 tests)"
+    )  # 5 visible, 2 hidden
     assert (results["eve"], results["fay"]) == ("timed out", "syntax error")
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     assert {r["student"]: r["status"] for r in rows} == results
     assert all(r["student"] != "points per item" for r in rows) and len(rows) == 7
-    assert rows[0]["total (5 pts)"] == "5"
+    assert rows[0]["total (7 pts)"] == "7"
 
 
 def test_report_wording_is_plain(fizz_class: tuple[Path, object]) -> None:
@@ -136,7 +138,7 @@ def test_full_marks_get_no_suggestion_and_suggestions_fit_the_parameters(
 ) -> None:
     _, run = fizz_class
     ann = next(g for g in run.grades if g.student == "ann")  # type: ignore[attr-defined]
-    assert ann.feedback == "You pass 5 of 5 tests. Well done: your program passes every test."
+    assert ann.feedback == "You pass 7 of 7 tests. Well done: your program passes every test."
     assert edge_cases(FIZZBUZZ) == "0 and a negative number"  # fizzbuzz(n) takes a number: no "empty one"
     assert edge_cases(PACK.find("greeting")).startswith('the empty text ""')
     assert edge_cases(PACK.find("sum_of_evens")).startswith("the empty list []")
@@ -151,7 +153,9 @@ def test_hidden_failures_suggest_inputs_of_the_parameter_type(tmp_path: Path) ->
         "def fizzbuzz(n):\n", "def fizzbuzz(n):\n    if n < 0:\n        return ''\n"
     )
     (source / "hal.py").write_text(positive_only)
-    run = grade(GradeRequest(source, FIZZBUZZ, tmp_path / "out", load_rubric(rubric, 5), workers=1))
+    run = grade(
+        GradeRequest(source, FIZZBUZZ, tmp_path / "out", load_rubric(rubric, len(FIZZBUZZ.tests)), workers=1)
+    )
     feedback = run.grades[0].feedback
     assert "extra tests still fail" in feedback and "0 and a negative number" in feedback
     assert "empty" not in feedback
