@@ -20,7 +20,8 @@ def test_units_are_rows_in_course_order_with_progress(qtbot) -> None:  # type: i
     titles = [u.title for u in PACK.units if any(e.unit == u.id for e in PACK.exercises)]
     units = panel.unit_texts()
     assert [t.split(" · ")[0] for t in units] == titles  # units without exercises are not shown
-    assert units[0] == "Conditions · 0 / 2 passed" and "0 of 16 passed" in panel.heading.text()
+    assert units[0] == "Output and variables · 0 / 11 passed" and units[2] == "Conditions · 0 / 13 passed"
+    assert f"0 of {len(PACK.exercises)} passed" in panel.heading.text()
     factorial = panel._item("factorial")
     assert factorial is not None and factorial.parent().text(0).startswith("Recursion")
     assert factorial.text(0) == "○  Factorial, recursively" and factorial.text(1) == "★★"
@@ -32,16 +33,19 @@ def test_search_and_concept_filter(qtbot) -> None:  # type: ignore[no-untyped-de
     panel = ExerciseList(PACK)
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.keyClicks(panel.filter, "recurs")
-    assert panel.visible_ids() == ["factorial", "digit_sum"]
+    qtbot.keyClicks(panel.filter, "recursively")  # titles and concepts, in course order
+    assert panel.visible_ids()[2:4] == ["factorial", "digit_sum"] and len(panel.visible_ids()) == 6
+    assert {PACK.find(i).unit for i in panel.visible_ids()} == {"recursion"}  # type: ignore[union-attr]
     panel.filter.clear()
     panel.concept.setCurrentText("accumulator")
-    assert panel.visible_ids() == ["sum_of_evens", "running_total"]
+    shown = panel.visible_ids()
+    assert shown[:3] == ["sum_up_to", "sum_of_evens", "running_total"]
+    assert all("accumulator" in PACK.find(i).concepts for i in shown)  # type: ignore[union-attr]
     assert [
         t.split(" · ")[0]
         for t, item in zip(panel.unit_texts(), _units(panel), strict=True)
         if not item.isHidden()
-    ] == ["Loops"]
+    ] == ["Loops", "Strings"]
     qtbot.keyClicks(panel.filter, "running")
     assert panel.visible_ids() == ["running_total"]
     panel.filter.clear()
@@ -62,9 +66,9 @@ def test_a_pass_updates_the_unit_and_next_exercise_opens_the_next_one(qtbot, tmp
     texts = win.exercises_panel.texts()
     assert (
         texts["fizzbuzz"].startswith("✓")
-        and win.exercises_panel.unit_texts()[0] == "Conditions · 1 / 2 passed"
+        and win.exercises_panel.unit_texts()[2] == "Conditions · 1 / 13 passed"
     )
-    assert "1 of 16 passed" in win.exercises_panel.heading.text()
+    assert f"1 of {len(PACK.exercises)} passed" in win.exercises_panel.heading.text()
     shoot(win, "unit-view")
     win.tests_panel.next_button.click()
     assert win.current is not None and win.current.id == "grade_letter"
@@ -72,7 +76,7 @@ def test_a_pass_updates_the_unit_and_next_exercise_opens_the_next_one(qtbot, tmp
     report = run_tests(qtbot, win, "def grade_letter(score):\n    return 'A'\n")
     assert not report.passed and win.exercises_panel.texts()["grade_letter"].startswith("•")
     win.next_action.trigger()  # the menu's Next exercise: the first one after this that is not passed
-    assert win.current.id == "sum_of_evens"
+    assert win.current.id == "largest_of_three"
 
 
 def test_the_learners_place_is_kept_between_runs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +105,7 @@ def test_reset_all_progress_asks_first_and_keeps_a_backup(qtbot, tmp_path: Path,
     win.reset_progress_action.trigger()
     assert win.session.progress.of("fizzbuzz").state == "not started"
     assert win.exercises_panel.texts()["fizzbuzz"].startswith("○")
-    assert win.exercises_panel.unit_texts()[0] == "Conditions · 0 / 2 passed"
+    assert win.exercises_panel.unit_texts()[2] == "Conditions · 0 / 13 passed"
     assert list(win.session.progress.path.parent.glob("progress.db.backup-*"))
     assert "reset" in win.statusBar().currentMessage()
     assert win.editor.toPlainText() == PACK.find("fizzbuzz").solution  # type: ignore[union-attr]  # code is kept
