@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tutor.engines.base import CRASH_NOTICE
 from tutor.feedback import Hint
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ class HintMemory:
     durations: list[float] = field(default_factory=list)
 
     def remember(self, exercise_id: str, code: str, hint: Hint) -> None:
-        if hint.status != "hint":
+        """Keep ``hint`` to show again, free, for the same code; not one written while the model had failed
+        (its notice says so), so that asking again tries the restarted model."""
+        if hint.status != "hint" or hint.notice.startswith(CRASH_NOTICE):
             return
         self.exercise_id, self.code, self.hint, self.stale = exercise_id, code, hint, False
         seconds = hint.timings.get("total_s", 0.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tutor.engines.base import CRASHED
 from tutor.feedback import Hint
 from tutor.policy import Policy
 from ui.hint_state import SAME_CODE_NOTE, HintMemory, button_text
@@ -28,6 +29,8 @@ def test_memory_keeps_only_real_hints_for_one_exercise_and_code() -> None:
     memory = HintMemory()
     memory.remember("a", "code", Hint(status="cancelled"))
     assert not memory.same("a", "code")
+    memory.remember("a", "code", Hint(status="hint", hint="Look at line 2.", notice=CRASHED))
+    assert not memory.same("a", "code")  # written while the model had crashed: asking again tries it again
     memory.remember("a", "code", Hint(status="hint", hint="Look at line 2.", timings={"total_s": 4.0}))
     memory.remember("a", "code", Hint(status="hint", hint="Look at line 2.", timings={"total_s": 8.0}))
     assert memory.same("a", "code") and not memory.same("a", "code ") and not memory.same("b", "code")

@@ -130,7 +130,8 @@ class EngineError(RuntimeError):
     """A model could not be loaded or run; the message is meant for the learner."""
 
 
-CRASHED = "The model stopped unexpectedly and is being restarted."
+CRASH_NOTICE = "The model stopped unexpectedly"  # how every notice of a crashed model process begins
+CRASHED = f"{CRASH_NOTICE} and is being restarted."
 
 
 class EngineCrashed(EngineError):

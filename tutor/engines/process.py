@@ -29,6 +29,7 @@ from typing import Any
 
 import tutor
 from tutor.engines.base import (
+    CRASH_NOTICE,
     EngineCrashed,
     EngineError,
     EngineInfo,
@@ -246,7 +247,7 @@ class ProcessEngine:
             info = self._call(child, "load", path=str(self._model), options=self._options)
         except EngineCrashed as exc:
             raise EngineCrashed(
-                f"The model stopped unexpectedly while loading {self._model.name}: the file may be "
+                f"{CRASH_NOTICE} while loading {self._model.name}: the file may be "
                 "damaged, or too big for this computer's memory.",
                 exc.detail,
             ) from None
