@@ -16,7 +16,9 @@ PATH = eval_dir() / "references.test.jsonl"
 
 def test_one_reference_for_every_test_item_and_no_other() -> None:
     items, _ = load_set("all")
-    keys = [json.loads(line)["item"] for line in PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    keys = [
+        json.loads(line)["item"] for line in PATH.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     assert len(keys) == len(set(keys))
     assert set(keys) == {i.key for i in items if split_of(i.task) == "test"}
     assert len(read_references(PATH)) == len(keys)  # the benchmark's reader takes the file as it is
