@@ -13,7 +13,6 @@ square of that depth), numbers too long to convert, text fields over ``TEXT_LIMI
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import tomllib
@@ -39,7 +38,13 @@ from tutor.pack_format import (
     unit_word,
 )
 from tutor.paths import resources_dir
-from tutor.testcases import TestCase, TestFieldError, parse_forbid, parse_test  # TestCase lives there now
+from tutor.testcases import (  # TestCase lives there now
+    TestCase,
+    TestFieldError,
+    check_python,
+    parse_forbid,
+    parse_test,
+)
 
 TOML_LIMIT = 2**20  # one exercise's TOML file
 TASKS_LIMIT = 16 * 2**20  # a JSONL task file (the largest shared one is 48 KB)
@@ -335,14 +340,10 @@ def _check_python(name: str, code: str | None, mode: str = "exec") -> None:
     parser (``MemoryError``/``RecursionError`` from CPython's parser) is a field error."""
     if not code:
         return
-    _check_length(name, code)
     try:
-        ast.parse(code, mode=mode)
-    except SyntaxError as exc:
-        what = "a Python expression" if mode == "eval" else "valid Python"
-        raise _FieldError(name, f"is not {what} (line {exc.lineno}: {exc.msg})") from None
-    except (ValueError, MemoryError, RecursionError):
-        raise _FieldError(name, f"is not Python that can be read ({_TOO_DEEP}, or a NUL byte)") from None
+        check_python(name, code, mode)
+    except TestFieldError as exc:
+        raise _FieldError(exc.field, exc.message) from None
 
 
 def _difficulty(value: Any) -> int:

@@ -120,7 +120,7 @@ def parse_test(item: Any, index: int) -> TestCase:
     call = item.get("call")
     if not isinstance(call, str) or not call.strip():
         raise TestFieldError(f"{where}.call", "is missing")
-    _python(f"{where}.call", call, "eval")
+    check_python(f"{where}.call", call, "eval")
     if "raises" in item:
         return _raises(item, where, call, hidden)
     expected = item.get("expected")
@@ -142,7 +142,7 @@ def _statements(item: dict[str, Any], where: str, hidden: bool) -> TestCase:
         raise TestFieldError(f"{where}.assert", "must be Python statements")
     if "assert" in item and not code.lstrip().startswith("assert"):
         code = f"assert {code}"
-    _python(f"{where}.assert", code, "exec")
+    check_python(f"{where}.assert", code, "exec")
     return TestCase(code=code, hidden=hidden)
 
 
@@ -205,7 +205,8 @@ def _length(name: str, value: str) -> None:
         raise TestFieldError(name, f"is longer than {TEXT_LIMIT:,} characters")
 
 
-def _python(name: str, code: str, mode: str) -> None:
+def check_python(name: str, code: str, mode: str) -> None:
+    """``code`` must be Python that ``ast.parse`` reads (the same rule for test fields and exercise fields)."""
     _length(name, code)
     try:
         ast.parse(code, mode=mode)
