@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from tutor import __version__
 from tutor.cli_course import CourseCliError
+from tutor.errors import UsageError
 from tutor.exercises import Exercise, LoadResult
 
 if TYPE_CHECKING:
     from tutor.session import Session
 
 
-class CliError(Exception):
-    """A problem to report in one line, with exit code 2."""
+CliError = UsageError  # the one error a front door reports in one line (exit code 2)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -130,42 +130,27 @@ def _report_text(report: Any) -> str:
 
 
 def load_engine(args: argparse.Namespace, session: Session | None = None, keep_on_crash: bool = False) -> Any:
-    """The engine with a model loaded, both chosen by the session's rules (``tutor.session``); a requested model
-    that is missing or not allowed by the school's policy is an error here. With ``keep_on_crash``, an engine
-    whose process crashed while loading is still returned (a hint then comes from the analysis alone)."""
-    from tutor.engines.base import EngineCrashed, EngineError
-    from tutor.models.default_model import DefaultModelError
-    from tutor.models.store import StoreError
-    from tutor.session import Session, model_file
+    """The engine with a model loaded, both chosen by the session's rules (``Session.load_engine``); notes and
+    warnings go to stderr, which engine runs only under ``--verbose``."""
+    from tutor.session import Session
 
     session = session or Session()
-    refusal = session.model_refusal()  # before a 250 MB default model is prepared for nothing
-    if refusal:
-        raise CliError(refusal)
-    try:
-        chosen = session.choose_model(getattr(args, "model", "") or "")
-        if chosen.refused:
-            raise CliError(chosen.refused)
-        if chosen.note:
-            print(f"note: {chosen.note}", file=sys.stderr)
-        if chosen.warning:
-            print(f"warning: {chosen.warning}", file=sys.stderr)
-        quiet = args.json or not sys.stderr.isatty()
-        model = model_file(chosen.path, None if quiet else _progress_bar("Preparing the default model"))
-        session.authorize_model(model)  # exam mode, a broken policy, the allowed list by sha256
-        choice = session.engine_choice(getattr(args, "engine", None))
-        line = engine_line(args, choice.name, choice.reason)
-        if line:
-            print(line, file=sys.stderr)
-        engine = session.make_engine(choice.name, threads=getattr(args, "threads", None))
-        engine.load(model)
-    except EngineCrashed as exc:
-        if not keep_on_crash:
-            raise CliError(str(exc)) from None
-        print(f"warning: {exc}", file=sys.stderr)
-    except (EngineError, DefaultModelError, StoreError) as exc:
-        raise CliError(str(exc)) from None
-    return engine
+    quiet = args.json or not sys.stderr.isatty()
+
+    def notify(kind: str, text: str) -> None:
+        if kind != "engine":
+            print(f"{kind}: {text}", file=sys.stderr)
+        elif getattr(args, "verbose", False) and not args.json:
+            print(text, file=sys.stderr)
+
+    return session.load_engine(
+        getattr(args, "model", "") or "",
+        getattr(args, "engine", None),
+        getattr(args, "threads", None),
+        keep_on_crash=keep_on_crash,
+        progress=None if quiet else _progress_bar("Preparing the default model"),
+        notify=notify,
+    )
 
 
 def engine_line(args: argparse.Namespace, name: str, reason: str) -> str:

@@ -38,10 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.engines.base import Engine
+from tutor.engines.base import Engine, EngineCrashed, EngineError
 from tutor.engines.select import Choice, choose, make_engine
+from tutor.errors import UsageError
 from tutor.models.catalog import ram_warning
 from tutor.models.choice import ModelRefused, check_allowed, choose_model, store_for
+from tutor.models.default_model import DefaultModelError
 from tutor.models.store import ModelStore, StoreError
 from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
@@ -50,6 +52,7 @@ from tutor.system import memory_gib
 from tutor.workspace import Workspace
 
 if TYPE_CHECKING:  # the hint pipeline and the runner are imported only by the commands that use them
+    from tutor.exercises import Exercise, LoadResult
     from tutor.feedback import Hint, PipelineConfig
     from tutor.runner import TestReport
 
@@ -209,6 +212,78 @@ class Session:
     def make_engine(self, requested: str | None = None, threads: int | None = None) -> Engine:
         """A new, unloaded engine of the chosen kind."""
         return make_engine(self.engine_choice(requested), threads=threads)
+
+    def load_engine(
+        self,
+        model: str = "",
+        engine: str | None = None,
+        threads: int | None = None,
+        *,
+        keep_on_crash: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        notify: Callable[[str, str], None] | None = None,
+    ) -> Engine:
+        """The engine every front door uses: a model chosen by the session's rules (``model`` "" for the
+        learner's or the school's choice), checked against the school's policy on the very file it loads, in the
+        chosen engine (``engine`` None for the saved one). ``notify(kind, text)`` hears a ``note``, a ``warning``
+        (e.g. low memory) and which ``engine`` runs and why. A refusal, a missing or broken model and a crash
+        while loading are a ``UsageError``; with ``keep_on_crash`` a crashed engine is returned instead (a hint
+        then comes from the analysis alone; the engine restarts on its next request)."""
+        say = notify or (lambda kind, text: None)
+        refusal = self.model_refusal()  # before a 250 MB default model is prepared for nothing
+        if refusal:
+            raise UsageError(refusal)
+        try:
+            chosen = self.choose_model(model)
+            if chosen.refused:
+                raise UsageError(chosen.refused)
+            for kind, text in (("note", chosen.note), ("warning", chosen.warning)):
+                if text:
+                    say(kind, text)
+            path = self.authorize_model(model_file(chosen.path, progress))  # exam mode, the allowed list
+            choice = self.engine_choice(engine)
+            say(
+                "engine",
+                f"engine: {choice.name}" + ("" if choice.reason == "asked for" else f" ({choice.reason})"),
+            )
+            loaded = self.make_engine(choice.name, threads=threads)
+            self._load(loaded, path, keep_on_crash, say)
+        except (EngineError, StoreError, DefaultModelError) as exc:
+            raise UsageError(str(exc)) from None
+        return loaded
+
+    @staticmethod
+    def _load(engine: Engine, path: Path, keep_on_crash: bool, say: Callable[[str, str], None]) -> None:
+        try:
+            engine.load(path)
+        except EngineCrashed as exc:
+            if not keep_on_crash:
+                raise
+            say("warning", str(exc))
+
+    def exercises(self, tasks: list[str] | tuple[str, ...] = ()) -> LoadResult:
+        """The course this learner sees (the bundled course unless the policy hides it, pinned and imported
+        packs) plus exercises of JSONL task files; a missing task file is a ``UsageError``, a broken exercise is
+        in ``errors``."""
+        from tutor.exercises import load_tasks
+        from tutor.packs import load_course
+
+        for path in tasks:
+            if not Path(path).exists():
+                raise UsageError(f"task file not found: {path}")
+        result = load_course(self.policy)
+        for path in tasks:
+            result.extend(load_tasks(Path(path)))
+        return result
+
+    def exercise(self, exercise_id: str, tasks: list[str] | tuple[str, ...] = ()) -> Exercise:
+        """One exercise by id, or a ``UsageError`` that names a few that exist."""
+        result = self.exercises(tasks)
+        found = result.find(exercise_id)
+        if found is None:
+            known = ", ".join(e.id for e in result.exercises[:8])
+            raise UsageError(f"no exercise with id {exercise_id!r} (try `tutor exercises`; e.g. {known})")
+        return found
 
     # -- hints -----------------------------------------------------------------------------------------------------
     def hints_left(self, exercise_id: str) -> int | None:

@@ -112,8 +112,19 @@ class Generation:
         return self.text
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do beyond ``load``/``generate``/``cancel``/``info``/``close``; a caller asks here
+    instead of probing for methods."""
+
+    batch: bool = False  # ``generate_many``: several completions of one prompt decoded as one batch
+    answer_scores: bool = False  # ``answer_logprobs``: log-probabilities of given answers' first tokens
+    process: bool = False  # the model runs in its own process; ``process_stats`` says about it
+
+
 class Engine(Protocol):
-    """A runtime that loads a GGUF model and streams generated text."""
+    """A runtime that loads a GGUF model and streams generated text. Every engine has every method; one its
+    ``capabilities()`` do not name raises ``EngineError`` (``process_stats`` returns ``{}``)."""
 
     def load(self, model_path: Path, progress: ProgressCallback | None = None) -> None: ...
 
@@ -124,6 +135,48 @@ class Engine(Protocol):
     def cancel(self) -> None: ...
 
     def info(self) -> EngineInfo: ...
+
+    def close(self) -> None:
+        """Free the model (and stop its process); safe to call twice. A later ``load`` starts afresh."""
+        ...
+
+    def capabilities(self) -> Capabilities: ...
+
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
+    ) -> list[Generation]:
+        """Several completions of one prompt decoded together (``capabilities().batch``); no streaming."""
+        ...
+
+    def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
+        """Log-probability of each answer's first token right after ``prompt`` (``capabilities().answer_scores``)."""
+        ...
+
+    def process_stats(self) -> dict[str, Any]:
+        """What the engine's process says about itself (pid, requests, peak memory); ``{}`` in process."""
+        ...
+
+
+class BaseEngine:
+    """The optional part of the contract, for engines that lack it: a subclass overrides what it can do and says
+    so in ``capabilities``."""
+
+    def close(self) -> None:
+        return None
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities()
+
+    def generate_many(
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
+    ) -> list[Generation]:
+        raise EngineError("This engine cannot decode several completions as one batch.")
+
+    def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
+        raise EngineError("This engine does not expose token probabilities.")
+
+    def process_stats(self) -> dict[str, Any]:
+        return {}
 
 
 class EngineError(RuntimeError):
