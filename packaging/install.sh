@@ -151,8 +151,8 @@ case "$mode" in
     exec .venv/bin/tutor app
     ;;
   --test)
-    say "ruff"; .venv/bin/ruff check tutor ui tests
-    .venv/bin/ruff format --check tutor ui tests
+    say "ruff"; .venv/bin/ruff check tutor ui tests tools
+    .venv/bin/ruff format --check tutor ui tests tools
     say "mypy"; .venv/bin/mypy
     say "pack check (the bundled course)"; .venv/bin/tutor pack check resources/packs/basics
     say "desktop build and frozen self-test"; bash packaging/build.sh
