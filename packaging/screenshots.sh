@@ -8,5 +8,4 @@ out="${1:-docs}"
 command -v xvfb-run >/dev/null || { echo "xvfb-run is missing: run packaging/install.sh first" >&2; exit 1; }
 unset QT_QPA_PLATFORM
 xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/tutor app --self-test --screenshots "$out"
-cp "$out/2-hint.png" "$out/screenshot.png"
 echo "screenshots in $out/"
