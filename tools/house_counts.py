@@ -27,7 +27,9 @@ def main(argv: list[str]) -> int:
         if show:
             for item in items:
                 print(f"         {item}")
-    print(f"{report.in_function_imports:5d}  in-function imports of tutor/ui modules (of {report.internal_imports})")
+    print(
+        f"{report.in_function_imports:5d}  in-function imports of tutor/ui modules (of {report.internal_imports})"
+    )
     return 0
 
 

@@ -98,7 +98,9 @@ def _walk_one(node: ast.AST, in_function: bool, type_only: bool):  # type: ignor
         yield from _walk(node, inner, type_only)
 
 
-def _targets(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool, modules: set[str]) -> list[str]:
+def _targets(
+    node: ast.Import | ast.ImportFrom, importer: str, is_package: bool, modules: set[str]
+) -> list[str]:
     """The internal modules one import statement names (``from a import b`` names ``a.b`` when it is a module)."""
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
@@ -120,7 +122,9 @@ def _targets(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool,
 
 def _marked(lines: list[str], node: ast.stmt) -> bool:
     end = node.end_lineno or node.lineno
-    return any(HEAVY_MARK in lines[i - 1] for i in range(max(1, node.lineno - 1), end + 1) if "#" in lines[i - 1])
+    return any(
+        HEAVY_MARK in lines[i - 1] for i in range(max(1, node.lineno - 1), end + 1) if "#" in lines[i - 1]
+    )
 
 
 def read_imports(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Import]:
@@ -134,7 +138,9 @@ def read_imports(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Impor
         for node, in_function, type_only in _walk(ast.parse(text)):
             for target in _targets(node, name, path.name == "__init__.py", modules):
                 if target != name:
-                    found.append(Import(name, target, node.lineno, in_function, type_only, _marked(lines, node)))
+                    found.append(
+                        Import(name, target, node.lineno, in_function, type_only, _marked(lines, node))
+                    )
     return found
 
 
@@ -221,9 +227,10 @@ def sizes(root: Path, packages: tuple[str, ...] = PACKAGES) -> tuple[list[str], 
         if (count := len(text.splitlines())) > MAX_FILE_LINES:
             long_files.append(f"{where} ({count} lines)")
         for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
-                if (length := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
-                    long_functions.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.end_lineno is None:
+                continue
+            if (length := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
+                long_functions.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
     return sorted(long_files), sorted(long_functions)
 
 
