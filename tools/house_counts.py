@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import MAX_FILE_LINES, MAX_FUNCTION_LINES, check  # noqa: E402 - beside this script
+from dataclasses import replace  # noqa: E402
+
+from layers import MAX_FILE_LINES, MAX_FUNCTION_LINES, check, cycles, read_imports  # noqa: E402 - beside this script
 
 
 def main(argv: list[str]) -> int:
@@ -15,8 +17,10 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv if a != "--list"]
     root = Path(args[0]) if args else Path(__file__).resolve().parent.parent
     report = check(root)
+    every = cycles([replace(i, type_only=False) for i in read_imports(root)])  # type-only imports too
     rows = [
         ("import cycles (modules in a cycle)", [" <-> ".join(c) for c in report.cycles]),
+        ("cycles counting type-only imports too", [" <-> ".join(c) for c in every]),
         ("upward imports", report.upward),
         (f"files > {MAX_FILE_LINES} lines", report.long_files),
         (f"functions > {MAX_FUNCTION_LINES} lines", report.long_functions),

@@ -19,6 +19,7 @@ The layers:
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ MAX_FUNCTION_LINES = 60
 EVAL_USERS = ("tutor.bench", "tutor.arena", "tutor.train", "ui.compare_view")
 SIBLINGS = ("tutor.bench", "tutor.arena", "tutor.train")
 HEAVY_MARK = "heavy"
+Found = tuple[ast.Import | ast.ImportFrom, bool, bool]  # an import statement, in a function, type-only
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _walk(node: ast.AST, in_function: bool = False, type_only: bool = False):  # type: ignore[no-untyped-def]
+def _walk(node: ast.AST, in_function: bool = False, type_only: bool = False) -> Iterator[Found]:
     """Every import statement below ``node`` with where it stands."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
@@ -90,7 +92,7 @@ def _walk(node: ast.AST, in_function: bool = False, type_only: bool = False):  #
             yield from _walk(child, inner, type_only)
 
 
-def _walk_one(node: ast.AST, in_function: bool, type_only: bool):  # type: ignore[no-untyped-def]
+def _walk_one(node: ast.AST, in_function: bool, type_only: bool) -> Iterator[Found]:
     if isinstance(node, ast.Import | ast.ImportFrom):
         yield node, in_function, type_only
     else:
