@@ -1,9 +1,12 @@
-"""The house rules: ``tutor/`` never imports Qt or ``ui``; every module has a docstring."""
+"""The house rules: ``tutor/`` never imports Qt or ``ui``; every module has a docstring; no file over 400 lines
+and no function over 60 lines in ``tutor/`` and ``ui/`` (the import layers: ``test_layers.py``)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+from tools.layers import sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,29 +82,11 @@ def test_installed_pyside_keeps_none_alive() -> None:
     assert int(out) > -20, f"PySide6 drops references to None ({out} over 200 calls)"
 
 
-MAX_FILE_LINES = 400
-MAX_FUNCTION_LINES = 60
+def test_no_file_over_400_lines_in_tutor_or_ui() -> None:
+    long_files, _ = sizes(ROOT)
+    assert long_files == []
 
 
-def _python_files(*folders: str) -> list[Path]:
-    return [p for folder in folders for p in (ROOT / folder).rglob("*.py") if "node_modules" not in p.parts]
-
-
-def test_no_file_over_400_lines_in_ui() -> None:
-    long = {
-        str(p.relative_to(ROOT)): n
-        for p in _python_files("ui")
-        if (n := len(p.read_text().splitlines())) > MAX_FILE_LINES
-    }
-    assert long == {}
-
-
-def test_no_function_over_60_lines_in_ui() -> None:
-    long = []
-    for path in _python_files("ui"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
-                lines = node.end_lineno - node.lineno + 1
-                if lines > MAX_FUNCTION_LINES:
-                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
-    assert long == []
+def test_no_function_over_60_lines_in_tutor_or_ui() -> None:
+    _, long_functions = sizes(ROOT)
+    assert long_functions == []

@@ -16,35 +16,13 @@ from tutor.policy import Policy, parse_policy
 from tutor.runner import Limits
 
 from .conftest import venv_tutor
+from .packs_helpers import double_exercise as good
 
 PACK_TOML = """name = "Week one"
 [[units]]
 id = "basics"
 title = "First steps"
 summary = "Doubling."
-"""
-
-GOOD = """id = "{id}"
-title = "Double"
-unit = "basics"
-concepts = ["Arithmetic"]
-entry = "double"
-description = "Write `double(number)`: twice the number."
-starter = "def double(number):\\n    pass\\n"
-solution = "def double(number):\\n    return number * 2\\n"
-
-[[tests]]
-call = "double(2)"
-expected = "4"
-
-[[tests]]
-call = "double(-1)"
-expected = "-2"
-
-[[tests]]
-call = "double(50)"
-expected = "100"
-hidden = true
 """
 
 
@@ -54,10 +32,6 @@ def make_pack(folder: Path, *exercises: str, pack_toml: str = PACK_TOML) -> Path
     for number, text in enumerate(exercises, start=1):
         (folder / "01-basics" / f"{number:02}_ex.toml").write_text(text, encoding="utf-8")
     return folder
-
-
-def good(exercise_id: str = "w1_double") -> str:
-    return GOOD.replace("{id}", exercise_id)
 
 
 def test_a_good_pack_passes_with_a_summary(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from tutor.exercises import TestCase
-from tutor.runner import child
+from tutor.runner import child_values as child
 from tutor.runner.verdict import Opaque, ProtocolError, check_for, decode_line, same, truthy
 
 VALUES = [

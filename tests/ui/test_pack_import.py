@@ -15,28 +15,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from tutor.packs import build_pack, installed_packs_dir
 from ui.main_window import MainWindow
 
+from ..packs_helpers import double_exercise
 from .window_helpers import quiet_window, shoot
 
 PACK_TOML = 'name = "Week one"\n[[units]]\nid = "week1"\ntitle = "Week one"\nsummary = "Doubling."\n'
-GOOD = """id = "w1_double"
-title = "Double it"
-unit = "week1"
-concepts = ["arithmetic"]
-entry = "double"
-description = "Write `double(number)`: twice the number."
-starter = "def double(number):\\n    pass\\n"
-solution = "def double(number):\\n    return number * 2\\n"
-[[tests]]
-call = "double(2)"
-expected = "4"
-[[tests]]
-call = "double(-1)"
-expected = "-2"
-[[tests]]
-call = "double(50)"
-expected = "100"
-hidden = true
-"""
+GOOD = double_exercise("w1_double", unit="week1", title="Double it", concept="arithmetic")
 
 
 def make_pack(folder: Path, exercise: str = GOOD) -> Path:

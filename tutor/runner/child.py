@@ -1,10 +1,12 @@
 """The test harness that runs inside the child process (``python -I -S child.py COMMAND_FD RESULT_FD``).
 
 Stdlib only: it is started as a script, not imported, and imports as little as it can (startup is most of a
-short run's cost). Nothing here is trusted: the learner's code runs in this process and can read or change
-anything in it. So the harness holds no verdicts. It reads the program and then one test at a time from the
-command pipe (``marshal`` frames from the parent: a call to evaluate, never its expected value), and writes back
-what happened as JSON lines: the value a call returned, as plain data of exact built-in types (``encode``), or the
+short run's cost). Its two parts lie beside it (and are bound beside it in the OS sandbox): ``child_values.py``,
+how a value is sent back, and ``child_guard.py``, the limits and the audit hook set before learner code runs.
+Nothing here is trusted: the learner's code runs in this process and can read or change anything in it. So the
+harness holds no verdicts. It reads the program and then one test at a time from the command pipe (``marshal``
+frames from the parent: a call to evaluate, never its expected value), and writes back what happened as JSON
+lines: the value a call returned, as plain data of exact built-in types (``child_values.encode_value``), or the
 exception it raised. The parent decodes the value and compares it with the expected one; a forged line can only
 claim a value, which is what hard-coding an answer does. The real walls are outside (``sandbox.py``: an OS
 sandbox, limits, the process-tree kill); the resource limits and the audit hook set here only turn the common
@@ -18,162 +20,38 @@ import marshal
 import os
 import sys
 
-try:  # the C modules behind signal and json: importing the Python wrappers (enum, re) costs more than a test run
+try:  # the C module behind signal: importing the Python wrapper (enum) costs more than a test run
     import _signal as signal
 except ImportError:  # pragma: no cover - every CPython has it
     import signal
-try:
-    from _json import encode_basestring_ascii as _json_string
-except ImportError:  # pragma: no cover
-    from json import dumps as _json_string
 
 TYPE_CHECKING = False  # typing is not imported at run time: this child starts for every test run
+if TYPE_CHECKING or __package__:  # imported: the frozen app's ``--tutor-child`` and the tests
+    from tutor.runner import child_guard, child_values
+else:  # a script under ``-I``: its folder is not on sys.path; it is, while the two parts beside it load
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import child_guard
+    import child_values
+
+    del sys.path[0]
+
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any
 
+# the blocklists as before, the same objects: tests/runner/test_hostile.py switches the in-process guard off
+# through ``__main__`` to show that the walls outside still hold
+BLOCKED_EVENTS, BLOCKED_MODULES, WRITE_EVENTS = (
+    child_guard.BLOCKED_EVENTS,
+    child_guard.BLOCKED_MODULES,
+    child_guard.WRITE_EVENTS,
+)
 LEARNER_FILE = "solution.py"
-VALUE_LIMIT = 300
-GENERATOR_LIMIT = 10_000
-VALUE_NODES = 200_000  # a returned value with more parts than this is not sent (see encode)
-VALUE_DEPTH = 100
-BIG_INT_BITS = 12_000  # larger ints are sent in hex (str() refuses ints over 4,300 digits)
-NOBODY = 65534
 OUTPUT_LIMIT = 2000  # characters of a test's printed output sent back with its result
-
-BLOCKED_EVENTS = {
-    "os.fork": "starting new processes (fork)",
-    "os.forkpty": "starting new processes (fork)",
-    "os.system": "running shell commands",
-    "os.exec": "running other programs",
-    "os.posix_spawn": "starting new processes",
-    "os.spawn": "starting new processes",
-    "os.startfile": "starting other programs",
-    "subprocess.Popen": "starting new processes (subprocess)",
-    "socket.__new__": "opening network sockets",
-    "socket.connect": "opening network connections",
-    "socket.bind": "opening network sockets",
-    "socket.getaddrinfo": "looking up network addresses",
-    "socket.gethostbyname": "looking up network addresses",
-    "ctypes.dlopen": "loading native libraries",
-    "ctypes.dlsym": "loading native libraries",
-    "ctypes.cdata": "reading raw memory",
-    "os.kill": "sending signals to processes",
-    "os.killpg": "sending signals to processes",
-    "signal.pthread_kill": "sending signals to processes",
-}
-BLOCKED_MODULES = {
-    "ctypes",
-    "_ctypes",
-    "_posixsubprocess",
-    "_socket",
-    "socket",
-    "multiprocessing",
-    "_multiprocessing",
-}
-WRITE_EVENTS = {
-    "os.remove",
-    "os.rename",
-    "os.rmdir",
-    "os.mkdir",
-    "os.chmod",
-    "os.chown",
-    "os.link",
-    "os.symlink",
-    "os.truncate",
-    "os.utime",
-    "shutil.rmtree",
-    "shutil.move",
-}
 
 
 class TestTimeout(BaseException):
     """Raised by the per-test alarm; a BaseException so ``except Exception`` in learner code cannot swallow it."""
-
-
-def lower_priority(nice: int) -> None:
-    """Background work yields the CPU: a higher niceness for this process and, where Linux groups a session's
-    processes for scheduling (autogroup), for its session too (this child leads its own)."""
-    if nice <= 0 or not hasattr(os, "nice"):
-        return
-    try:
-        os.nice(nice)
-        with open("/proc/self/autogroup", "w") as handle:
-            handle.write(str(nice))
-    except OSError:
-        pass
-
-
-def set_limits(limits: dict[str, Any]) -> None:
-    try:
-        import resource
-    except ImportError:  # not POSIX: the parent's time limits and process-tree kill still apply
-        return
-    mb = 1024 * 1024
-    wanted = [
-        (resource.RLIMIT_AS, limits["memory_mb"] * mb),
-        (resource.RLIMIT_FSIZE, limits["file_size_mb"] * mb),
-        (resource.RLIMIT_CPU, int(limits["total_s"]) + 2),
-        (resource.RLIMIT_NPROC, limits["processes"]),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    for which, value in wanted:
-        try:
-            soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(which, (value, hard))
-        except (ValueError, OSError):
-            pass
-    if hasattr(signal, "SIGXFSZ"):
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big file raises OSError instead of killing us
-
-
-def install_audit_hook(workdir: str) -> None:
-    workdir = os.path.realpath(workdir)
-
-    def inside(path: Any) -> bool:
-        try:
-            target = os.path.realpath(os.fsdecode(path))
-        except (TypeError, ValueError):
-            return False
-        return target == workdir or target.startswith(workdir + os.sep)
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in BLOCKED_EVENTS:
-            raise PermissionError(f"Exercises may not use {BLOCKED_EVENTS[event]} ({event}).")
-        if event == "import" and args and args[0] in BLOCKED_MODULES:
-            raise ImportError(f"The module {args[0]!r} is not available in exercises.")
-        if event == "open" and len(args) > 2 and isinstance(args[0], (str, bytes)):
-            mode, flags = args[1], args[2]
-            writing = (isinstance(mode, str) and any(flag in mode for flag in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-            )
-            if writing and not inside(args[0]):
-                raise PermissionError("Exercises may only write files in their own folder.")
-        if event in WRITE_EVENTS and args and isinstance(args[0], (str, bytes)) and not inside(args[0]):
-            raise PermissionError("Exercises may only change files in their own folder.")
-
-    sys.addaudithook(hook)
-
-
-def short_repr(value: Any) -> str:
-    try:
-        text = repr(value)
-    except Exception as exc:  # a learner's broken __repr__
-        text = f"<unprintable {type(value).__name__}: {exc}>"
-    return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 3] + "..."
-
-
-def normalise(value: Any) -> Any:
-    if hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
-        items = []
-        for item in value:
-            items.append(item)
-            if len(items) >= GENERATOR_LIMIT:
-                break
-        return items
-    return value
 
 
 def learner_line(tb: TracebackType | None) -> int | None:
@@ -201,8 +79,8 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, MemoryError):
         return name, "The program used more memory than exercises may use (MemoryError)."
     text = str(exc)
-    if len(text) > VALUE_LIMIT:
-        text = text[: VALUE_LIMIT - 3] + "..."
+    if len(text) > child_values.VALUE_LIMIT:
+        text = text[: child_values.VALUE_LIMIT - 3] + "..."
     return name, f"{name}: {text}" if text else name
 
 
@@ -288,70 +166,6 @@ def program_builtins(stream: io.StringIO, echo: bool = False) -> dict[str, Any]:
     return names
 
 
-def exception_classes(exc: BaseException) -> str:
-    """The classes of ``exc``, most derived first, as ``module.qualname`` separated by spaces: the parent
-    decides whether it is the exception a test expects."""
-    return " ".join(f"{c.__module__}.{c.__qualname__}".replace(" ", "") for c in type(exc).__mro__)
-
-
-class ValueTooBig(Exception):
-    """A returned value too large or too deeply nested to send."""
-
-
-def encode(value: Any) -> str:
-    """One JSON value (events hold only text, whole numbers, true/false and null)."""
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if type(value) is int:
-        return str(value)
-    return _json_string(value if type(value) is str else str(value))
-
-
-def encode_value(value: Any) -> str:
-    """A returned value as JSON of exact built-in types: null, true/false, whole numbers and text as themselves,
-    the rest tagged (``{"t": "list", "v": [...]}``); anything else (a subclass, an instance of the learner's own
-    class) becomes ``{"t": "object"}`` with its type name and repr, which never equals an expected value."""
-    return _encode(value, [VALUE_NODES], 0)
-
-
-def _encode(value: Any, budget: list[int], depth: int) -> str:
-    budget[0] -= 1
-    if budget[0] < 0 or depth > VALUE_DEPTH:
-        raise ValueTooBig()
-    kind = type(value)
-    if value is None or kind is bool or kind is str:
-        return encode(value)
-    if kind is int:
-        if value.bit_length() > BIG_INT_BITS:
-            return '{"t": "int", "x": "' + int.__format__(value, "x") + '"}'
-        return int.__repr__(value)
-    if kind is float:
-        return '{"t": "float", "r": "' + float.__repr__(value) + '"}'
-    if kind is complex:
-        return '{"t": "complex", "r": ' + _json_string(complex.__repr__(value)) + "}"
-    if kind is bytes:
-        return '{"t": "bytes", "x": "' + bytes.hex(value) + '"}'
-    if kind in (list, tuple, set, frozenset):
-        items = ", ".join(_encode(item, budget, depth + 1) for item in value)
-        return '{"t": "' + kind.__name__ + '", "v": [' + items + "]}"
-    if kind is dict:
-        pairs = ", ".join(
-            "[" + _encode(k, budget, depth + 1) + ", " + _encode(v, budget, depth + 1) + "]"
-            for k, v in dict.items(value)
-        )
-        return '{"t": "dict", "v": [' + pairs + "]}"
-    return (
-        '{"t": "object", "type": '
-        + _json_string(kind.__name__)
-        + ", "
-        + '"r": '
-        + _json_string(short_repr(value))
-        + "}"
-    )
-
-
 class Reporter:
     """Writes JSON-lines events to the result pipe."""
 
@@ -359,7 +173,7 @@ class Reporter:
         self.fd = fd
 
     def send(self, value: str | None = None, **event: Any) -> None:
-        fields = [f"{_json_string(k)}: {encode(v)}" for k, v in event.items()]
+        fields = [f"{child_values.json_string(k)}: {child_values.encode(v)}" for k, v in event.items()]
         if value is not None:
             fields.append('"value": ' + value)
         self.write(("{" + ", ".join(fields) + "}\n").encode("utf-8", "surrogatepass"))
@@ -416,10 +230,10 @@ def run_test(
         if program:
             value = run_whole(job, stream, capture, result, bool(test.get("echo")))
         elif test.get("expr") is not None:
-            got = normalise(eval(compile(test["expr"], "<test>", "eval"), namespace))
+            got = child_values.normalise(eval(compile(test["expr"], "<test>", "eval"), namespace))
             try:  # still under the alarm: a learner's __repr__ may loop
-                value = encode_value(got)
-            except (ValueTooBig, RecursionError, MemoryError, ValueError):
+                value = child_values.encode_value(got)
+            except (child_values.ValueTooBig, RecursionError, MemoryError, ValueError):
                 result.update(
                     status="error", exception=None, message="The value returned is too large to compare."
                 )
@@ -436,13 +250,17 @@ def run_test(
             exception="AssertionError",
             message=f"Assertion failed: {exc}" if str(exc) else "Assertion failed.",
             line=learner_line(exc.__traceback__),
-            classes=exception_classes(exc),
+            classes=child_values.exception_classes(exc),
         )
     except BaseException as exc:  # noqa: BLE001 - learner code may raise anything, SystemExit included
         name, message = describe(exc)
         line = learner_line(exc.__traceback__)
         result.update(
-            status="error", exception=name, message=message, line=line, classes=exception_classes(exc)
+            status="error",
+            exception=name,
+            message=message,
+            line=line,
+            classes=child_values.exception_classes(exc),
         )
         if isinstance(exc, InputUsedUp) and program:
             result["waiting"] = True
@@ -483,18 +301,7 @@ def run_whole(
     except SystemExit:  # sys.exit() ends a program normally; what it printed is its output
         pass
     result.update(status="value", cut=capture.cut)
-    return encode(capture.text())
-
-
-def drop_root(workdir: str) -> None:
-    """In the OS sandbox, started as root: become nobody before any learner code runs (the sandbox's files are
-    read-only or its own; the rest of the system is not there)."""
-    if not hasattr(os, "getuid") or os.getuid() != 0:
-        return
-    os.chown(workdir, NOBODY, NOBODY)
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+    return child_values.encode(capture.text())
 
 
 def load_program(job: dict[str, Any], namespace: dict[str, Any], reporter: Reporter) -> bool:
@@ -542,15 +349,15 @@ def main() -> None:
     job = commands.next()  # the program and limits; the tests come one at a time, without expected values
     workdir = os.getcwd()
     if job.get("drop_root"):
-        drop_root(workdir)
-    lower_priority(job["limits"].get("nice", 0))
-    set_limits(job["limits"])
+        child_guard.drop_root(workdir)
+    child_guard.lower_priority(job["limits"].get("nice", 0))
+    child_guard.set_limits(job["limits"])
     sys.setrecursionlimit(job["limits"].get("recursion", 3000))
     signal.signal(signal.SIGALRM, on_alarm)
     for name in list(sys.modules):
         if name.split(".")[0] in BLOCKED_MODULES:
             del sys.modules[name]
-    install_audit_hook(workdir)
+    child_guard.install_audit_hook(workdir)
     module = job.get(
         "module", "__main__"
     )  # "solution" when program tests run the file as __main__ themselves

@@ -31,6 +31,7 @@ from tutor.runner.seccomp import filter_program
 
 WORKDIR = "/tmp/work"
 SCRIPT_DIR = "/sandbox"
+CHILD_PARTS = ("child_guard.py", "child_values.py")  # the modules child.py loads from its own folder
 ETC_FILES = ("/etc/localtime", "/etc/ld.so.cache")
 TMPFS_BYTES = 64 * 1024 * 1024
 ENV_BWRAP = "TUTOR_BWRAP"  # a bubblewrap binary to use instead of the bundled one or the one on PATH
@@ -148,7 +149,7 @@ def python_dirs() -> list[str]:
 
 def sandbox_command(tool: str, inner: Sequence[str], script: str | None, seccomp_fd: int | None) -> list[str]:
     """``bwrap ... -- inner``: the harness command ``inner`` in a fresh sandbox; ``script`` (the harness file,
-    when not frozen) is bound at ``/sandbox/child.py``."""
+    when not frozen) is bound at ``/sandbox/child.py`` and its parts beside it."""
     args = [tool, *namespace_args(), "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     args += list(_read_only_tree())
     args += ["--perms", "0755", "--dir", "/etc"]
@@ -160,6 +161,8 @@ def sandbox_command(tool: str, inner: Sequence[str], script: str | None, seccomp
     args += _visible_dirs(python_dirs())
     if script is not None:
         args += ["--perms", "0755", "--dir", SCRIPT_DIR, "--ro-bind", script, f"{SCRIPT_DIR}/child.py"]
+        for part in CHILD_PARTS:
+            args += ["--ro-bind", str(Path(script).with_name(part)), f"{SCRIPT_DIR}/{part}"]
     args += ["--proc", "/proc", "--dev", "/dev", "--chdir", WORKDIR]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
