@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tutor.cli import build_parser, engine_line
+from tutor.cli import build_parser
+from tutor.cli_common import engine_line
 from tutor.engines.select import AUTO_REASON, choose
 
 

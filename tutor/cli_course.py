@@ -5,32 +5,20 @@ it cannot be checked at all (no such folder)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.course import select, state_of, unit_progress
+from tutor import packs
+from tutor.cli_common import course as _course
+from tutor.cli_common import emit as _emit
+from tutor.course import next_exercise, select, state_of, unit_progress
+from tutor.errors import UsageError
 from tutor.exercises import Exercise, LoadResult
-
-
-class CourseCliError(Exception):
-    """A problem to report in one line, exit 2 (``tutor.cli`` turns it into its own ``CliError``)."""
-
-
-def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text)
-
-
-def _course(args: argparse.Namespace) -> LoadResult:
-    from tutor.cli import _exercises
-
-    return _exercises(args)
+from tutor.session import Session
 
 
 def _states(args: argparse.Namespace) -> dict[str, Any]:
-    from tutor.session import Session
-
     session = Session()
     try:
         return dict(session.progress.all())
@@ -57,7 +45,7 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     course = _course(args)
     if args.unit and all(u.id != args.unit for u in course.units):
         known = ", ".join(u.id for u in course.units) or "none"
-        raise CourseCliError(f"no unit {args.unit!r} (units: {known})")
+        raise UsageError(f"no unit {args.unit!r} (units: {known})")
     states = _states(args)
     chosen = select(course.exercises, args.unit or "", args.concept or "")
     progress = [(u, p, t) for u, p, t in unit_progress(course.units, course.exercises, states)]
@@ -89,8 +77,6 @@ def _exercises_text(
 
 
 def cmd_next(args: argparse.Namespace) -> int:
-    from tutor.course import next_exercise
-
     course = _course(args)
     exercise = next_exercise(course.exercises, _states(args), args.after)
     if exercise is None:
@@ -113,7 +99,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     course = _course(args)
     exercise = course.find(args.exercise)
     if exercise is None:
-        raise CourseCliError(f"no exercise with id {args.exercise!r} (try `tutor exercises`)")
+        raise UsageError(f"no exercise with id {args.exercise!r} (try `tutor exercises`)")
     if args.starter:
         print(exercise.starter, end="" if exercise.starter.endswith("\n") else "\n")
         return 0
@@ -128,14 +114,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from tutor import packs
-
     if args.action == "new":
         folder = Path(args.path)
         try:
             written = packs.new_pack(folder, args.name or folder.name)
         except OSError as exc:
-            raise CourseCliError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         _emit(
             args,
             {"files": [str(p) for p in written]},
@@ -146,7 +130,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         return 0
     path = Path(args.path)
     if not path.exists():
-        raise CourseCliError(f"no such pack folder or file: {path}")
+        raise UsageError(f"no such pack folder or file: {path}")
     if args.action == "check":
         check = packs.check_any(path)  # a folder or a built file
         _emit(args, _check_json(check), check.summary())
@@ -168,8 +152,6 @@ def _check_json(check: Any) -> dict[str, Any]:
 
 
 def _build(args: argparse.Namespace, path: Path) -> int:
-    from tutor import packs
-
     check = packs.check_pack(path)
     if not check.ok:
         print(check.summary(), file=sys.stderr)
@@ -186,8 +168,6 @@ def _build(args: argparse.Namespace, path: Path) -> int:
 
 
 def _import(args: argparse.Namespace, path: Path) -> int:
-    from tutor import packs
-
     check = packs.import_pack(path, packs.installed_packs_dir(), taken=_course(args))
     where = packs.installed_packs_dir()
     text = check.summary() + (

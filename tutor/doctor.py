@@ -9,14 +9,29 @@ from pathlib import Path
 from typing import Any
 
 from tutor import __version__, paths
+from tutor.engines import cpu_backend
+from tutor.engines.base import EngineError, GenerationParams
+from tutor.engines.select import browser_registered, choose, probe_browser
 from tutor.exercises import load_bundled
+from tutor.models.advice import recommendation
+from tutor.models.choice import ModelRefused
+from tutor.models.default_model import (
+    DefaultModelError,
+    bundled_model,
+    default_model_path,
+    display_name,
+    is_ready,
+)
+from tutor.models.download import proxies_in_use
+from tutor.policy import load_policy
+from tutor.runner import sandbox_status
+from tutor.session import authorized_model_file
+from tutor.settings import Settings
 from tutor.system import default_threads, memory_gib
 
 
 def _cpu() -> dict[str, Any]:
     """The CPU's notable features and the llama.cpp code path chosen for it (``tutor.engines.cpu_backend``)."""
-    from tutor.engines import cpu_backend
-
     model, flags = cpu_backend.cpu_description()
     report: dict[str, Any] = {"model": model, "features": " ".join(flags) or "none of note"}
     try:  # before anything asks llama.cpp about its devices: that would load a CPU path of its own choosing
@@ -50,14 +65,6 @@ def _llama_cpp() -> dict[str, Any]:
 
 
 def _model(model_path: str | None) -> dict[str, Any]:
-    from tutor.models.default_model import (
-        DefaultModelError,
-        bundled_model,
-        default_model_path,
-        display_name,
-        is_ready,
-    )
-
     if model_path:
         path = Path(model_path)
         return {"path": str(path), "exists": path.is_file(), "size_mb": _size_mb(path)}
@@ -113,8 +120,6 @@ def diagnose(model_path: str | None = None, probe_browser: bool = True) -> dict[
 
 def _sandbox() -> str:
     """Whether learner code runs in the OS sandbox here, and if not, why."""
-    from tutor.runner import sandbox_status
-
     return sandbox_status().summary
 
 
@@ -123,11 +128,7 @@ SMOKE_PROMPT = "def add(a, b):\n"
 
 def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
     """Load the model and write ``tokens`` tokens greedily: the same text on every CPU the build supports."""
-    from tutor.engines.base import EngineError, GenerationParams
-    from tutor.engines.native import NativeEngine
-    from tutor.models.choice import ModelRefused
-    from tutor.models.default_model import DefaultModelError
-    from tutor.session import authorized_model_file
+    from tutor.engines.native import NativeEngine  # heavy: llama_cpp
 
     try:
         path = authorized_model_file(Path(model_path) if model_path else None)  # the school's policy
@@ -148,8 +149,6 @@ def greedy_generation(model_path: str | None, tokens: int) -> dict[str, Any]:
 
 
 def _policy() -> dict[str, Any]:
-    from tutor.policy import load_policy
-
     policy = load_policy()
     data = policy.to_json()
     shown: dict[str, Any] = {"file": data["file"] or "none (no school policy)"}
@@ -163,9 +162,6 @@ def _policy() -> dict[str, Any]:
 
 
 def _engines() -> dict[str, Any]:
-    from tutor.engines.base import EngineError
-    from tutor.engines.select import browser_registered, choose, probe_browser
-
     report: dict[str, Any] = {
         "native": "llama.cpp through llama-cpp-python (always available)",
         "auto_choice": f"native ({choose('auto').reason})",
@@ -196,16 +192,11 @@ def _engines() -> dict[str, Any]:
 
 def recommended() -> str:
     """The one recommendation (``tutor.models.advice``), as the app and ``tutor models recommend`` give it."""
-    from tutor.models.advice import recommendation
-
     advice = recommendation()
     return f"{advice.entry.id}: {advice.sentence()}"
 
 
 def _hub() -> dict[str, Any]:
-    from tutor.models.download import proxies_in_use
-    from tutor.settings import Settings
-
     return {
         "endpoint": os.environ.get("HF_ENDPOINT", "https://huggingface.co (default)"),
         "offline": os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"),

@@ -41,20 +41,21 @@ from typing import TYPE_CHECKING
 from tutor.engines.base import Engine, EngineCrashed, EngineError
 from tutor.engines.select import Choice, choose, make_engine
 from tutor.errors import UsageError
+from tutor.exercises import Exercise, LoadResult, load_tasks
 from tutor.models.catalog import ram_warning
 from tutor.models.choice import ModelRefused, check_allowed, choose_model, store_for
-from tutor.models.default_model import DefaultModelError
+from tutor.models.default_model import DefaultModelError, ensure_default_model
 from tutor.models.store import ModelStore, StoreError
+from tutor.packs import load_course
 from tutor.policy import Policy, load_policy
 from tutor.progress import ProgressStore
+from tutor.runner import TestReport, sandbox_status
 from tutor.settings import Settings
 from tutor.system import memory_gib
 from tutor.workspace import Workspace
 
-if TYPE_CHECKING:  # the hint pipeline and the runner are imported only by the commands that use them
-    from tutor.exercises import Exercise, LoadResult
+if TYPE_CHECKING:  # the hint pipeline is imported only by the commands that use it
     from tutor.feedback import Hint, PipelineConfig
-    from tutor.runner import TestReport
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,16 @@ def model_file(path: str, progress: Callable[[int, int], None] | None = None) ->
     """The file of a chosen model: ``path`` itself, or the embedded default model (assembled on first use)."""
     if path:
         return Path(path)
-    from tutor.models.default_model import ensure_default_model
-
     return ensure_default_model(progress)
+
+
+def exercise_in(result: LoadResult, exercise_id: str) -> Exercise:
+    """The exercise ``exercise_id`` of a loaded course, or a ``UsageError`` that names a few that exist."""
+    found = result.find(exercise_id)
+    if found is None:
+        known = ", ".join(e.id for e in result.exercises[:8])
+        raise UsageError(f"no exercise with id {exercise_id!r} (try `tutor exercises`; e.g. {known})")
+    return found
 
 
 class Session:
@@ -265,9 +273,6 @@ class Session:
         """The course this learner sees (the bundled course unless the policy hides it, pinned and imported
         packs) plus exercises of JSONL task files; a missing task file is a ``UsageError``, a broken exercise is
         in ``errors``."""
-        from tutor.exercises import load_tasks
-        from tutor.packs import load_course
-
         for path in tasks:
             if not Path(path).exists():
                 raise UsageError(f"task file not found: {path}")
@@ -278,12 +283,7 @@ class Session:
 
     def exercise(self, exercise_id: str, tasks: list[str] | tuple[str, ...] = ()) -> Exercise:
         """One exercise by id, or a ``UsageError`` that names a few that exist."""
-        result = self.exercises(tasks)
-        found = result.find(exercise_id)
-        if found is None:
-            known = ", ".join(e.id for e in result.exercises[:8])
-            raise UsageError(f"no exercise with id {exercise_id!r} (try `tutor exercises`; e.g. {known})")
-        return found
+        return exercise_in(self.exercises(tasks), exercise_id)
 
     # -- hints -----------------------------------------------------------------------------------------------------
     def hints_left(self, exercise_id: str) -> int | None:
@@ -314,14 +314,12 @@ class Session:
 
     def sandbox_notice(self) -> str:
         """One sentence when learner code cannot run in the OS sandbox here ("" when it does)."""
-        from tutor.runner import sandbox_status
-
         state = sandbox_status()
         return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
 
     def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:
         """The hint pipeline's settings with the school's avoid-list."""
-        from tutor.feedback import PipelineConfig
+        from tutor.feedback import PipelineConfig  # heavy: the hint pipeline, only for the commands that hint
 
         avoid = tuple(self.policy.avoid)
         return (

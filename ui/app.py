@@ -16,16 +16,15 @@ from typing import Any, cast
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from tutor.exercises import load_tasks
 from tutor.feedback import Hint
-from tutor.packs import load_course
-from tutor.policy import load_policy
 from tutor.progress import ProgressStore
 from tutor.runner import sandbox_status
+from tutor.session import Session
 from tutor.system import memory_mb
 from tutor.workspace import Workspace
 from ui import gc_guard
 from ui.main_window import MainWindow
+from ui.models_dialog import ModelsDialog
 
 SELF_TEST_EXERCISE = "grade_letter"
 SELF_TEST_LIMIT_S = 300
@@ -54,9 +53,8 @@ def process_started() -> float:
 
 def run_app(args: argparse.Namespace) -> int:
     started = process_started()
-    exercises = load_course(load_policy())  # the bundled course (unless hidden), pinned and imported packs
-    for tasks in getattr(args, "tasks", []):
-        exercises.extend(load_tasks(Path(tasks)))
+    # the bundled course (unless hidden), pinned and imported packs, and --tasks files: the session's course
+    exercises = Session().exercises(getattr(args, "tasks", []))
     for error in exercises.errors:
         print(f"warning: {error}", file=sys.stderr)
     if not exercises.exercises:
@@ -181,8 +179,6 @@ class SelfTest:
         self.app.exit(0)
 
     def _shoot_hint_and_models(self) -> None:
-        from ui.models_dialog import ModelsDialog
-
         self._shoot("2-hint.png")
         dialog = ModelsDialog(self.window)
         dialog.show()

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tutor import cli as core_cli
+from tutor.settings import Settings
+from ui.web.host import run_with_browser_engine
 
 
 def _has_display() -> bool:
@@ -31,7 +33,7 @@ def cmd_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 3
-    from ui.app import run_app
+    from ui.app import run_app  # heavy: Qt, only when the window opens
 
     return run_app(args)
 
@@ -65,8 +67,6 @@ def needs_browser_engine(argv: Sequence[str]) -> bool:
         elif arg.startswith("--engine="):
             engine = arg.split("=", 1)[1]
     if not engine:
-        from tutor.settings import Settings
-
         engine = Settings.load().engine
     return engine == "browser"
 
@@ -74,8 +74,6 @@ def needs_browser_engine(argv: Sequence[str]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if needs_browser_engine(args) and _web_engine_available():
-        from ui.web.host import run_with_browser_engine
-
         return run_with_browser_engine(lambda: core_cli.main(args, extend=add_commands))
     return core_cli.main(args, extend=add_commands)
 
@@ -85,7 +83,7 @@ def _web_engine_available() -> bool:
         import PySide6.QtWebEngineCore  # noqa: F401
     except ImportError:
         return False
-    from ui.web.engine import web_root
+    from ui.web.engine import web_root  # heavy: Qt WebEngine
 
     return (web_root() / "index.html").is_file()
 

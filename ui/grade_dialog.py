@@ -31,8 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tutor.engines.base import Engine
 from tutor.exercises import Exercise
+from tutor.grading.rubric import RubricError, load_rubric
 from tutor.policy import Policy
+from tutor.session import Session
 
 _STAGES = {
     "run": "Running tests",
@@ -54,7 +57,7 @@ class _GradeWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from tutor.grading.grader import grade
+        from tutor.grading.grader import grade  # heavy: matplotlib (the reports) and the hint pipeline
 
         try:
             if self.use_model:
@@ -64,20 +67,12 @@ class _GradeWorker(QObject):
             self.failed.emit(str(exc) or type(exc).__name__)
 
 
-def _load_engine(policy: Policy) -> Any:
-    from tutor.engines.process import (
-        ProcessEngine,  # llama.cpp in its own process: a crash never ends the app
-    )
-    from tutor.models.choice import choose_model, store_for
-    from tutor.models.default_model import ensure_default_model
-    from tutor.session import authorize_model
-    from tutor.settings import Settings
-
-    chosen, _ = choose_model(policy, Settings.load().model_path, store_for(policy))
-    path = authorize_model(Path(chosen) if chosen else ensure_default_model(), policy)  # exam mode, sha256
-    engine = ProcessEngine()
-    engine.load(path)
-    return engine
+def _load_engine(policy: Policy) -> Engine:
+    """The model for feedback and judged items, loaded the one way every front door loads one
+    (``Session.load_engine``: the learner's or the school's model, the policy's refusal and allowed list, the
+    saved engine; native llama.cpp runs in its own process, so a crash never ends the app). A refusal is a
+    ``UsageError``, shown in the dialog in one line."""
+    return Session(policy=policy).load_engine()
 
 
 class GradeDialog(QDialog):
@@ -172,8 +167,7 @@ class GradeDialog(QDialog):
 
     # -- grading ---------------------------------------------------------------------------------------------
     def start(self) -> None:
-        from tutor.grading.grader import GradeRequest
-        from tutor.grading.rubric import RubricError, load_rubric
+        from tutor.grading.grader import GradeRequest  # heavy: matplotlib (the reports) and the hint pipeline
 
         source = Path(self.source.text().strip())
         exercise = next((e for e in self.exercises if e.id == self.exercise.currentData()), None)
@@ -225,7 +219,7 @@ class GradeDialog(QDialog):
 
     @Slot(object)
     def _on_finished(self, run: Any) -> None:
-        from tutor.grading.wording import plural
+        from tutor.grading.wording import plural  # heavy: tutor.feedback loads the hint pipeline
 
         self._stop_thread()
         self.run_result = run

@@ -34,6 +34,7 @@ from ui.grade_dialog import install_grade_action
 from ui.hint_state import HintFlow, HintMemory
 from ui.label_dialog import install_rate_hints
 from ui.menus import install_menus
+from ui.models_dialog import ModelsDialog
 from ui.output_pane import OutputPane, ProgramRunner
 from ui.pack_import import PackDrops
 from ui.panels.hint import HintPanel
@@ -43,6 +44,7 @@ from ui.panels.toolbar import Toolbar, add_view_shortcuts
 from ui.saving import Saver, autosave_timer, recovery_dialog
 from ui.theme import apply_theme, follow_system
 from ui.timings import Timings
+from ui.web.host import register_in_app
 from ui.workers import ModelThread, TestRunner
 
 
@@ -184,8 +186,6 @@ class MainWindow(QMainWindow, HintFlow):
     # -- model and engine ----------------------------------------------------------------------------------------
     def _make_engine(self) -> Engine:
         """The session's engine; the browser engine is made here, in the GUI thread, when it is the choice."""
-        from ui.web.host import register_in_app
-
         register_in_app()
         try:
             return self.session.make_engine()
@@ -228,8 +228,6 @@ class MainWindow(QMainWindow, HintFlow):
         )
 
     def open_models(self) -> None:
-        from ui.models_dialog import ModelsDialog
-
         policy = self.session.policy
         dialog = ModelsDialog(
             self, store=self.session.store(), downloads_allowed=policy.downloads, endpoint=policy.hf_endpoint
@@ -375,9 +373,7 @@ class MainWindow(QMainWindow, HintFlow):
             return
         self._closed = True
         self.model.stop()
-        close = getattr(self.model.worker.engine, "close", None)
-        if callable(close):
-            close()
+        self.model.worker.engine.close()
         self.tests.wait()
         self.program.wait()
         self.session.close()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from ui.course_actions import go_next, reset_all_progress
 from ui.help import HelpDialog
 from ui.pack_import import open_pack
-from ui.theme import THEMES, apply_theme
+from ui.theme import THEMES, apply_theme, wants_dark
 
 ABOUT = (
     "<b>Offline Python Tutor</b><p>Practise Python with tests and hints that run on this computer: no account, "
@@ -120,8 +120,6 @@ def set_theme(window: Any, choice: str) -> None:
 
 
 def toggle_dark(window: Any) -> None:
-    from ui.theme import wants_dark
-
     set_theme(window, "light" if wants_dark(window.session.settings.theme) else "dark")
 
 

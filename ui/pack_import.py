@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tutor.packs import SUFFIX, import_pack, installed_packs_dir, load_course
+from tutor.packs import SUFFIX, import_pack, installed_packs_dir
 from ui.course_actions import show_pack
 
 MAX_SHOWN = 12  # problems listed in the dialog; the rest are counted
@@ -42,7 +42,7 @@ def import_path(window: Any, path: Path) -> bool:
             _problem_text(list(check.problems) or ["the pack has no exercises"]),
         )
         return False
-    show_pack(window, load_course(window.session.policy))
+    show_pack(window, window.session.exercises())
     window.show_notice(f"Pack {path.name} imported: {check.exercises} exercises. They are in the list now.")
     return True
 

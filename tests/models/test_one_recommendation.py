@@ -40,7 +40,7 @@ def test_two_cores_are_never_sent_an_8b_model_measured_or_not() -> None:
 def test_the_app_doctor_and_models_recommend_agree(
     two_cores_24_gb: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], qtbot
 ) -> None:  # type: ignore[no-untyped-def]
-    from tutor.cli import _recommend
+    from tutor.cli_models import _recommend
     from ui.models_dialog import ModelsDialog
 
     expected = recommendation().entry

@@ -1,6 +1,6 @@
 """``tutor grade SUBMISSIONS --exercise ID``: grade a class's submissions, write the reports, print a summary.
 
-Registered in ``tutor.cli`` with ``add_parser(subparsers, common)``. Errors are one line on stderr, exit 2.
+Registered in ``tutor.cli`` with ``add_parser(subparsers, common)``; the checks and the run are\n``tutor.grading.plan``'s. Errors are ``UsageError``: one line on stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.grading.submissions import SubmissionsError
+from tutor.cli_common import exercise, load_engine
+from tutor.grading.wording import plural
+from tutor.session import Session
 
 _STAGES = {
     "run": "running tests",
@@ -71,70 +73,31 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from tutor.cli import CliError, _exercise, load_engine
-    from tutor.grading.batch import GRADING_LIMITS, GradingCancelled
-    from tutor.grading.calibrate import ReferenceError, calibrate, read_reference
-    from tutor.grading.grader import GradeRequest, GradingRefused, check_sandbox, grade
-    from tutor.grading.rubric import RubricError, load_rubric
-    from tutor.grading.score import OverrideError
-    from tutor.runner import Limits
-    from tutor.session import Session
+    # heavy: numpy (calibration) and matplotlib (the reports), which every other command would load with the parser
+    from tutor.grading.plan import GradeSettings, check_settings, prepare, request_for, run_grading
 
     session = Session()
-    policy = session.policy
-    if not policy.grading_allowed:
-        raise CliError("grading is turned off by the site policy (grading.allowed)")
-    if args.time_limit is not None and not 0 < args.time_limit <= 60:
-        raise CliError("--time-limit must be more than 0 and at most 60 seconds")
-    if args.workers is not None and args.workers < 1:
-        raise CliError("--workers must be 1 or more")
-    exercise = _exercise(args)
-    source = Path(args.submissions)
-    out = Path(args.out or f"grades-{exercise.id.replace('/', '-')}")
-    try:
-        rubric = load_rubric(Path(args.rubric) if args.rubric else None, len(exercise.tests))
-        reference = read_reference(Path(args.reference)) if args.reference else None
-    except (RubricError, ReferenceError) as exc:
-        raise CliError(str(exc)) from None
-    if not source.exists():
-        raise CliError(f"{source} does not exist")
-    try:
-        check_sandbox(args.allow_unsandboxed)  # before a model is loaded for nothing
-    except GradingRefused as exc:
-        raise CliError(str(exc)) from None
-    engine = None if args.no_model else load_engine(args, session)
-    limits = (
-        GRADING_LIMITS
-        if args.time_limit is None
-        else Limits(per_test_s=args.time_limit, total_s=max(GRADING_LIMITS.total_s, 3 * args.time_limit))
-    )
-    request = GradeRequest(
-        source,
-        exercise,
-        out,
-        rubric,
-        engine,
+    settings = GradeSettings(
+        Path(args.submissions),
+        Path(args.out) if args.out else None,
+        Path(args.rubric) if args.rubric else None,
+        Path(args.reference) if args.reference else None,
         args.workers,
-        limits,
-        tuple(policy.avoid),
+        args.time_limit,
         args.repairs,
         args.model_groups,
         args.allow_unsandboxed,
     )
+    check_settings(session.policy, settings)
+    chosen = exercise(args, session)
+    prepared = prepare(settings, chosen)
+    engine = None if args.no_model else load_engine(args, session)
+    request = request_for(settings, chosen, prepared, engine, session.policy)
     bar = _ProgressBar(enabled=not args.json)
     try:
-        run = grade(request, bar.update)
-    except (SubmissionsError, OverrideError, GradingCancelled, GradingRefused) as exc:
-        raise CliError(str(exc)) from None
+        run, data = run_grading(request, prepared.reference, bar.update)
     finally:
         bar.close()
-    data = run.summary()
-    if reference is not None:
-        try:
-            data["calibration"] = calibrate(run.grades, reference)
-        except ReferenceError as exc:
-            raise CliError(str(exc)) from None
-        (out / "calibration.json").write_text(json.dumps(data["calibration"], indent=2), encoding="utf-8")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(data, indent=2) if args.json else _text(data))
@@ -142,8 +105,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _text(data: dict[str, Any]) -> str:
-    from tutor.grading.wording import plural
-
     results = data.get("results") or data["statuses"]
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(results.items()))
     lines = [

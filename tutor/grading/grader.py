@@ -7,27 +7,29 @@ judge (model-judged rubric items, cached), feedback (groups, once per group with
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-from tutor.engines.base import Engine
+from tutor.engines.base import Engine, Stopwatch
 from tutor.exercises import Exercise
 from tutor.feedback.pipeline import PipelineConfig
 from tutor.grading import feedback, judge, report
 from tutor.grading.batch import CACHE_NAME, GRADING_LIMITS, Cache, Outcome, grade_batch
 from tutor.grading.nearest import Nearest, nearest_repairs
 from tutor.grading.rubric import ItemResult, Rubric, run_checks
-from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score, summary
-from tutor.grading.similarity import SimilarPair, similar_pairs
+from tutor.grading.run import GradeRun
+from tutor.grading.score import Grade, apply_overrides, ensure_overrides_file, read_overrides, score
+from tutor.grading.similarity import similar_pairs
 from tutor.grading.status import result_status
 from tutor.grading.submissions import Submission, read_submissions
 from tutor.runner import Limits, sandbox_status
 from tutor.runner.report import TestReport, TestResult
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
+__all__ = ["GradeRequest", "GradeRun", "GradingRefused", "check_sandbox", "grade"]
 
 
 @dataclass
@@ -61,120 +63,106 @@ def check_sandbox(allow_unsandboxed: bool) -> None:
         )
 
 
-@dataclass
-class GradeRun:
-    grades: list[Grade]
-    groups: list[feedback.Group]
-    pairs: list[SimilarPair]
-    nearest: dict[str, Nearest]
-    timings: dict[str, float]
-    warnings: list[str]
-    files: dict[str, str] = field(default_factory=dict)
-    model: str = ""
-    cached: int = 0  # submissions whose run came from the resume cache
-
-    def summary(self) -> dict[str, Any]:
-        timed = [g.seconds for g in self.groups if g.seconds > 0]
-        per_group = (
-            {
-                "groups": len(timed),
-                "mean_s": round(sum(timed) / len(timed), 2),
-                "max_s": round(max(timed), 2),
-                "model_text_groups": sum(g.source == "model" for g in self.groups),
-            }
-            if timed
-            else None
-        )
-        return dict(
-            summary(self.grades),
-            groups=len(self.groups),
-            similar_pairs=len(self.pairs),
-            model_feedback=per_group,
-            timings={k: round(v, 3) for k, v in self.timings.items()},
-            files=self.files,
-            warnings=self.warnings,
-            model=self.model or None,
-            cached=self.cached,
-        )
-
-
 def grade(
     request: GradeRequest, on_progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
 ) -> GradeRun:
     check_sandbox(request.allow_unsandboxed)
     progress = on_progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
-    exercise, rubric = request.exercise, request.rubric
+    exercise = request.exercise
     request.out.mkdir(parents=True, exist_ok=True)
     overrides = read_overrides(
         ensure_overrides_file(request.out)
     )  # read first: a bad file stops before any work
-
-    clock = time.perf_counter()
-    submissions = read_submissions(request.submissions, exercise.id, exercise.entry)
-    timings["read_s"] = time.perf_counter() - clock
-    tests = list(exercise.tests) + [test for test, _ in rubric.extra]
+    submissions = _timed(
+        timings, "read_s", lambda: read_submissions(request.submissions, exercise.id, exercise.entry)
+    )
     cache = Cache(request.out / CACHE_NAME)
     try:
-        clock = time.perf_counter()
-        done = [0]
-
-        def arrived(outcome: Outcome) -> None:
-            done[0] += 1
-            progress("run", done[0], len(submissions))
-
-        outcomes = grade_batch(
-            submissions, exercise, tests, cache, request.limits, request.workers, arrived, cancelled
+        outcomes = _timed(
+            timings, "run_s", lambda: _run_all(submissions, request, cache, progress, cancelled)
         )
-        timings["run_s"] = time.perf_counter() - clock
         by_student = {s.student: s for s in submissions}
-        grades = _score_all(outcomes, by_student, rubric, len(exercise.tests), exercise.starter)
-        clock = time.perf_counter()
-        _judge_all(grades, request, cache, progress)
-        timings["judge_s"] = time.perf_counter() - clock
+        grades = _score_all(outcomes, by_student, request.rubric, len(exercise.tests), exercise.starter)
+        _timed(timings, "judge_s", lambda: _judge_all(grades, request, cache, progress))
     finally:
         cache.close()
     warnings = cache.warnings + apply_overrides(grades, overrides)
+    nearest = _timed(timings, "nearest_s", lambda: _nearest_all(grades))
+    groups = _timed(timings, "feedback_s", lambda: _feedback_all(grades, nearest, request, progress))
+    pairs = _timed(
+        timings,
+        "similarity_s",
+        lambda: similar_pairs([(g.student, g.code) for g in grades if g.code], starter=exercise.starter),
+    )
+    model = request.engine.info().model_name if request.engine is not None else ""
+    run = GradeRun(
+        grades, groups, pairs, nearest, timings, warnings, model=model, cached=sum(o.cached for o in outcomes)
+    )
+    progress("report", 0, 1)
+    run.files = _timed(timings, "report_s", lambda: report.write_all(run, exercise, request.out))
+    progress("report", 1, 1)
+    return run
 
-    clock = time.perf_counter()
+
+def _timed(timings: dict[str, float], key: str, work: Callable[[], T]) -> T:
+    """``work()``, its duration kept in ``timings[key]``."""
+    clock = Stopwatch()
+    result = work()
+    timings[key] = clock.elapsed()
+    return result
+
+
+def _run_all(
+    submissions: list[Submission],
+    request: GradeRequest,
+    cache: Cache,
+    progress: Progress,
+    cancelled: Callable[[], bool],
+) -> list[Outcome]:
+    tests = list(request.exercise.tests) + [test for test, _ in request.rubric.extra]
+    done = [0]
+
+    def arrived(outcome: Outcome) -> None:
+        done[0] += 1
+        progress("run", done[0], len(submissions))
+
+    return grade_batch(
+        submissions, request.exercise, tests, cache, request.limits, request.workers, arrived, cancelled
+    )
+
+
+def _nearest_all(grades: list[Grade]) -> dict[str, Nearest]:
     passing = [(g.student, g.code) for g in grades if not g.failing and g.status == "ok"]
-    nearest = nearest_repairs([(g.student, g.code) for g in grades if g.failing and g.code], passing)
-    timings["nearest_s"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    return nearest_repairs([(g.student, g.code) for g in grades if g.failing and g.code], passing)
+
+
+def _feedback_all(
+    grades: list[Grade], nearest: dict[str, Nearest], request: GradeRequest, progress: Progress
+) -> list[feedback.Group]:
+    """Failure groups, the model's hint for each (with an engine), and every student's feedback."""
+    exercise, avoid = request.exercise, request.avoid + request.rubric.avoid
     groups = feedback.make_groups(grades)
     feedback.add_repair_kinds(groups, {g.student: g for g in grades}, nearest)
     if request.engine is not None:
         reports = {g.student: _visible_report(g, len(exercise.tests)) for g in grades if g.failing}
-        config = PipelineConfig(repairs=request.repairs, avoid=request.avoid + rubric.avoid)
+        config = PipelineConfig(repairs=request.repairs, avoid=avoid)
+        chosen = groups if request.model_groups is None else groups[: request.model_groups]
         count = [0]
 
         def group_done(group: feedback.Group) -> None:
             count[0] += 1
             progress("feedback", count[0], len(chosen))
 
-        chosen = groups if request.model_groups is None else groups[: request.model_groups]
         feedback.write_group_hints(
             chosen, {g.student: g for g in grades}, exercise, reports, request.engine, config, group_done
         )
     by_number = {g.number: g for g in groups}
     for item in grades:
         item.feedback, item.feedback_source = feedback.student_feedback(
-            item, exercise, by_number.get(item.group), nearest.get(item.student), request.avoid + rubric.avoid
+            item, exercise, by_number.get(item.group), nearest.get(item.student), avoid
         )
-    timings["feedback_s"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    pairs = similar_pairs([(g.student, g.code) for g in grades if g.code], starter=exercise.starter)
-    timings["similarity_s"] = time.perf_counter() - clock
-    model = request.engine.info().model_name if request.engine is not None else ""
-    run = GradeRun(
-        grades, groups, pairs, nearest, timings, warnings, model=model, cached=sum(o.cached for o in outcomes)
-    )
-    progress("report", 0, 1)
-    clock = time.perf_counter()
-    run.files = report.write_all(run, exercise, request.out)
-    timings["report_s"] = time.perf_counter() - clock
-    progress("report", 1, 1)
-    return run
+    return groups
 
 
 def _score_all(

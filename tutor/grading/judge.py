@@ -54,11 +54,10 @@ def judge_one(engine: Engine, exercise: Exercise, code: str, item: Judge) -> Ite
 
 def yes_probability(engine: Engine, prompt: str) -> tuple[float | None, str]:
     """P(yes) among the two allowed answers, from token log-probabilities; (None, why) when unavailable."""
-    scorer = getattr(engine, "answer_logprobs", None)
-    if not callable(scorer):
+    if not engine.capabilities().answer_scores:
         return None, "probability unavailable: this engine does not expose token probabilities"
     try:
-        logprobs = scorer(prompt, (YES, NO))
+        logprobs = engine.answer_logprobs(prompt, (YES, NO))
     except Exception as exc:  # noqa: BLE001 - the verdict stands without its probability
         return None, f"probability unavailable ({exc})"
     yes, no = math.exp(logprobs[YES]), math.exp(logprobs[NO])

@@ -24,7 +24,7 @@ from tutor.grading.report_html import write_html
 from tutor.grading.score import Grade
 
 if TYPE_CHECKING:
-    from tutor.grading.grader import GradeRun
+    from tutor.grading.run import GradeRun
 
 
 def write_all(run: GradeRun, exercise: Exercise, out: Path) -> dict[str, str]:

@@ -20,7 +20,7 @@ from tutor.grading.score import Grade
 from tutor.grading.wording import plural
 
 if TYPE_CHECKING:
-    from tutor.grading.grader import GradeRun
+    from tutor.grading.run import GradeRun
 
 _SHOWN_GROUPS = 15
 _SHOWN_PAIRS = 10

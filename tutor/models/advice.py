@@ -14,10 +14,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tutor import system
+from tutor.engines.base import EngineError
+from tutor.models import speed as speeds
 from tutor.models.catalog import HINT_BUDGET_S, CatalogEntry, load_catalog, recommend
-from tutor.models.speed import Reference, entry_bytes, hint_seconds
+from tutor.models.default_model import DefaultModelError
+from tutor.models.speed import HINT_TOKENS, Reference, entry_bytes, estimate_tok_s, hint_seconds
+from tutor.models.store import StoreError
+from tutor.paths import user_data_dir
 
 PER_CORE_TOK_S = 20.5  # the embedded model on the 2-core build machine: 41 tok/s
 MAX_CORES = 8  # memory bandwidth, not cores, bounds generation beyond this
@@ -72,8 +78,6 @@ def estimated_speed(cores: int, entries: list[CatalogEntry]) -> Reference:
 
 
 def speed_path() -> Path:
-    from tutor.paths import user_data_dir
-
     return user_data_dir() / SPEED_FILE
 
 
@@ -97,3 +101,41 @@ def remembered_speed(cores: int) -> Reference | None:
         return Reference(float(data["tok_s"]), int(data["size_bytes"]), str(data.get("model", "")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def measured_report(available: float) -> tuple[dict[str, Any], Advice, str]:
+    """``tutor models recommend``: this machine's speed measured first (a few seconds of the embedded model) and
+    kept for the others, then the one recommendation and every catalog model's fit and estimated hint time.
+    Returns the report, the advice and a warning ("" when the speed could be measured)."""
+    catalog = load_catalog()
+    warning = ""
+    measured: Reference | None
+    try:
+        measured = speeds.measure_reference()
+        remember_speed(measured)
+    except (EngineError, DefaultModelError, ImportError, StoreError) as exc:
+        warning = f"could not measure this machine's speed ({exc}); estimating it"
+        measured = None
+    advice = recommendation(available, measured=measured, entries=catalog)
+    reference = measured or estimated_speed(advice.cores, catalog)
+    rows = [
+        dict(
+            e.to_json(),
+            fits=e.fits(available),
+            est_tok_s=round(estimate_tok_s(e, reference), 1),
+            est_hint_s=round(hint_seconds(e, reference), 1),
+            within_budget=hint_seconds(e, reference) <= HINT_BUDGET_S,
+        )
+        for e in catalog
+    ]
+    data = {
+        "available_ram_gib": available,
+        "cores": system.default_threads(),
+        "measured": measured.__dict__ if measured else None,
+        "speed": advice.speed,
+        "hint_tokens": HINT_TOKENS,
+        "budget_s": HINT_BUDGET_S,
+        "recommended": advice.entry.to_json(),
+        "catalog": rows,
+    }
+    return data, advice, warning

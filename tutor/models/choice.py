@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.models.catalog import find_entry
+from tutor.models.checksum import CACHE_NAME, model_sha256
 from tutor.models.store import ModelStore, StoreError
+from tutor.paths import user_data_dir
 from tutor.policy import Policy
 
 
@@ -23,9 +25,6 @@ def check_allowed(policy: Policy, path: Path) -> None:
     """Raise ``ModelNotAllowed`` unless the file's sha256 is one the policy allows (no list: any file)."""
     if policy.allowed_sha256 is None:
         return
-    from tutor.models.checksum import CACHE_NAME, model_sha256
-    from tutor.paths import user_data_dir
-
     try:
         digest = model_sha256(path, user_data_dir() / CACHE_NAME)
     except OSError as exc:

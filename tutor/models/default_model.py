@@ -104,7 +104,7 @@ def ensure_adapter_model(
 ) -> Path:
     """The fine-tuned model of a ``source = "adapter"`` entry: in a frozen build as shipped, else merged here from
     the base and the adapter (first use, about a minute) and checked against the entry's sha256."""
-    from tutor.models.merge import MergeError, merge_adapter
+    from tutor.models.merge import MergeError, merge_adapter  # heavy: numpy and gguf
 
     if folder is None and (bundled := _bundled(entry.file)) is not None:
         return bundled

@@ -16,25 +16,40 @@ import os
 import stat
 import struct
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeGuard
 
-import gguf
-
 MAGIC = b"GGUF"
-_SCALARS = {
-    gguf.GGUFValueType.UINT8: "<B",
-    gguf.GGUFValueType.INT8: "<b",
-    gguf.GGUFValueType.UINT16: "<H",
-    gguf.GGUFValueType.INT16: "<h",
-    gguf.GGUFValueType.UINT32: "<I",
-    gguf.GGUFValueType.INT32: "<i",
-    gguf.GGUFValueType.FLOAT32: "<f",
-    gguf.GGUFValueType.BOOL: "<?",
-    gguf.GGUFValueType.UINT64: "<Q",
-    gguf.GGUFValueType.INT64: "<q",
-    gguf.GGUFValueType.FLOAT64: "<d",
-}
+
+
+@cache
+def _gguf() -> Any:
+    """The ``gguf`` package, imported on the first header read: it pulls in numpy (a quarter of a second), which
+    the commands that only build a session (``tutor exercises``, ``tutor check``) never need."""
+    import gguf  # heavy: numpy
+
+    return gguf
+
+
+@cache
+def _scalars() -> dict[Any, str]:
+    kinds = _gguf().GGUFValueType
+    return {
+        kinds.UINT8: "<B",
+        kinds.INT8: "<b",
+        kinds.UINT16: "<H",
+        kinds.INT16: "<h",
+        kinds.UINT32: "<I",
+        kinds.INT32: "<i",
+        kinds.FLOAT32: "<f",
+        kinds.BOOL: "<?",
+        kinds.UINT64: "<Q",
+        kinds.INT64: "<q",
+        kinds.FLOAT64: "<d",
+    }
+
+
 _MAX_STRING = 64 * 1024 * 1024
 _MAX_KEY = 65_535  # the GGUF format's own limit on a key's length
 _MAX_DEPTH = 4  # arrays of arrays of ... deeper than this are refused (real models have none)
@@ -116,26 +131,26 @@ class _Stream:
         self.handle.seek(length, 1)
 
     def value(self, kind: int, keep: bool, depth: int = 0) -> Any:
-        kind = gguf.GGUFValueType(kind)
-        if kind == gguf.GGUFValueType.STRING:
+        kind = _gguf().GGUFValueType(kind)
+        if kind == _gguf().GGUFValueType.STRING:
             if keep:
                 return self.string()
             self.skip_string()
             return None
-        if kind == gguf.GGUFValueType.ARRAY:
+        if kind == _gguf().GGUFValueType.ARRAY:
             return self.array(depth)
-        return self.unpack(_SCALARS[kind])
+        return self.unpack(_scalars()[kind])
 
     def array(self, depth: int) -> str:
         if depth >= _MAX_DEPTH:
             raise GGUFError(f"the header nests arrays more than {_MAX_DEPTH} deep (damaged file)")
-        item_kind, count = gguf.GGUFValueType(self.unpack("<I")), self.unpack("<Q")
-        if item_kind in _SCALARS:
-            width = struct.calcsize(_SCALARS[item_kind])
+        item_kind, count = _gguf().GGUFValueType(self.unpack("<I")), self.unpack("<Q")
+        if item_kind in _scalars():
+            width = struct.calcsize(_scalars()[item_kind])
             self.need(count, width, "an array")
             self.handle.seek(count * width, 1)
         else:  # texts (8 bytes of length at least) or arrays (12 bytes of type and count at least)
-            self.need(count, 8 if item_kind == gguf.GGUFValueType.STRING else 12, "an array")
+            self.need(count, 8 if item_kind == _gguf().GGUFValueType.STRING else 12, "an array")
             for _ in range(count):
                 self.value(item_kind, keep=False, depth=depth + 1)
         return f"<array of {count}>"
@@ -208,7 +223,7 @@ def _tensor_table(stream: _Stream, count: int) -> tuple[int, int]:
         elements = 1
         for dim in dims:
             elements *= dim
-        sizes = gguf.GGML_QUANT_SIZES.get(gguf.GGMLQuantizationType(kind))
+        sizes = _gguf().GGML_QUANT_SIZES.get(_gguf().GGMLQuantizationType(kind))
         if sizes is None:
             raise GGUFError(f"the tensor table names tensor type {kind}, which this app does not know")
         block, type_size = sizes
@@ -231,7 +246,7 @@ def _info(path: Path, version: int, metadata: dict[str, Any], parameters: int, s
     file_type = metadata.get("general.file_type")
     try:
         quantization = (
-            gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_") if _whole(file_type) else "unknown"
+            _gguf().LlamaFileType(file_type).name.removeprefix("MOSTLY_") if _whole(file_type) else "unknown"
         )
     except ValueError:
         quantization = f"type {file_type}"

@@ -12,7 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from tutor.engines.base import GenerationParams
 from tutor.models.catalog import CatalogEntry
+from tutor.session import authorized_model_file
 
 # completion tokens of one hint at the default settings: 3 repair candidates (~110 tokens each) + the hint (~70)
 HINT_TOKENS = 400
@@ -41,9 +43,7 @@ def hint_seconds(entry: CatalogEntry, reference: Reference, tokens: int = HINT_T
 
 def measure_reference(tokens: int = 48) -> Reference:
     """Generate ``tokens`` tokens with the embedded default model and time the decoding."""
-    from tutor.engines.base import GenerationParams
-    from tutor.engines.native import NativeEngine
-    from tutor.session import authorized_model_file
+    from tutor.engines.native import NativeEngine  # heavy: llama_cpp
 
     path = authorized_model_file()  # the school's policy (tutor.session): exam mode, allowed models
     engine = NativeEngine()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.models.catalog import find_entry
 from tutor.models.default_model import (
     BASE_MODEL_ID,
     DISPLAY_NAME,
@@ -98,8 +99,6 @@ class ModelStore:
 
     def find(self, model_id: str) -> LocalModel:
         """A local model by its id, file name or path, or by its catalog id (``qwen2.5-coder-0.5b-instruct-q4km``)."""
-        from tutor.models.catalog import find_entry
-
         entry = find_entry(model_id)
         for model in self.list():
             if model_id in (model.id, model.path.name, str(model.path)):

@@ -11,6 +11,8 @@ import time
 
 from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
+from tutor.engines.select import Choice, make_engine
+from tutor.session import authorized_model_file
 from ui.web.host import run_with_browser_engine
 
 PROMPT = (
@@ -19,8 +21,6 @@ PROMPT = (
 
 
 def measure(rounds: int, tokens: int) -> dict[str, object]:
-    from tutor.engines.select import Choice, make_engine
-    from tutor.session import authorized_model_file
 
     model = authorized_model_file()  # the school's policy (tutor.session): exam mode, allowed models
     native = NativeEngine()

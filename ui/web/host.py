@@ -10,6 +10,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tutor.engines.base import EngineError
+from tutor.engines.select import register_browser
+
 PROBE_TIMEOUT_S = 20.0
 
 
@@ -66,20 +69,20 @@ def _gui_caller() -> tuple[Callable[[Callable[[], Any]], Any], Callable[[Callabl
 def run_with_browser_engine(command: Callable[[], int]) -> int:
     """Run ``command`` in a worker thread with a Qt event loop (and the browser engine on call) in this thread."""
     prepare_environment()
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import (
+        QApplication,  # heavy: Qt, only for the commands that need the browser engine
+    )
 
-    from tutor.engines.select import register_browser
+    from ui import gc_guard  # heavy: Qt
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ui import gc_guard
-
     gc_guard.install()  # Qt WebEngine's objects must die in the GUI thread (ui/gc_guard.py)
     in_gui, post = _gui_caller()
     shared: dict[str, Any] = {}
 
     def engine() -> Any:
         if "engine" not in shared:
-            from ui.web.engine import BrowserEngine
+            from ui.web.engine import BrowserEngine  # heavy: Qt WebEngine
 
             shared["engine"] = in_gui(BrowserEngine)
         return shared["engine"]
@@ -106,12 +109,10 @@ def run_with_browser_engine(command: Callable[[], int]) -> int:
 
 def register_in_app() -> None:
     """In the desktop app (GUI thread): a browser engine is made here, on demand, when the session chooses it."""
-    from tutor.engines.base import EngineError
-    from tutor.engines.select import register_browser
 
     def engine() -> Any:
         try:
-            from ui.web.engine import BrowserEngine
+            from ui.web.engine import BrowserEngine  # heavy: Qt WebEngine, made on demand
         except ImportError as exc:
             raise EngineError(f"Qt WebEngine is not installed ({exc})") from None
         return BrowserEngine()
