@@ -68,6 +68,11 @@ class PipelineConfig:
     # which is true by construction. Without a fix to explain, the models' hints were rarely right: 2 good of 42
     # on the benchmark (five systems), against 9 of 39 with one; and the model's hint call is saved.
     model_hint_needs_repair: bool = True
+    # False: repairs may still run, but the hint is the analysis hint (no model hint call); the benchmark's
+    # ``analysis`` system and grading's feedback use it
+    model_hint: bool = True
+    # False: no model repairs, only the one-token repair search (and the analysis)
+    model_repairs: bool = True
     seed: int = 7
     avoid: tuple[str, ...] = ()
 
@@ -98,6 +103,7 @@ class Hint:
     tokens: dict[str, int] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     notice: str = ""  # why the model's text is missing (e.g. the engine crashed and is being restarted)
+    repair_code: str | None = None  # the chosen validated repair's code (None: no repair passed)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,9 +179,10 @@ class HintPipeline:
         self.on_stage("repairing")
         best = self._best_repair(exercise, code, context, failure)
         if self._cancelled.is_set():
-            return Hint(status="cancelled")
+            return Hint(status="cancelled", repair_code=best.code if best else None)
         self.on_stage("writing hint")
         hint = self._write_hint(exercise, code, context, failure, best)
+        hint.repair_code = best.code if best else None
         hint.failing_test = {
             "call": failure.call,
             "status": failure.status,
@@ -203,7 +210,8 @@ class HintPipeline:
         with self._timed("repairs_s"):
             search.start()
             try:
-                self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
+                if self.config.model_repairs:
+                    self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
             except EngineError as exc:  # the one-token search goes on; the hint falls back to the analysis
                 self._engine_error = exc
             search.join()
@@ -286,7 +294,11 @@ class HintPipeline:
         prompt = prompts.hint_prompt(context, fixed, change, self.engine.info().chat_template)
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
         rejected: list[dict[str, Any]] = []
-        ask_model = not self._engine_error and (fixed is not None or not self.config.model_hint_needs_repair)
+        ask_model = (
+            self.config.model_hint
+            and not self._engine_error
+            and (fixed is not None or not self.config.model_hint_needs_repair)
+        )
         observed = observation(failure, fixed, code, avoid) if ask_model else ""
         for attempt in range(2 if ask_model else 0):
             if self._cancelled.is_set():
@@ -322,12 +334,12 @@ class HintPipeline:
                     rejected=rejected,
                 )
             rejected.append({"hint": parsed.hint, "reasons": reasons})
-        hint = self._analysis_hint(failure, change, fixed, code, avoid)
+        hint = self.analysis_hint(failure, change, fixed, code, avoid)
         hint.rejected = rejected
         return hint
 
     @staticmethod
-    def _analysis_hint(
+    def analysis_hint(
         failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
     ) -> Hint:
         """The analysis hint as a ``Hint`` (``fallback.analysis_hint`` gives its text)."""
