@@ -224,7 +224,7 @@ class _AnalysisPipeline(HintPipeline):
 
         change = analysis.describe_change(code, best.code) if best else ""
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
-        return self._analysis_hint(failure, change, best.code if best else None, code, avoid)
+        return self.analysis_hint(failure, change, best.code if best else None, code, avoid)
 
 
 class HintSource:
