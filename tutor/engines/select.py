@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tutor.engines.base import Engine, EngineError
+from tutor.engines.native import NativeEngine
+from tutor.engines.process import ProcessEngine
 
 ENGINES = ("auto", "native", "browser")
 _browser: dict[str, Callable[..., Any]] = {}
@@ -58,9 +60,5 @@ def make_engine(choice: Choice, threads: int | None = None, in_process: bool = F
     if choice.name == "browser":
         return _browser["factory"]()
     if in_process:
-        from tutor.engines.native import NativeEngine
-
         return NativeEngine(threads=threads)
-    from tutor.engines.process import ProcessEngine
-
     return ProcessEngine(threads=threads)

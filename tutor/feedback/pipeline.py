@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.engines.base import Engine, EngineError, Generation, GenerationParams, GenerationStats
+from tutor.engines.base import Engine, EngineError, GenerationParams, GenerationStats
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts, syntax
 from tutor.feedback.explain import distinct_explanation
@@ -234,11 +234,11 @@ class HintPipeline:
             return stop.is_set() or self._cancelled.is_set()
 
         sampled = self.config.repair_temperature > 0 and self.config.repairs > 1
-        many = getattr(self.engine, "generate_many", None) if self.config.repair_batch and sampled else None
-        if many is not None:  # the k candidates as parallel sequences of one batch
+        if self.config.repair_batch and sampled and self.engine.capabilities().batch:
+            # the k candidates as parallel sequences of one batch
             params = [repair_params(self.config, code, index) for index in range(self.config.repairs)]
             with self._timed("repair_model_s"):
-                generations: list[Generation] = many(prompt, params, halted)
+                generations = self.engine.generate_many(prompt, params, halted)
             for generation in generations:
                 self._count("repair", generation.stats)
             for generation in generations if not halted() else []:
