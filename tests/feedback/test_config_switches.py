@@ -15,7 +15,9 @@ from tutor.runner import passes, run
 from .test_pipeline import NoModel
 
 PACK = load_bundled()
-EXERCISE = PACK.find("largest")
+_FOUND = PACK.find("largest")
+assert _FOUND is not None
+EXERCISE: Exercise = _FOUND
 # a one-token bug (the comparison faces the wrong way): the one-token search repairs it without a model
 ONE_TOKEN = "def largest(numbers):\n    best = numbers[0]\n    for n in numbers:\n        if n < best:\n            best = n\n    return best\n"
 
