@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from tutor.engines.base import BaseEngine
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
@@ -19,7 +20,7 @@ PACK = load_bundled()
 QUICK = PipelineConfig(repairs=2)
 
 
-class NoModel:
+class NoModel(BaseEngine):
     """An engine that must not be called."""
 
     def info(self):  # type: ignore[no-untyped-def]

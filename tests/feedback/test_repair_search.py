@@ -4,11 +4,20 @@ repair request with a fix, so the control flow is tested whatever a small model 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tutor.engines.base import EngineInfo, Generation, GenerationParams, GenerationStats, Grammar, Prompt
+from tutor.engines.base import (
+    BaseEngine,
+    Capabilities,
+    EngineInfo,
+    Generation,
+    GenerationParams,
+    GenerationStats,
+    Grammar,
+    Prompt,
+)
 from tutor.engines.native import NativeEngine
 from tutor.exercises import load_bundled
 from tutor.feedback import HintPipeline, PipelineConfig, prompts
@@ -24,7 +33,7 @@ FIXES = [
 ]
 
 
-class FixingEngine:
+class FixingEngine(BaseEngine):
     """Answers repair requests with a fix (the next of ``FIXES``), and hint requests with a fixed sentence."""
 
     def __init__(self) -> None:
@@ -78,8 +87,11 @@ class BatchingEngine(FixingEngine):
         super().__init__()
         self.batches: list[int] = []
 
+    def capabilities(self) -> Capabilities:
+        return Capabilities(batch=True)
+
     def generate_many(
-        self, prompt: Prompt, params: list[GenerationParams], stop: object = None
+        self, prompt: Prompt, params: list[GenerationParams], stop: Callable[[], bool] | None = None
     ) -> list[Generation]:
         self.batches.append(len(params))
         generations = [self.generate(prompt, p) for p in params]

@@ -27,6 +27,7 @@ from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 from numpy import array, intc
 
 from tutor.engines.base import GenerationParams
+from tutor.engines.lookup import DRAFT_NGRAM
 
 
 @dataclass
@@ -149,8 +150,6 @@ class BatchedCompletions:
     def _draft(self, seq: _Sequence, prompt: list[int]) -> list[int]:
         if seq.params.prompt_lookup <= 0:
             return []
-        from tutor.engines.lookup import DRAFT_NGRAM
-
         room = max(
             0, min(seq.params.prompt_lookup, self.n_batch // self.n_seq - 1, self.ctx.n_ctx() - seq.pos - 2)
         )

@@ -11,6 +11,7 @@ an ``id``, and each answer carries the id it answers:
                                                                {"id", "event": "done", "value": GenerationStats}
     {"id", "op": "generate_many", "prompt", "params": [...]} -> {"id", "event": "done", "value": [{"text", "stats"}]}
     {"id", "op": "cancel", "target": id}                    -> no answer; that generation ends "cancelled"
+    {"id", "op": "answer_logprobs", "prompt", "answers": [...]} -> {"id", "event": "done", "value": {answer: logprob}}
     {"id", "op": "info" | "stats" | "render" | "count_tokens", ...} -> {"id", "event": "done", "value"}
     any failure                                             -> {"id", "event": "error", "kind", "message"}
 
@@ -108,6 +109,8 @@ class Host:
             return engine.render(command["prompt"])
         if op == "count_tokens":
             return engine.count_tokens(command["text"])
+        if op == "answer_logprobs":
+            return engine.answer_logprobs(command["prompt"], tuple(command["answers"]))
         raise ValueError(f"unknown command {op!r}")
 
     def _engine(self) -> NativeEngine:

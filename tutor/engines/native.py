@@ -22,6 +22,8 @@ from typing import Any
 
 from tutor.engines import cpu_backend
 from tutor.engines.base import (
+    BaseEngine,
+    Capabilities,
     EngineError,
     EngineInfo,
     Generation,
@@ -46,7 +48,7 @@ def _route_llama_logs() -> None:
     global _log_callback
     if _log_callback is not None:
         return
-    import llama_cpp
+    import llama_cpp  # heavy: llama_cpp
 
     def forward(level: int, text: bytes, user_data: Any) -> None:
         _log.debug("%s", text.decode("utf-8", "replace").rstrip())
@@ -55,8 +57,8 @@ def _route_llama_logs() -> None:
     llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
-class NativeEngine:
-    """``Engine`` over llama-cpp-python."""
+class NativeEngine(BaseEngine):
+    """``Engine`` over llama-cpp-python: batch generation and answer scores, in this process."""
 
     name = "native"
 
@@ -79,9 +81,9 @@ class NativeEngine:
     # -- loading -------------------------------------------------------------------------------------------
     def load(self, model_path: Path, progress: ProgressCallback | None = None) -> None:
         """Load a GGUF file; raises ``EngineError`` with a plain message when it cannot."""
-        import llama_cpp
+        import llama_cpp  # heavy: llama_cpp (this module stays light for ``tutor.engines.process``)
 
-        from tutor.engines import lookup
+        from tutor.engines import lookup  # heavy: imports llama_cpp
 
         path = Path(model_path)
         if not path.is_file():
@@ -139,6 +141,19 @@ class NativeEngine:
     def loaded(self) -> bool:
         return self._llama is not None
 
+    def capabilities(self) -> Capabilities:
+        return Capabilities(batch=True, answer_scores=True)
+
+    def close(self) -> None:
+        """Free the model and the batch context now (not when the garbage collector gets to them); safe twice."""
+        with self._lock:
+            if self._batched is not None:
+                self._batched.close()
+            if self._llama is not None:
+                self._llama.close()
+            self._llama, self._batched, self._template = None, None, None
+            self._grammars.clear()
+
     def info(self) -> EngineInfo:
         return self._info
 
@@ -172,7 +187,7 @@ class NativeEngine:
     def _stream(
         self, text: str, params: GenerationParams, grammar: Grammar | None, stats: GenerationStats
     ) -> Iterator[str]:
-        from tutor.engines.lookup import draft_model
+        from tutor.engines.lookup import draft_model  # heavy: imports llama_cpp
 
         llama = self._require()
         with self._lock:
@@ -225,7 +240,7 @@ class NativeEngine:
         """Several completions of one prompt decoded together, as parallel sequences of one batch (the k repair
         candidates). Each is what ``generate`` would return for its params, up to rounding in batched
         arithmetic; no streaming: the generations are complete. ``stop()`` or ``cancel()`` ends them early."""
-        from tutor.engines.batch import BatchedCompletions
+        from tutor.engines.batch import BatchedCompletions  # heavy: imports llama_cpp
 
         llama = self._require()
         with self._lock:
@@ -266,7 +281,7 @@ class NativeEngine:
         if self._meter is not None:
             wanted = choose_threads(usable_cores(), self._meter.busy_cores(), cap=self._threads)
             if wanted != self._threads_now:
-                import llama_cpp
+                import llama_cpp  # heavy: llama_cpp
 
                 llama_cpp.llama_set_n_threads(llama.ctx, wanted, wanted)
                 self._threads_now = wanted
@@ -275,7 +290,7 @@ class NativeEngine:
     def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
         """Log-probability of each answer's first token right after ``prompt`` (for yes/no verdicts with a
         probability); the prompt's shared prefix with the previous call is reused."""
-        import numpy as np
+        import numpy as np  # heavy: numpy
 
         llama = self._require()
         with self._lock:
@@ -305,7 +320,7 @@ class NativeEngine:
     def _grammar(self, grammar: Grammar | None) -> Any:
         if grammar is None:
             return None
-        from llama_cpp import LlamaGrammar
+        from llama_cpp import LlamaGrammar  # heavy: llama_cpp
 
         key = grammar.gbnf or json.dumps(grammar.json_schema, sort_keys=True)
         if key not in self._grammars:
@@ -328,7 +343,7 @@ def _logprob_recorder(llama: Any, count: int, out: list[dict[str, float]]) -> An
     (``create_completion(logprobs=...)`` would need ``logits_all``: n_ctx x vocabulary floats, gigabytes here.)"""
     if count <= 0:
         return None
-    import numpy as np
+    import numpy as np  # heavy: numpy, llama_cpp
     from llama_cpp import LogitsProcessorList
 
     def record(_input_ids: Any, scores: Any) -> Any:

@@ -12,24 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
-import logging
-import os
 import queue
-import signal
-import subprocess
-import sys
 import threading
 import weakref
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import tutor
 from tutor.engines.base import (
     CRASH_NOTICE,
+    BaseEngine,
+    Capabilities,
     EngineCrashed,
     EngineError,
     EngineInfo,
@@ -41,147 +35,13 @@ from tutor.engines.base import (
     Prompt,
     Stopwatch,
 )
+from tutor.engines.child import Child, engine_command, raise_for, release_all
 from tutor.engines.native import DEFAULT_CONTEXT
 
-_log = logging.getLogger("tutor.engine_process")
-_DIED = "died"
 
-
-def engine_command() -> list[str]:
-    """How the engine process is started: a frozen app (PyInstaller) runs itself with ``--tutor-engine``."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "--tutor-engine"]
-    return [sys.executable, "-m", "tutor.engines.engine_host"]
-
-
-def _child_env() -> dict[str, str]:
-    """The parent's environment, with this ``tutor`` package first on the path (a checkout run in place)."""
-    env = dict(os.environ)
-    if not getattr(sys, "frozen", False):
-        root = str(Path(tutor.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-def describe_exit(code: int) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"killed by {name}" + (" (perhaps out of memory)" if name == "SIGKILL" else "")
-    return f"exited with status {code}"
-
-
-class _Child:
-    """One engine process: its pipes, a thread routing its answers to per-request queues, its stderr tail."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            engine_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_child_env(),
-            start_new_session=os.name == "posix",  # Ctrl+C in a terminal reaches the parent only
-            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-        )
-        self.pid = self.proc.pid
-        self.exit_detail: str | None = None
-        self.stderr_tail: deque[str] = deque(maxlen=40)
-        self._queues: dict[int, queue.Queue[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-        self._write = threading.Lock()
-        threading.Thread(target=self._read_answers, name=f"engine-{self.pid}-out", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name=f"engine-{self.pid}-err", daemon=True).start()
-
-    @property
-    def alive(self) -> bool:
-        return self.exit_detail is None and self.proc.poll() is None
-
-    def open(self, request: int) -> queue.Queue[dict[str, Any]]:
-        with self._lock:
-            if self.exit_detail is not None:
-                raise EngineCrashed(detail=self.exit_detail)
-            answers: queue.Queue[dict[str, Any]] = queue.Queue()
-            self._queues[request] = answers
-            return answers
-
-    def close(self, request: int) -> None:
-        with self._lock:
-            self._queues.pop(request, None)
-
-    def send(self, message: dict[str, Any]) -> None:
-        """A write to a dead child fails quietly: the reading thread reports the death to every waiter."""
-        line = (json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8")
-        assert self.proc.stdin is not None
-        with self._write:
-            try:
-                self.proc.stdin.write(line)
-                self.proc.stdin.flush()
-            except (OSError, ValueError):
-                pass
-
-    def _read_answers(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            try:
-                answer = json.loads(raw)
-            except ValueError:
-                continue
-            with self._lock:
-                target = self._queues.get(answer.get("id"))
-            if target is not None:
-                target.put(answer)
-        code = self.proc.wait()
-        with self._lock:
-            self.exit_detail = describe_exit(code)
-            waiting = list(self._queues.values())
-        if waiting or code != 0:
-            _log.info(
-                "engine process %s %s; last output: %s",
-                self.pid,
-                self.exit_detail,
-                " | ".join(self.stderr_tail)[-2000:],
-            )
-        for target in waiting:
-            target.put({"event": _DIED, "detail": self.exit_detail})
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for raw in self.proc.stderr:
-            line = raw.decode("utf-8", "replace").rstrip()
-            if line:
-                self.stderr_tail.append(line)
-                _log.debug("engine %s: %s", self.pid, line)
-
-    def release(self) -> None:
-        """Close its stdin without waiting: it ends by itself (used when the engine is garbage-collected)."""
-        if self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
-
-    def stop(self, timeout: float = 3.0) -> None:
-        """Close its stdin (it exits by itself), then kill it if it does not."""
-        self.release()
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def _raise_for(answer: dict[str, Any]) -> None:
-    event = answer.get("event")
-    if event == _DIED:
-        raise EngineCrashed(detail=str(answer.get("detail", "")))
-    if event == "error":
-        message = str(answer.get("message", ""))
-        raise EngineError(message if answer.get("kind") == "engine" else f"The model failed: {message}")
-
-
-class ProcessEngine:
-    """``Engine`` over a ``NativeEngine`` in a child process; options are passed on to ``NativeEngine``."""
+class ProcessEngine(BaseEngine):
+    """``Engine`` over a ``NativeEngine`` in a child process (``tutor.engines.child``); options are passed on to
+    ``NativeEngine``. It can do what the native engine can (batches, answer scores) and reports on its process."""
 
     name = "native"
 
@@ -189,16 +49,16 @@ class ProcessEngine:
         self, threads: int | None = None, context_length: int = DEFAULT_CONTEXT, **options: Any
     ) -> None:
         self._options: dict[str, Any] = {"threads": threads, "context_length": context_length, **options}
-        self._child: _Child | None = None
+        self._child: Child | None = None
         self._model: Path | None = None
         self._info = EngineInfo(name=self.name, threads=threads or 0)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # one request at a time, as in process
-        self._current: tuple[_Child, int] | None = None
+        self._current: tuple[Child, int] | None = None
         self.restarts = 0
         self.last_restart_s = 0.0
-        self._started: list[_Child] = []
-        weakref.finalize(self, _release_all, self._started)
+        self._started: list[Child] = []
+        weakref.finalize(self, release_all, self._started)
 
     # -- the process -----------------------------------------------------------------------------------------
     @property
@@ -207,7 +67,7 @@ class ProcessEngine:
         child = self._child
         return child.pid if child is not None and child.alive else None
 
-    def _call(self, child: _Child, op: str, **fields: Any) -> Any:
+    def _call(self, child: Child, op: str, **fields: Any) -> Any:
         request = next(self._ids)
         answers = child.open(request)
         try:
@@ -215,10 +75,10 @@ class ProcessEngine:
             answer = answers.get()
         finally:
             child.close(request)
-        _raise_for(answer)
+        raise_for(answer)
         return answer.get("value")
 
-    def _start(self) -> _Child:
+    def _start(self) -> Child:
         """A running child with the model loaded; on a fresh child this is a (re)start, and it is timed."""
         if self._child is not None and self._child.alive:
             return self._child
@@ -228,7 +88,7 @@ class ProcessEngine:
         if self._child is not None:
             self._child.stop(timeout=0.5)
         clock = Stopwatch()
-        self._child = child = _Child()
+        self._child = child = Child()
         self._started[:] = [child]
         self._load_in(child)
         if restart:
@@ -241,7 +101,7 @@ class ProcessEngine:
         )
         return child
 
-    def _load_in(self, child: _Child) -> None:
+    def _load_in(self, child: Child) -> None:
         assert self._model is not None
         try:
             info = self._call(child, "load", path=str(self._model), options=self._options)
@@ -259,8 +119,12 @@ class ProcessEngine:
             "last_restart_s": round(self.last_restart_s, 3),
         }
 
+    def capabilities(self) -> Capabilities:
+        return Capabilities(batch=True, answer_scores=True, process=True)
+
     def close(self) -> None:
-        """Stop the engine process (it also stops by itself when this process ends)."""
+        """Stop the engine process, freeing its model (it also stops by itself when this process ends); safe
+        twice. The model stays chosen: a later request starts a fresh process and loads it again."""
         with self._lock:
             if self._child is not None:
                 self._child.stop()
@@ -308,6 +172,13 @@ class ProcessEngine:
             child = self._start()
         return int(self._call(child, "count_tokens", text=text))
 
+    def answer_logprobs(self, prompt: Prompt, answers: tuple[str, ...]) -> dict[str, float]:
+        """``NativeEngine.answer_logprobs`` in the engine process (a judge out of process keeps its probabilities)."""
+        with self._lock:
+            child = self._start()
+        value = self._call(child, "answer_logprobs", prompt=prompt, answers=list(answers))
+        return {str(answer): float(logprob) for answer, logprob in dict(value).items()}
+
     def generate(
         self, prompt: Prompt, params: GenerationParams, grammar: Grammar | None = None
     ) -> Generation:
@@ -315,7 +186,7 @@ class ProcessEngine:
         return Generation(self._stream(prompt, params, grammar, stats), stats)
 
     @contextlib.contextmanager
-    def _request(self) -> Iterator[tuple[_Child, int, queue.Queue[dict[str, Any]]]]:
+    def _request(self) -> Iterator[tuple[Child, int, queue.Queue[dict[str, Any]]]]:
         """One request in flight on a running child (one at a time), reachable by ``cancel()``; closed after."""
         with self._lock:
             child = self._start()
@@ -353,7 +224,7 @@ class ProcessEngine:
                         yield answer["text"]
                         continue
                     ended = True
-                    _raise_for(answer)
+                    raise_for(answer)
                     _fill(stats, answer.get("value") or {})
                     break
             finally:
@@ -376,7 +247,7 @@ class ProcessEngine:
             }
             child.send(message)
             answer = self._wait(child, request, answers, stop)
-        _raise_for(answer)
+        raise_for(answer)
         generations = []
         for value in answer.get("value") or []:
             stats = GenerationStats(
@@ -392,7 +263,7 @@ class ProcessEngine:
 
     @staticmethod
     def _wait(
-        child: _Child, request: int, answers: queue.Queue[dict[str, Any]], stop: Callable[[], bool] | None
+        child: Child, request: int, answers: queue.Queue[dict[str, Any]], stop: Callable[[], bool] | None
     ) -> dict[str, Any]:
         """The request's answer; a ``stop()`` that turns true meanwhile cancels it in the child (once)."""
         asked_to_stop = False
@@ -403,11 +274,6 @@ class ProcessEngine:
                 if stop is not None and not asked_to_stop and stop():
                     child.send({"id": 0, "op": "cancel", "target": request})
                     asked_to_stop = True
-
-
-def _release_all(children: list[_Child]) -> None:
-    for child in children:
-        child.release()
 
 
 def _fill(stats: GenerationStats, value: dict[str, Any]) -> None:

@@ -58,9 +58,11 @@ def make_engine(choice: Choice, threads: int | None = None, in_process: bool = F
     if choice.name == "browser":
         return _browser["factory"]()
     if in_process:
+        # lazy: the session imports this module for every command (``tutor exercises`` too), which must not
+        # import the engines' model code
         from tutor.engines.native import NativeEngine
 
         return NativeEngine(threads=threads)
-    from tutor.engines.process import ProcessEngine
+    from tutor.engines.process import ProcessEngine  # lazy: as above
 
     return ProcessEngine(threads=threads)

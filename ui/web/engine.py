@@ -23,8 +23,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QFile, QObject, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from shiboken6 import Shiboken
 
 from tutor.engines.base import (
+    BaseEngine,
     EngineCrashed,
     EngineError,
     EngineInfo,
@@ -112,8 +114,9 @@ class _Bridge(QObject):
             target.put((_DONE, json.loads(data)))
 
 
-class BrowserEngine(QObject):
-    """Create in the GUI thread (a QApplication must exist); use from any thread."""
+class BrowserEngine(QObject, BaseEngine):
+    """Create in the GUI thread (a QApplication must exist); use from any thread. Of the optional part of the
+    ``Engine`` contract it has ``close`` only: ``capabilities()`` names nothing (``BaseEngine``'s defaults)."""
 
     name = "browser"
     _call_js = Signal(str)
@@ -359,9 +362,10 @@ class BrowserEngine(QObject):
         Chromium CHECKs that its objects die on the UI thread and traps (SIGTRAP) otherwise. This engine sits in
         reference cycles (bridge, signal slots), so if its profile were left to Python's cyclic garbage collector
         it would die in whichever thread the collector happens to run: a model worker, the test runner's pool.
+        Safe to call twice: the second call does nothing.
         """
-        from shiboken6 import Shiboken
-
+        if self._closing:
+            return
         self._closing = True
         # a profile must outlive its pages
         parts = [*self._retired, self.page, self.profile, self.interceptor]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.engines.base import (
+    BaseEngine,
     Engine,
     EngineInfo,
     Generation,
@@ -193,7 +194,7 @@ def _apply(system: System, setting: str, text: str) -> System:
 
 
 # -- running a system ---------------------------------------------------------------------------------------------
-class _NoModel:
+class _NoModel(BaseEngine):
     """The engine slot of the analysis system: it is never asked to generate."""
 
     def load(self, model_path: Path, progress: Any = None) -> None:  # pragma: no cover - never loaded
@@ -224,7 +225,7 @@ class _AnalysisPipeline(HintPipeline):
 
         change = analysis.describe_change(code, best.code) if best else ""
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
-        return self._analysis_hint(failure, change, best.code if best else None, code, avoid)
+        return self.analysis_hint(failure, change, best.code if best else None, code, avoid)
 
 
 class HintSource:
@@ -262,10 +263,9 @@ class HintSource:
         own figure, or this process's for an in-process engine; None for ``analysis``, which loads no model."""
         if self.system.is_analysis:
             return None
-        stats = getattr(self.engine, "process_stats", None)
-        if stats is None:
+        if not self.engine.capabilities().process:
             return memory_mb("VmHWM") or None
-        kib = stats().get("max_rss_kb")
+        kib = self.engine.process_stats().get("max_rss_kb")
         return round(kib / 1024, 1) if kib else None
 
     def close(self) -> None:
