@@ -70,6 +70,8 @@ class PipelineConfig:
     model_hint_needs_repair: bool = True
     seed: int = 7
     avoid: tuple[str, ...] = ()
+    model_hint: bool = True  # False: repairs may run, but the hint is always the analysis text
+    model_repairs: bool = True  # False: no model repairs, only the one-token repair search
 
 
 @dataclass
@@ -98,6 +100,7 @@ class Hint:
     tokens: dict[str, int] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     notice: str = ""  # why the model's text is missing (e.g. the engine crashed and is being restarted)
+    repair_code: str | None = None  # the chosen passing repair's program (not shown to the learner)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,6 +190,7 @@ class HintPipeline:
         hint.line = failure.line
         if best is not None:
             hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance
+            hint.repair_code = best.code
             found = analysis.changes(code, best.code)
             hint.line = found[0].line if found else failure.line
         return hint
@@ -203,7 +207,8 @@ class HintPipeline:
         with self._timed("repairs_s"):
             search.start()
             try:
-                self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
+                if self.config.model_repairs:
+                    self._model_repairs(exercise, code, context, failure.call, found, one_token_found)
             except EngineError as exc:  # the one-token search goes on; the hint falls back to the analysis
                 self._engine_error = exc
             search.join()
@@ -286,7 +291,11 @@ class HintPipeline:
         prompt = prompts.hint_prompt(context, fixed, change, self.engine.info().chat_template)
         avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
         rejected: list[dict[str, Any]] = []
-        ask_model = not self._engine_error and (fixed is not None or not self.config.model_hint_needs_repair)
+        ask_model = (
+            self.config.model_hint
+            and not self._engine_error
+            and (fixed is not None or not self.config.model_hint_needs_repair)
+        )
         observed = observation(failure, fixed, code, avoid) if ask_model else ""
         for attempt in range(2 if ask_model else 0):
             if self._cancelled.is_set():
@@ -322,12 +331,12 @@ class HintPipeline:
                     rejected=rejected,
                 )
             rejected.append({"hint": parsed.hint, "reasons": reasons})
-        hint = self._analysis_hint(failure, change, fixed, code, avoid)
+        hint = self.analysis_hint(failure, change, fixed, code, avoid)
         hint.rejected = rejected
         return hint
 
     @staticmethod
-    def _analysis_hint(
+    def analysis_hint(
         failure: TestResult, change: str, fixed: str | None, code: str, avoid: tuple[str, ...]
     ) -> Hint:
         """The analysis hint as a ``Hint`` (``fallback.analysis_hint`` gives its text)."""

@@ -233,7 +233,7 @@ def _next_step(
     if not question and near:
         question = analysis.describe_change(grade.code, near)
     if not question:  # the pipeline's analysis hint; its first sentence (the failure) was said just before
-        hint = HintPipeline._analysis_hint(failure, "", None, grade.code, avoid)
+        hint = HintPipeline.analysis_hint(failure, "", None, grade.code, avoid)
         question = hint.hint.replace(analysis.describe_failure(failure), "").strip()
     if not question or _leaks(question, fixed, grade.code, avoid):
         question = "Work through the failing test by hand, line by line, and compare each value with what you expect."
