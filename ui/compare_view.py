@@ -38,7 +38,7 @@ CHOICES = (("A", "A is better"), ("B", "B is better"), ("tie", "Tie"), ("both ba
 
 
 def open_system(name: str) -> Any:
-    from tutor.bench.quality.systems import open_source, parse_system
+    from tutor.eval.systems import open_source, parse_system
 
     return open_source(parse_system(name))
 

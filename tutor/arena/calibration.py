@@ -105,7 +105,7 @@ def fit_margin(pairs: Sequence[tuple[float, float]], labels: Sequence[str], prio
     with x shown first and the score with y shown first; ``labels`` the preference: ``x``, ``y`` or ``tie``.
     Candidates are 0 and the midpoints between neighbouring ``|score - prior|``; highest accuracy wins, then
     the higher kappa, then the smaller margin."""
-    from tutor.bench.quality.agreement import agreement
+    from tutor.eval.agreement import agreement
 
     sizes = sorted({abs(s - prior) for pair in pairs for s in pair})
     candidates = {0.0} | {(low + high) / 2 for low, high in zip(sizes, sizes[1:], strict=False)}

@@ -17,7 +17,7 @@ from typing import Any
 from tutor.arena.battles import swap_rule, winner_of
 from tutor.arena.calibration import MARGIN, calibrate, fit_margin, order_score, pair_decision
 from tutor.arena.judge import PROMPT_VERSION
-from tutor.bench.quality.agreement import agreement
+from tutor.eval.agreement import agreement
 
 
 def _flip(verdict: str) -> str:
@@ -31,7 +31,7 @@ def judge_pairs(
     from tutor.arena.cli import ArenaError, load_judge
     from tutor.arena.run import case_for
     from tutor.bench.quality.judge_check import CheckError, ScoreFile, lookup
-    from tutor.bench.quality.systems import SystemError, parse_system
+    from tutor.eval.systems import SystemError, parse_system
 
     items, exercises = lookup(rows)
     try:

@@ -88,9 +88,10 @@ def _guarded(command: Any) -> Any:
 # -- run ----------------------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
     from tutor.arena.run import SharedCaches, generate_missing, run_battles
-    from tutor.bench.quality.cache import GenerationCache
-    from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
-    from tutor.bench.quality.systems import SystemError, parse_systems
+    from tutor.eval.cache import GenerationCache
+    from tutor.eval.items import SetError
+    from tutor.eval.sets import load_items_file, load_set, sample
+    from tutor.eval.systems import SystemError, parse_systems
     from tutor.session import model_refusal
 
     if not args.no_generate and (refusal := model_refusal()):  # the school's policy (tutor.session)

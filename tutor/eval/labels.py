@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.cache import CACHE_NAME
+from tutor.eval.cache import CACHE_NAME
 from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.sets import Item
+from tutor.eval.items import Item
 from tutor.exercises import Exercise
 
 LABELS_DIR = "labels"
@@ -71,7 +71,7 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
             lines = rows_file.read_text(encoding="utf-8").splitlines()
             return [json.loads(line) for line in lines if line.strip()]
         if cache_file.is_file():
-            from tutor.bench.quality.cache import GenerationCache
+            from tutor.eval.cache import GenerationCache
 
             cache = GenerationCache(run_dir)
             return [r for name, _, r in cache.records() if not name.startswith("judge:") and "hint" in r]
@@ -82,7 +82,7 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
 
 def load_lookup(items_file: Path | None = None) -> tuple[dict[str, Item], dict[str, Exercise]]:
     """Items by key and exercises by task id: the bundled sets, plus ``items_file`` when given."""
-    from tutor.bench.quality.sets import load_items_file, load_set
+    from tutor.eval.sets import load_items_file, load_set
 
     items, exercises = load_set("all")
     if items_file is not None:
@@ -100,7 +100,7 @@ def build_questions(
 ) -> list[Question]:
     """The distinct (item, hint text) pairs of ``rows``, shuffled with ``seed``; only ``split``'s items when
     given, the first ``limit`` when given. Rows whose item is not found, or with no hint text, are left out."""
-    from tutor.bench.quality.splits import split_of
+    from tutor.eval.splits import split_of
 
     items, exercises = lookup
     found: dict[tuple[str, str], Question] = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.bench.quality.build import DEFAULT_DATASETS
-from tutor.bench.quality.splits import TestItemLeak
+from tutor.eval.splits import TestItemLeak
 
 CACHE_FILE = "teacher-cache.jsonl"
 

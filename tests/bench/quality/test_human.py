@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import venv_tutor
-from tutor.bench.quality.human import human_section, human_table, inter_rater, majority
-from tutor.bench.quality.labels import (
+from tutor.eval.human import human_section, human_table, inter_rater, majority
+from tutor.eval.labels import (
     LabelSession,
     LabelStore,
     build_questions,

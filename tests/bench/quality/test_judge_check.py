@@ -10,7 +10,7 @@ import pytest
 
 from tutor.bench.quality.judge import CRITERIA
 from tutor.bench.quality.judge_check import main
-from tutor.bench.quality.sets import eval_dir
+from tutor.eval.sets import eval_dir
 
 pytestmark = pytest.mark.slow
 

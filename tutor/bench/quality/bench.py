@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.cache import GenerationCache
+from tutor.eval.cache import GenerationCache
 from tutor.bench.quality.judge import JUDGE_VERSION, Judge
 from tutor.bench.quality.scoring import score
-from tutor.bench.quality.sets import Item
-from tutor.bench.quality.systems import HintSource, System, open_source
+from tutor.eval.items import Item
+from tutor.eval.systems import HintSource, System, open_source
 from tutor.exercises import Exercise
 
 

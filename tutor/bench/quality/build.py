@@ -23,9 +23,10 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.sets import Item, eval_dir, items_path, tasks_path, write_items
+from tutor.eval.items import Item, write_items
+from tutor.eval.sets import eval_dir, items_path, tasks_path
 from tutor.exercises import Exercise, load_bundled, load_tasks
-from tutor.feedback.tokens import tokens
+from tutor.feedback.tokens import sequence_distance, tokens
 from tutor.runner import run
 
 DEFAULT_DATASETS = next(
@@ -55,22 +56,10 @@ def nearest(code: str, candidates: list[tuple[str, list[Any]]]) -> tuple[str, in
     for text, theirs in sorted(candidates, key=lambda c: abs(len(c[1]) - len(mine))):
         if abs(len(theirs) - len(mine)) >= best:
             break
-        distance = _levenshtein(mine, theirs, best)
+        distance = sequence_distance(mine, theirs, best)
         if distance < best:
             best, best_code = distance, text
     return best_code, best
-
-
-def _levenshtein(a: list[Any], b: list[Any], cap: int) -> int:
-    previous = list(range(len(b) + 1))
-    for i, item in enumerate(a, start=1):
-        current = [i]
-        for j, other in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item != other)))
-        if min(current) >= cap:
-            return cap
-        previous = current
-    return previous[-1]
 
 
 def build_basics() -> tuple[list[Item], list[str]]:

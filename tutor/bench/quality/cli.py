@@ -9,7 +9,7 @@ running the same command again resumes where it stopped. ``--json`` prints exact
 
 ``--labels FILE...`` (label files or folders of them, e.g. ``RUN/labels`` written by ``tutor bench label``): HGood
 per system from human labels where they exist and from the judge elsewhere, with the counts of each, the judge's
-agreement with the people and the inter-rater kappa (``tutor.bench.quality.human``), in a ``human`` section
+agreement with the people and the inter-rater kappa (``tutor.eval.human``), in a ``human`` section
 apart from the judge's ``hgood``. ``--references FILE``: ROUGE-L and BLEU against reference hints and their
 correlation with human HGood (``tutor.bench.quality.references``), in a ``references`` section.
 """
@@ -98,9 +98,10 @@ def _command(args: argparse.Namespace) -> int:
     from tutor.bench.quality.bench import BenchRun, run_bench
     from tutor.bench.quality.judge import choose_judge, family_warnings
     from tutor.bench.quality.report import details, summarize
-    from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
-    from tutor.bench.quality.splits import split_of
-    from tutor.bench.quality.systems import SystemError, parse_systems
+    from tutor.eval.items import SetError
+    from tutor.eval.sets import load_items_file, load_set, sample
+    from tutor.eval.splits import split_of
+    from tutor.eval.systems import SystemError, parse_systems
 
     if args.limit is not None and args.limit < 1:
         raise QualityError("--limit must be 1 or more")
@@ -180,8 +181,8 @@ def _people(
     extra: dict[str, Any],
 ) -> None:
     """Add the ``human`` and ``references`` sections (only for ``--labels`` / ``--references``)."""
-    from tutor.bench.quality.human import human_section, majority, row_key
-    from tutor.bench.quality.labels import LabelError, read_labels
+    from tutor.eval.human import human_section, majority, row_key
+    from tutor.eval.labels import LabelError, read_labels
     from tutor.bench.quality.references import ReferencesError, read_references, reference_section
 
     try:

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.agreement import agreement, fit_threshold
+from tutor.eval.agreement import agreement, fit_threshold
 from tutor.bench.quality.judge import CRITERIA, JUDGE_VERSION, THRESHOLDS, decide
-from tutor.bench.quality.sets import Item, load_set
+from tutor.eval.items import Item
+from tutor.eval.sets import load_set
 from tutor.exercises import Exercise
 
 Scorer = Callable[[Item, Exercise, dict[str, Any] | None, str], dict[str, float]]
@@ -157,7 +158,7 @@ def leave_one_out(rows: list[dict[str, Any]], probabilities: list[dict[str, floa
 
 def check_quality(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     from tutor.bench.quality.judge import Judge, choose_judge
-    from tutor.bench.quality.systems import open_source
+    from tutor.eval.systems import open_source
 
     system = choose_judge(args.judge or "auto")
     if system is None or system.is_analysis:

@@ -8,7 +8,7 @@ fix; no system name is ever shown. Answer each criterion y or n (``?`` prints th
 ``q`` stops), then an optional comment. Labels go to ``RUN_DIR/labels/NAME.jsonl`` as they are given; running
 the command again resumes with the first hint not labelled. ``--export FILE`` writes every labeller's labels of
 the run to one file, ``--import FILE...`` adds such files (a department's pooled labels), dropping duplicates.
-The flow itself is ``tutor.bench.quality.labels`` (shared with the app's **Rate hints...**).
+The flow itself is ``tutor.eval.labels`` (shared with the app's **Rate hints...**).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.label_rules import QUESTIONS, rules_text
-from tutor.bench.quality.labels import (
+from tutor.eval.label_rules import QUESTIONS, rules_text
+from tutor.eval.labels import (
     LabelError,
     LabelSession,
     LabelStore,
