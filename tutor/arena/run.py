@@ -24,9 +24,9 @@ from tutor.arena.battles import Contestant, battle
 from tutor.arena.board import judge_stats, read_battles
 from tutor.arena.calibration import calibrate
 from tutor.arena.judge import Case, Judge
-from tutor.bench.quality.bench import generate_row
 from tutor.eval.cache import GenerationCache
 from tutor.eval.items import Item
+from tutor.eval.scoring import generate_row
 from tutor.eval.systems import System, open_source
 from tutor.exercises import Exercise
 from tutor.feedback.guard import check_hint

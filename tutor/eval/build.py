@@ -1,6 +1,6 @@
 """Build the bundled evaluation sets in ``resources/eval/`` (a maintainer's command; its output is committed).
 
-    python -m tutor.bench.quality.build [--datasets ../shared/datasets] [--refactory-per-task 60]
+    python -m tutor.eval.build [--datasets ../shared/datasets] [--refactory-per-task 60]
 
 - ``basics``: the bug edits in ``resources/eval/basics.bugs.json`` applied to each exercise's solution (the fix);
 - ``course``: the same for the course's exercises (``resources/eval/course/<unit>.bugs.json``, written with them);
@@ -177,7 +177,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tutor.bench.quality.build", description=__doc__.splitlines()[0]
+        prog="python -m tutor.eval.build", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--refactory-per-task", type=int, default=60)

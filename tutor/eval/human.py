@@ -22,8 +22,7 @@ from typing import Any
 from tutor.eval.agreement import agreement
 from tutor.eval.label_rules import CRITERIA
 from tutor.eval.labels import hint_sha256
-from tutor.eval.stats import cohen_kappa, mean_interval
-from tutor.eval.stats import rounded
+from tutor.eval.stats import cohen_kappa, mean_interval, rounded
 
 ALL = (*CRITERIA, "HGood")
 MAJORITY_RULE = "yes when more than half the labellers say yes (a tie is no); HGood = all four"

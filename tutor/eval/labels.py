@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.eval.cache import CACHE_NAME
 from tutor.bench.quality.judge import CRITERIA
+from tutor.eval.cache import CACHE_NAME
 from tutor.eval.items import Item
 from tutor.exercises import Exercise
 

@@ -2,7 +2,7 @@
 
 An items file has one buggy program a line: ``{"task", "name", "code", "fix"}`` (optionally ``"kind"``, the kind
 of bug). Its tasks are in the datasets' task format (``tutor.exercises.load_tasks``). Bundled sets live in
-``resources/eval/`` (built by ``python -m tutor.bench.quality.build``); the items themselves are
+``resources/eval/`` (built by ``python -m tutor.eval.build``); the items themselves are
 ``tutor.eval.items``:
 
 - ``basics``: beginner bugs written for each exercise of the bundled pack, each with its minimal fix;
@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tutor.eval.items import Item, SetError, read_items, write_items
+from tutor.eval.items import Item, SetError, read_items
 from tutor.exercises import Exercise, LoadResult, load_exercises, load_tasks
 from tutor.paths import resources_dir
 
@@ -61,6 +61,18 @@ def load_items_file(path: Path, tasks: list[Path]) -> tuple[list[Item], dict[str
     if missing:
         raise SetError(f"no task for {', '.join(missing[:5])} (give its task file with --tasks)")
     return items, exercises
+
+
+def choose_items(
+    set_name: str, items_file: Path | None, tasks: list[Path]
+) -> tuple[list[Item], dict[str, Exercise], str]:
+    """``--set NAME`` or ``--items FILE [--tasks FILE]``: the items, their exercises and the set's label (the
+    name, or the items file's path)."""
+    if items_file is not None:
+        items, exercises = load_items_file(items_file, tasks)
+        return items, exercises, str(items_file)
+    items, exercises = load_set(set_name)
+    return items, exercises, set_name
 
 
 def exercises_from(result: LoadResult) -> dict[str, Exercise]:

@@ -179,14 +179,7 @@ class HintPipeline:
             return Hint(status="cancelled")
         self.on_stage("writing hint")
         hint = self._write_hint(exercise, code, context, failure, best)
-        hint.failing_test = {
-            "call": failure.call,
-            "status": failure.status,
-            "expected": failure.expected,
-            "got": failure.got,
-            "message": failure.message,
-            "line": failure.line,
-        }
+        hint.failing_test = failure.failing_test()
         hint.line = failure.line
         if best is not None:
             hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.build import DEFAULT_DATASETS
+from tutor.eval.build import DEFAULT_DATASETS
 from tutor.eval.splits import TestItemLeak
 
 CACHE_FILE = "teacher-cache.jsonl"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import venv_tutor
+from tutor.bench.quality.report import table
 from tutor.eval.human import human_section, human_table, inter_rater, majority
 from tutor.eval.labels import (
     LabelSession,
@@ -21,7 +22,6 @@ from tutor.eval.labels import (
     make_label,
     read_run_rows,
 )
-from tutor.bench.quality.report import table
 
 YES = {"HCorrect": True, "HInformative": True, "HConceal": True, "HComprehensible": True}
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.eval.systems import HintSource, System, parse_system
 from tutor.engines.base import GenerationParams, Grammar, Message
 from tutor.eval.answers import yes_share
 from tutor.eval.label_rules import CRITERIA
+from tutor.eval.systems import HintSource, System
 from tutor.exercises import Exercise
 
 GRAMMAR = Grammar(gbnf='root ::= "yes" | "no"')
@@ -152,29 +152,3 @@ class Judge:
             return Verdict({name: False for name in CRITERIA}, "(no hint)")
         probabilities, raw = self.probabilities(exercise, code, fix, failing, hint)
         return Verdict(decide(probabilities), raw, probabilities)
-
-
-def choose_judge(requested: str | None) -> System | None:
-    """None (no judge), a system text, or ``auto``: the largest catalog model installed here."""
-    if not requested or requested == "none":
-        return None
-    if requested != "auto":
-        return parse_system(requested)
-    from tutor.models.carrier import store_path
-    from tutor.models.catalog import load_catalog
-
-    installed = [e for e in load_catalog() if e.source == "hub" and store_path(e).is_file()]
-    if not installed:
-        return parse_system("default")
-    return parse_system(max(installed, key=lambda e: e.billions).id)
-
-
-def family_warnings(judge: System | None, systems: list[System]) -> list[str]:
-    if judge is None:
-        return []
-    return [
-        f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
-        "be biased"
-        for s in systems
-        if s.family and s.family == judge.family
-    ]

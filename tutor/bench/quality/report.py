@@ -16,8 +16,7 @@ from tutor.bench.quality.cost import cost_table
 from tutor.bench.quality.judge import CRITERIA
 from tutor.bench.quality.references import reference_table
 from tutor.eval.human import human_table
-from tutor.eval.stats import mean_interval
-from tutor.eval.stats import rounded
+from tutor.eval.stats import mean_interval, rounded
 
 RATES = ("rpass", "localization", "conceal", "model_share")
 
