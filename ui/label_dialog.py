@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.bench.quality.judge import CRITERIA
-from tutor.eval.label_rules import HGOOD_RULE, QUESTIONS, RULES
+from tutor.eval.label_rules import CRITERIA, HGOOD_RULE, QUESTIONS, RULES
 from tutor.eval.labels import (
     LabelError,
     LabelSession,

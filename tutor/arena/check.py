@@ -30,9 +30,7 @@ def _flip(verdict: str) -> str:
     return {"A": "B", "B": "A"}.get(verdict, verdict)
 
 
-def judge_pairs(
-    rows: list[dict[str, Any]], config: CheckConfig
-) -> tuple[str, list[list[dict[str, Any]]]]:
+def judge_pairs(rows: list[dict[str, Any]], config: CheckConfig) -> tuple[str, list[list[dict[str, Any]]]]:
     """Both orders' verdicts (``Verdict.to_json``) for every row, in the rows' order."""
     items, exercises = lookup(rows)
     try:

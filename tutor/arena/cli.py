@@ -12,16 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.arena.core import (
-    BoardConfig,
-    BoardResult,
-    RunConfig,
-    board_data,
-    default_out,
-    run_arena,
-    transfer_votes,
-)
-from tutor.arena.report import write_html
+from tutor.paths import user_data_dir
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -43,7 +34,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "(default: the largest catalog model installed here)",
     )
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--out", default="", help=f"output folder (default {default_out()})")
+    run.add_argument("--out", default="", help=f"output folder (default {user_data_dir() / 'arena'})")
     run.add_argument(
         "--cache",
         action="append",
@@ -63,7 +54,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     board = sub.add_parser("leaderboard", parents=[common], help="win rates and Bradley-Terry scores")
     board.add_argument("--votes", choices=["judge", "teacher", "all"], default="all")
     board.add_argument(
-        "--out", default="", help=f"the arena folder with battles.jsonl (default {default_out()})"
+        "--out", default="", help=f"the arena folder with battles.jsonl (default {user_data_dir() / 'arena'})"
     )
     board.add_argument("--html", default="", metavar="FILE", help="also write an HTML report with a plot")
     board.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds (at least 1000)")
@@ -78,6 +69,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 # -- run ----------------------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    from tutor.arena.core import RunConfig, run_arena  # heavy: the hint pipeline, numpy; not for the parser
+
     config = RunConfig(
         systems=args.systems,
         set_name=args.set or "",
@@ -147,6 +140,9 @@ def _num(value: float | None) -> str:
 
 # -- leaderboard --------------------------------------------------------------------------------------------------
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from tutor.arena.core import BoardConfig, board_data  # heavy: numpy; not for the parser
+    from tutor.arena.report import write_html
+
     config = BoardConfig(args.votes, Path(args.out) if args.out else None, args.rounds, args.seed)
     result = board_data(config)
     if args.html:
@@ -156,7 +152,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(result: BoardResult, votes: str) -> str:
+def _table(result: Any, votes: str) -> str:
+    """The leaderboard as text (``result`` is a ``tutor.arena.core.BoardResult``)."""
     plain, controlled, stats = result.plain, result.controlled, result.stats
     agreement, shared = result.agreement, result.shared
     width = max(len(n) for n in plain.systems)
@@ -187,6 +184,8 @@ def _table(result: BoardResult, votes: str) -> str:
 
 # -- votes --------------------------------------------------------------------------------------------------------
 def cmd_votes(args: argparse.Namespace) -> int:
+    from tutor.arena.core import transfer_votes  # heavy: numpy, the session; not for the parser
+
     data = transfer_votes(args.action, Path(args.file))
     if "exported" in data:
         text = f"exported {data['exported']} votes to {data['file']}"

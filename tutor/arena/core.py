@@ -132,7 +132,10 @@ class BoardResult:
     def to_json(self) -> dict[str, Any]:
         keys = ("name", "consistency", "position_bias", "consistency_calibrated", "position_bias_calibrated")
         judge = {k: self.stats[k] for k in keys}
-        return {"systems": self.plain.systems, "judge": dict(judge, position_prior=self.stats["position_prior"])}
+        return {
+            "systems": self.plain.systems,
+            "judge": dict(judge, position_prior=self.stats["position_prior"]),
+        }
 
 
 def board_data(config: BoardConfig, store: ProgressStore | None = None) -> BoardResult:

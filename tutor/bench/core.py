@@ -26,7 +26,9 @@ from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
+from tutor.models.choice import ModelRefused
 from tutor.runner import run
+from tutor.session import authorized_model_file
 from tutor.system import default_threads
 
 PROMPT = (
@@ -203,9 +205,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and programs (a smoke run)")
     args = parser.parse_args(argv)
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorized_model_file
-
     try:
         model = authorized_model_file()  # the school's policy (tutor.session)
     except ModelRefused as exc:

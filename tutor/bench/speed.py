@@ -34,7 +34,9 @@ from tutor.exercises import Exercise, load_tasks
 from tutor.feedback import prompts
 from tutor.feedback.pipeline import VALIDATION_LIMITS, PipelineConfig, repair_params
 from tutor.feedback.tokens import edit_distance
+from tutor.models.choice import ModelRefused
 from tutor.runner import passes, run
+from tutor.session import authorized_model_file
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10  # the pipeline's setting, or 10 where it is off
@@ -279,9 +281,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     args = parser.parse_args(argv)
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorized_model_file
-
     try:
         model = authorized_model_file(args.model)  # the school's policy (tutor.session)
     except ModelRefused as exc:

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.judge import CRITERIA
-from tutor.eval.cache import CACHE_NAME
+from tutor.eval.cache import CACHE_NAME, GenerationCache
 from tutor.eval.items import Item
+from tutor.eval.label_rules import CRITERIA
+from tutor.eval.sets import load_items_file, load_set
+from tutor.eval.splits import split_of
 from tutor.exercises import Exercise
 
 LABELS_DIR = "labels"
@@ -71,8 +73,6 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
             lines = rows_file.read_text(encoding="utf-8").splitlines()
             return [json.loads(line) for line in lines if line.strip()]
         if cache_file.is_file():
-            from tutor.eval.cache import GenerationCache
-
             cache = GenerationCache(run_dir)
             return [r for name, _, r in cache.records() if not name.startswith("judge:") and "hint" in r]
     except (OSError, ValueError) as exc:
@@ -82,8 +82,6 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
 
 def load_lookup(items_file: Path | None = None) -> tuple[dict[str, Item], dict[str, Exercise]]:
     """Items by key and exercises by task id: the bundled sets, plus ``items_file`` when given."""
-    from tutor.eval.sets import load_items_file, load_set
-
     items, exercises = load_set("all")
     if items_file is not None:
         extra, more = load_items_file(items_file, [])
@@ -100,8 +98,6 @@ def build_questions(
 ) -> list[Question]:
     """The distinct (item, hint text) pairs of ``rows``, shuffled with ``seed``; only ``split``'s items when
     given, the first ``limit`` when given. Rows whose item is not found, or with no hint text, are left out."""
-    from tutor.eval.splits import split_of
-
     items, exercises = lookup
     found: dict[tuple[str, str], Question] = {}
     for row in rows:

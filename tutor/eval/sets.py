@@ -93,4 +93,3 @@ def sample(items: list[Item], limit: int | None, seed: int) -> list[Item]:
             members = [m for index, m in enumerate(members) if index in picked]
         chosen += members
     return chosen
-

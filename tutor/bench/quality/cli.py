@@ -21,9 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.core import QualityConfig, run_quality
 from tutor.bench.quality.cost import DEFAULT_KWH_PRICE, DEFAULT_WATTS
-from tutor.bench.quality.report import table
 
 
 def add_command(
@@ -42,7 +40,9 @@ def add_sample_options(parser: argparse.ArgumentParser, limit_help: str) -> None
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = add_command(subparsers, common, "quality", "hint quality benchmark (quality, cost, time)", __doc__)
+    parser = add_command(
+        subparsers, common, "quality", "hint quality benchmark (quality, cost, time)", __doc__
+    )
     parser.add_argument(
         "--systems",
         required=True,
@@ -93,6 +93,10 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    # heavy: numpy, the hint pipeline and the session; not loaded to build the `tutor` parser
+    from tutor.bench.quality.core import QualityConfig, run_quality
+    from tutor.bench.quality.report import table
+
     config = QualityConfig(
         systems=args.systems,
         set_name=args.set_name or "",

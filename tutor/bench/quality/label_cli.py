@@ -44,7 +44,11 @@ class Stop(Exception):
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = add_command(
-        subparsers, common, "label", "label a benchmark run's hints by hand, blind (the four criteria)", __doc__
+        subparsers,
+        common,
+        "label",
+        "label a benchmark run's hints by hand, blind (the four criteria)",
+        __doc__,
     )
     parser.add_argument("run_dir", type=Path, help="a `tutor bench quality --out` folder")
     parser.add_argument("--labeller", default=None, help="your name (default: the login name)")
