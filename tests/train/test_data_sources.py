@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.bench.quality import splits
+from tutor.eval import splits
 from tutor.eval.items import read_items
 from tutor.eval.sets import items_path
 from tutor.eval.splits import TestItemLeak, refuse_test_items

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.arena.report import write_html
 from tutor.paths import user_data_dir
 
 
@@ -141,7 +142,6 @@ def _num(value: float | None) -> str:
 # -- leaderboard --------------------------------------------------------------------------------------------------
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from tutor.arena.core import BoardConfig, board_data  # heavy: numpy; not for the parser
-    from tutor.arena.report import write_html
 
     config = BoardConfig(args.votes, Path(args.out) if args.out else None, args.rounds, args.seed)
     result = board_data(config)

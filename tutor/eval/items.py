@@ -8,7 +8,7 @@ collected from (``Pair.source``), and it carries the first failing test of its b
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ class Item:
 class Pair(Item):
     """A training pair: an ``Item`` from a source (``source`` is its ``set``) with its first failing test."""
 
-    failure: TestResult
+    failure: TestResult = field(kw_only=True)
 
     def __init__(  # noqa: PLR0913 - the pair's fields, in the order training has always written them
         self, source: str, task: str, name: str, code: str, fix: str, kind: str, failure: TestResult
