@@ -26,6 +26,7 @@ from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
+from tutor.jsonl import read_jsonl
 from tutor.models.choice import ModelRefused
 from tutor.runner import run
 from tutor.session import authorized_model_file
@@ -160,11 +161,7 @@ def dataset_labels(folder: Path, workers: int = 2, limit: int | None = None) -> 
     for name in ("quixbugs", "refactory"):
         for exercise in load_tasks(folder / f"{name}.tasks.jsonl").exercises:
             exercises[exercise.id] = exercise
-        rows = [
-            json.loads(line)
-            for line in (folder / f"{name}.programs.jsonl").read_text().splitlines()
-            if line.strip()
-        ]
+        rows = read_jsonl(folder / f"{name}.programs.jsonl", "program")
         jobs += rows[:limit] if limit else rows
 
     def check(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:

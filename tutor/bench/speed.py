@@ -34,6 +34,7 @@ from tutor.exercises import Exercise, load_tasks
 from tutor.feedback import prompts
 from tutor.feedback.pipeline import VALIDATION_LIMITS, PipelineConfig, repair_params
 from tutor.feedback.tokens import edit_distance
+from tutor.jsonl import read_jsonl
 from tutor.models.choice import ModelRefused
 from tutor.runner import passes, run
 from tutor.session import authorized_model_file
@@ -77,9 +78,7 @@ def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
     for name, label in (("quixbugs", "buggy"), ("refactory", "wrong")):
         for exercise in load_tasks(folder / f"{name}.tasks.jsonl").exercises:
             exercises[exercise.id] = exercise
-        rows = [
-            json.loads(line) for line in (folder / f"{name}.programs.jsonl").read_text().splitlines() if line
-        ]
+        rows = read_jsonl(folder / f"{name}.programs.jsonl", "program")
         pools.append([row for row in rows if row["label"] == label][::7])  # spread over the tasks
     cases: list[Case] = []
     for index in range(max(len(pool) for pool in pools)):

@@ -27,6 +27,7 @@ from tutor.eval.items import Item, write_items
 from tutor.eval.sets import eval_dir, items_path, tasks_path
 from tutor.exercises import Exercise, load_bundled, load_tasks
 from tutor.feedback.tokens import sequence_distance, tokens
+from tutor.jsonl import read_jsonl
 from tutor.runner import run
 
 DEFAULT_DATASETS = next(
@@ -172,7 +173,7 @@ def build_refactory(
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,6 +34,7 @@ from tutor.eval.label_rules import CRITERIA
 from tutor.eval.sets import load_items_file, load_set
 from tutor.eval.splits import split_of
 from tutor.exercises import Exercise
+from tutor.jsonl import read_jsonl, write_jsonl
 
 LABELS_DIR = "labels"
 
@@ -70,8 +71,7 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
     rows_file, cache_file = run_dir / "rows.jsonl", run_dir / CACHE_NAME
     try:
         if rows_file.is_file():
-            lines = rows_file.read_text(encoding="utf-8").splitlines()
-            return [json.loads(line) for line in lines if line.strip()]
+            return read_jsonl(rows_file, "row")
         if cache_file.is_file():
             cache = GenerationCache(run_dir)
             return [r for name, _, r in cache.records() if not name.startswith("judge:") and "hint" in r]
@@ -252,9 +252,7 @@ def export_labels(run_dir: Path, out: Path, labeller: str | None = None) -> int:
     folder = run_dir / LABELS_DIR
     files = [store_path(run_dir, labeller)] if labeller else sorted(folder.glob("*.jsonl"))
     records = dedupe(r for f in files if f.is_file() for r in read_label_file(f))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return len(records)
+    return write_jsonl(out, records)
 
 
 def import_labels(run_dir: Path, files: Iterable[Path], labeller: str | None = None) -> dict[str, int]:

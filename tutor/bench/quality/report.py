@@ -17,6 +17,7 @@ from tutor.bench.quality.judge import CRITERIA
 from tutor.bench.quality.references import reference_table
 from tutor.eval.human import human_table
 from tutor.eval.stats import mean_interval, rounded
+from tutor.jsonl import write_jsonl
 
 RATES = ("rpass", "localization", "conceal", "model_share")
 
@@ -151,7 +152,7 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "details.json").write_text(json.dumps(extra, indent=2) + "\n")
-    (out / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_jsonl(out / "rows.jsonl", rows)
     (out / "report.html").write_text(render_html(summary, extra), encoding="utf-8")
 
 
