@@ -49,10 +49,22 @@ class Pair(Item):
 
     failure: TestResult = field(kw_only=True)
 
-    def __init__(  # noqa: PLR0913 - the pair's fields, in the order training has always written them
-        self, source: str, task: str, name: str, code: str, fix: str, kind: str, failure: TestResult
+    def __init__(
+        self,
+        source: str = "",
+        task: str = "",
+        name: str = "",
+        code: str = "",
+        fix: str = "",
+        kind: str = "",
+        failure: TestResult | None = None,
+        *,
+        set: str = "",  # noqa: A002 - the field's name, as ``dataclasses.replace`` passes it
     ) -> None:
-        super().__init__(task, name, code, fix, kind, source)
+        """``Pair(source, task, name, code, fix, kind, failure)``, the order training has always written."""
+        if failure is None:
+            raise TypeError("a Pair needs the first failing test of its buggy program")
+        super().__init__(task, name, code, fix, kind, set or source)
         object.__setattr__(self, "failure", failure)
 
     @property
