@@ -378,11 +378,12 @@ def test_a_disallowed_model_is_refused_by_every_front_door(tmp_path: Path) -> No
 
 
 def test_the_arena_judge_must_be_an_allowed_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tutor.arena.cli import ArenaError, load_judge
+    from tutor.arena.core import load_judge
+    from tutor.errors import UsageError
 
     monkeypatch.setattr("tutor.policy.UNIX_SITE_DIR", tmp_path)
     (tmp_path / "policy.toml").write_text(f'[models]\nallowed = ["{ALLOWED_ID}"]\n')
-    with pytest.raises(ArenaError, match="not among the models your school allows"):
+    with pytest.raises(UsageError, match="not among the models your school allows"):
         load_judge(str(tiny_gguf(tmp_path / ALLOWED_FILE)), 1)
 
 

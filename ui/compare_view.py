@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from tutor.arena.votes import code_sha
+from tutor.eval.systems import open_source, parse_system
 from tutor.exercises import Exercise
 from tutor.policy import DEFAULT_COMPARE_SYSTEMS
 from tutor.progress import ProgressStore, Vote
@@ -38,8 +39,6 @@ CHOICES = (("A", "A is better"), ("B", "B is better"), ("tie", "Tie"), ("both ba
 
 
 def open_system(name: str) -> Any:
-    from tutor.bench.quality.systems import open_source, parse_system
-
     return open_source(parse_system(name))
 
 

@@ -1,8 +1,8 @@
 """**Rate hints...** (Teacher menu, teacher mode): blind labelling of a benchmark run's hints in the app.
 
-The same flow as ``tutor bench label`` (``tutor.bench.quality.labels``): one hint at a time with the task, the
+The same flow as ``tutor bench label`` (``tutor.eval.labels``): one hint at a time with the task, the
 learner's code, the first failing test and the reference fix; the four criteria, each Yes or No with its rule
-written beside it (``tutor.bench.quality.label_rules``, the one copy of the rules), an optional comment, and
+written beside it (``tutor.eval.label_rules``, the one copy of the rules), an optional comment, and
 "12 of 80". No system name is ever shown: a question carries none. Each label is written as it is saved, to
 ``RUN_DIR/labels/NAME.jsonl``; opening the same folder again resumes with the first hint not labelled.
 Offered where the school's policy allows Compare hints (``arena.compare_hints``, never in exam mode).
@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.label_rules import HGOOD_RULE, QUESTIONS, RULES
-from tutor.bench.quality.labels import (
+from tutor.eval.label_rules import CRITERIA, HGOOD_RULE, QUESTIONS, RULES
+from tutor.eval.labels import (
     LabelError,
     LabelSession,
     LabelStore,

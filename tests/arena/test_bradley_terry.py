@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from tutor.arena.bradley_terry import Battle, Interval, bootstrap, cohen_kappa, fit, shared_ranks
+from tutor.arena.bradley_terry import Battle, Interval, bootstrap, fit, shared_ranks
+from tutor.eval.stats import cohen_kappa
 
 
 def three_player_battles() -> list[Battle]:

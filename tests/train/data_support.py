@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.bench.quality.build import DEFAULT_DATASETS
+from tutor.eval.build import DEFAULT_DATASETS
 from tutor.exercises import Exercise, load_bundled
 from tutor.train.sources import Pair, first_failure
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tutor.bench.quality import splits
-from tutor.bench.quality.sets import items_path, read_items
-from tutor.bench.quality.splits import TestItemLeak, refuse_test_items
+from tutor.eval import splits
+from tutor.eval.items import read_items
+from tutor.eval.sets import items_path
+from tutor.eval.splits import TestItemLeak, refuse_test_items
 from tutor.exercises import Exercise, TestCase
 from tutor.runner import TestResult, run
 from tutor.train import humaneval, mutants

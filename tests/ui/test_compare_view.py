@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QThread
 
 from tutor.arena.votes import code_sha
-from tutor.bench.quality.systems import open_source, parse_system
+from tutor.eval.systems import open_source, parse_system
 from tutor.exercises import load_bundled
 from tutor.policy import Policy
 from tutor.progress import ProgressStore

@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from tests.bench.quality.label_helpers import SYSTEMS, make_run
-from tutor.bench.quality.label_rules import RULES
-from tutor.bench.quality.labels import read_label_file
+from tutor.eval.label_rules import RULES
+from tutor.eval.labels import read_label_file
 from tutor.policy import Policy
 from ui.label_dialog import RateHintsDialog, open_rate_hints
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.arena.judge import Case, Verdict
+from tutor.arena.votes import code_sha
 
 JudgeCall = Callable[[Case, str, str], Verdict]
 
@@ -98,8 +99,6 @@ def battle(
     item: str, case: Case, x: Contestant, y: Contestant, judge: JudgeCall, judge_name: str, task: str = ""
 ) -> BattleRecord:
     """Decide one pair: guard rule first, else the judge in both orders and the swap rule."""
-    from tutor.arena.votes import code_sha
-
     a, b = sorted((x, y), key=lambda c: c.system)
     record = BattleRecord(item, a, b, "tie", "judge", judge_name, task=task, code_sha=code_sha(case.code))
     decided = guard_rule(a, b)

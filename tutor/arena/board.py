@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor.arena.battles import winner_of
-from tutor.arena.bradley_terry import Battle, bootstrap, cohen_kappa, fit, shared_ranks
+from tutor.arena.bradley_terry import Battle, bootstrap, fit, shared_ranks
+from tutor.eval.stats import cohen_kappa
 from tutor.progress import Vote
 
 BOOTSTRAP_ROUNDS = 1000

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutor.eval.stats import bootstrap_indices, percentile_interval
+
 DEFAULT_RIDGE = 1e-3
 LENGTH_UNIT = 10.0  # words
 
@@ -97,12 +99,10 @@ def bootstrap(
     ridge: float = DEFAULT_RIDGE,
 ) -> dict[str, Interval]:
     """95% percentile intervals of each score over ``rounds`` resamplings of the battles (with replacement)."""
-    rng = np.random.default_rng(seed)
     samples = np.empty((rounds, len(systems)))
-    for r in range(rounds):
-        chosen = rng.integers(0, len(battles), len(battles))
+    for r, chosen in enumerate(bootstrap_indices(len(battles), rounds, seed)):
         samples[r] = fit([battles[i] for i in chosen], systems, length_control, ridge).scores
-    low, high = np.percentile(samples, [2.5, 97.5], axis=0)
+    low, high = percentile_interval(samples)
     return {name: Interval(float(low[i]), float(high[i])) for i, name in enumerate(systems)}
 
 
@@ -112,16 +112,3 @@ def shared_ranks(scores: dict[str, float], intervals: dict[str, Interval]) -> di
     return {
         name: 1 + sum(intervals[o].low > intervals[name].high for o in scores if o != name) for name in scores
     }
-
-
-def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> float | None:
-    """Cohen's kappa between two raters' labels on the same items (None when there are no items, or when
-    chance agreement is already 1 and kappa is undefined)."""
-    if not first or len(first) != len(second):
-        return None
-    labels = sorted(set(first) | set(second))
-    observed = sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
-    expected = sum(
-        (list(first).count(c) / len(first)) * (list(second).count(c) / len(second)) for c in labels
-    )
-    return None if expected >= 1.0 else (observed - expected) / (1.0 - expected)

@@ -22,12 +22,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from tutor.arena.battles import swap_rule
+from tutor.eval.agreement import agreement
 
 EPSILON = 1e-4  # floor for a probability absent from the judge's top log-probabilities
 # FROZEN: fitted for the default judge (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, arena prompt v2) on the 30 hand
 # preferences of dev-split items in resources/eval/arena-labels.dev.jsonl, as the margin of highest agreement
-# (ties: higher kappa, then the smaller margin), by `python -m tutor.bench.quality.judge_check
-# resources/eval/arena-labels.dev.jsonl --fit`. Not tuned on any test-split item. The per-item prior and prompt
+# (ties: higher kappa, then the smaller margin), by `python -m tutor.arena.check
+# resources/eval/arena-labels.dev.jsonl --fit` (then part of tutor.bench.quality.judge_check). Not tuned on any test-split item. The per-item prior and prompt
 # v2 were chosen on the same dev labels by leave-one-out agreement: kappa 0.15, against -0.06 (one prior for the
 # whole judge, prompt v1), 0.03 (per-item prior, prompt v1) and 0.04 (one prior, prompt v2). Practically any
 # margin above 0: ties come from the swap rule, when the two calibrated verdicts disagree.
@@ -105,8 +106,6 @@ def fit_margin(pairs: Sequence[tuple[float, float]], labels: Sequence[str], prio
     with x shown first and the score with y shown first; ``labels`` the preference: ``x``, ``y`` or ``tie``.
     Candidates are 0 and the midpoints between neighbouring ``|score - prior|``; highest accuracy wins, then
     the higher kappa, then the smaller margin."""
-    from tutor.bench.quality.agreement import agreement
-
     sizes = sorted({abs(s - prior) for pair in pairs for s in pair})
     candidates = {0.0} | {(low + high) / 2 for low, high in zip(sizes, sizes[1:], strict=False)}
     if sizes:

@@ -1,4 +1,4 @@
-"""The arena judge against hand preferences (``python -m tutor.bench.quality.judge_check arena-labels.*.jsonl``).
+"""The arena judge against hand preferences (``python -m tutor.arena.check arena-labels.*.jsonl``).
 
 Each labelled pair is judged in both orders (hint A first, then hint B first), the pairs of one item back to back
 so the engine's prefix cache reuses the item's part of the prompt. Reported for the raw (greedy) verdicts and for
@@ -10,37 +10,34 @@ seconds per battle (two verdicts) and the share of prompt tokens read from the p
 
 from __future__ import annotations
 
-import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from tutor.arena.battles import swap_rule, winner_of
 from tutor.arena.calibration import MARGIN, calibrate, fit_margin, order_score, pair_decision
+from tutor.arena.core import load_judge
 from tutor.arena.judge import PROMPT_VERSION
-from tutor.bench.quality.agreement import agreement
+from tutor.arena.run import case_for
+from tutor.errors import UsageError
+from tutor.eval.agreement import agreement
+from tutor.eval.judge_labels import CheckConfig, ScoreFile, check_parser, lookup, read_labels_of
+from tutor.eval.systems import SystemError, choose_judge, parse_system
 
 
 def _flip(verdict: str) -> str:
     return {"A": "B", "B": "A"}.get(verdict, verdict)
 
 
-def judge_pairs(
-    rows: list[dict[str, Any]], args: argparse.Namespace
-) -> tuple[str, list[list[dict[str, Any]]]]:
+def judge_pairs(rows: list[dict[str, Any]], config: CheckConfig) -> tuple[str, list[list[dict[str, Any]]]]:
     """Both orders' verdicts (``Verdict.to_json``) for every row, in the rows' order."""
-    from tutor.arena.cli import ArenaError, load_judge
-    from tutor.arena.run import case_for
-    from tutor.bench.quality.judge_check import CheckError, ScoreFile, lookup
-    from tutor.bench.quality.systems import SystemError, parse_system
-
     items, exercises = lookup(rows)
     try:
-        from tutor.bench.quality.judge import choose_judge
-
-        system = choose_judge(args.judge or "auto") or parse_system("default")
+        system = choose_judge(config.judge or "auto") or parse_system("default")
     except SystemError as exc:
-        raise CheckError(str(exc)) from None
-    scores, cases = ScoreFile(args.scores), {}
+        raise UsageError(str(exc)) from None
+    scores, cases = ScoreFile(config.scores), {}
     loaded: list[Any] = []
     found: dict[int, list[dict[str, Any]]] = {}
     for index in sorted(range(len(rows)), key=lambda i: rows[i]["item"]):  # an item's pairs back to back
@@ -48,10 +45,7 @@ def judge_pairs(
 
         def both_orders(row: dict[str, Any] = row) -> list[dict[str, Any]]:
             if not loaded:
-                try:
-                    loaded.append(load_judge(args.judge, args.threads)[0])
-                except ArenaError as exc:
-                    raise CheckError(str(exc)) from None
+                loaded.append(load_judge(config.judge, config.threads)[0])
             item = items[row["item"]]
             if item.key not in cases:
                 cases[item.key] = case_for(item, exercises[item.task])
@@ -134,8 +128,8 @@ def fitted(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[st
     }
 
 
-def check_arena(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
-    name, orders = judge_pairs(rows, args)
+def check_arena(rows: list[dict[str, Any]], config: CheckConfig) -> dict[str, Any]:
+    name, orders = judge_pairs(rows, config)
     records = as_records(rows, orders, name)
     priors = sorted({r["calibration"]["prior"] for r in calibrate(records)})
     seconds = [pair[0]["seconds"] + pair[1]["seconds"] for pair in orders]
@@ -153,7 +147,7 @@ def check_arena(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[st
         "seconds_per_battle": round(sum(seconds) / len(seconds), 2),
         "prompt_tokens_reused_share": round(reused / prompt, 3) if prompt else None,
     }
-    if args.fit:
+    if config.fit:
         result.update(fitted(rows, records))
     return result
 
@@ -184,3 +178,20 @@ def arena_text(result: dict[str, Any]) -> str:
             f"{'n/a' if kappa is None else f'{kappa:+.2f}'}"
         )
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = check_parser("python -m tutor.arena.check", __doc__).parse_args(argv)
+    config = CheckConfig(args.judge, args.threads, args.fit, args.scores)
+    try:
+        rows = read_labels_of(Path(args.labels), "arena", "python -m tutor.bench.quality.judge_check")
+        result = check_arena(rows, config)
+    except UsageError as exc:
+        print(f"arena check: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else arena_text(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """``tutor arena``: ``run`` (battles judged by a local model), ``leaderboard`` and ``votes export|import``.
 
-Registered in ``tutor/cli.py`` with ``add_parser(subparsers, common)``. Errors are one line on stderr, exit 2.
+Registered in ``tutor/cli.py`` with ``add_parser(subparsers, common)``. Each subcommand parses, calls one function
+of ``tutor.arena.core`` and prints; a problem is a ``UsageError`` (one line on stderr, exit 2).
 """
 
 from __future__ import annotations
@@ -11,15 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.arena.report import write_html
 from tutor.paths import user_data_dir
-
-
-class ArenaError(Exception):
-    """A problem to report in one line (exit 2)."""
-
-
-def default_out() -> Path:
-    return user_data_dir() / "arena"
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -41,7 +35,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "(default: the largest catalog model installed here)",
     )
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--out", default="", help=f"output folder (default {default_out()})")
+    run.add_argument("--out", default="", help=f"output folder (default {user_data_dir() / 'arena'})")
     run.add_argument(
         "--cache",
         action="append",
@@ -56,119 +50,58 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="write no hints: judge only the items every system already has in the caches",
     )
     run.add_argument("--threads", type=int, default=None)
-    run.set_defaults(func=_guarded(cmd_run))
+    run.set_defaults(func=cmd_run)
 
     board = sub.add_parser("leaderboard", parents=[common], help="win rates and Bradley-Terry scores")
     board.add_argument("--votes", choices=["judge", "teacher", "all"], default="all")
     board.add_argument(
-        "--out", default="", help=f"the arena folder with battles.jsonl (default {default_out()})"
+        "--out", default="", help=f"the arena folder with battles.jsonl (default {user_data_dir() / 'arena'})"
     )
     board.add_argument("--html", default="", metavar="FILE", help="also write an HTML report with a plot")
     board.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds (at least 1000)")
     board.add_argument("--seed", type=int, default=0)
-    board.set_defaults(func=_guarded(cmd_leaderboard))
+    board.set_defaults(func=cmd_leaderboard)
 
     votes = sub.add_parser("votes", parents=[common], help="export or import teachers' votes (JSON or CSV)")
     votes.add_argument("action", choices=["export", "import"])
     votes.add_argument("file", help="a .json or .csv file")
-    votes.set_defaults(func=_guarded(cmd_votes))
-
-
-def _guarded(command: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return int(command(args))
-        except ArenaError as exc:
-            print(f"tutor: error: {exc}", file=sys.stderr)
-            return 2
-
-    return run
+    votes.set_defaults(func=cmd_votes)
 
 
 # -- run ----------------------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from tutor.arena.run import SharedCaches, generate_missing, run_battles
-    from tutor.bench.quality.cache import GenerationCache
-    from tutor.bench.quality.sets import SetError, load_items_file, load_set, sample
-    from tutor.bench.quality.systems import SystemError, parse_systems
-    from tutor.session import model_refusal
+    from tutor.arena.core import RunConfig, run_arena  # heavy: the hint pipeline, numpy; not for the parser
 
-    if not args.no_generate and (refusal := model_refusal()):  # the school's policy (tutor.session)
-        raise ArenaError(refusal)
-    try:
-        systems = parse_systems(args.systems)
-        if len(systems) < 2:
-            raise ArenaError("an arena needs at least two systems")
-        if args.limit is not None and args.limit < 1:
-            raise ArenaError("--limit must be 1 or more")
-        items, exercises = (
-            load_set(args.set)
-            if args.set
-            else load_items_file(Path(args.items), [Path(t) for t in args.tasks])
-        )
-        items = sample(items, args.limit, args.seed)
-        out = Path(args.out) if args.out else default_out()
-        cache = SharedCaches([GenerationCache(out)] + [GenerationCache(Path(c)) for c in args.cache])
-        progress = None if args.json else _progress()
-        if args.no_generate:
-            items = [i for i in items if all(cache.get(s.name, i.key) is not None for s in systems)]
-            generated, cached = 0, len(items) * len(systems)
-            if not items:
-                raise ArenaError(
-                    "no item has a cached hint from every system yet (drop --no-generate to write them)"
-                )
-        else:
-            generated, cached = generate_missing(systems, items, exercises, cache, progress, args.threads)
-        judge, family = load_judge(args.judge, args.threads)
-        kin = [s.name for s in systems if family and s.family == family]
-        if kin:
-            print(
-                f"warning: the judge {judge.name} is of the same family as {', '.join(kin)}; "
-                "its verdicts on them may favour its own kind",
-                file=sys.stderr,
-            )
-        summary = run_battles(systems, items, exercises, cache, judge, out, progress)
-    except (SystemError, SetError) as exc:
-        raise ArenaError(str(exc)) from None
-    summary.generated, summary.from_cache = generated, cached
-    data = dict(summary.to_json(), systems=[s.name for s in systems], items=len(items), out=str(out))
+    config = RunConfig(
+        systems=args.systems,
+        set_name=args.set or "",
+        items=Path(args.items) if args.items else None,
+        tasks=tuple(Path(t) for t in args.tasks),
+        limit=args.limit,
+        judge=args.judge,
+        seed=args.seed,
+        out=Path(args.out) if args.out else None,
+        caches=tuple(Path(c) for c in args.cache),
+        generate=not args.no_generate,
+        threads=args.threads,
+    )
+    result = run_arena(config, None if args.json else _progress())
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summary, out = result.summary, result.out
+    data = dict(summary.to_json(), systems=[s.name for s in result.systems], items=result.items, out=str(out))
     stats = summary.judge
     text = (
-        f"{summary.battles} battles ({summary.new_battles} new) over {len(items)} items in {out}\n"
+        f"{summary.battles} battles ({summary.new_battles} new) over {result.items} items in {out}\n"
         f"judge {stats['name']}: {_judge_figures(stats)}, {stats['decided_by_guard']} decided by the leak guard, "
         f"{stats['identical_hints']} identical-hint ties, "
         f"{_num(stats['seconds_per_battle'])} s per judged battle "
         f"({_pct(stats['prompt_reuse'])} of the judge's prompt tokens from the prefix cache)\n"
-        f"hints: {generated} generated, {cached} from the cache\n"
+        f"hints: {summary.generated} generated, {summary.from_cache} from the cache\n"
         f"next: tutor arena leaderboard --out {out}"
     )
     print(json.dumps(data, indent=2) if args.json else text)
     return 0
-
-
-def load_judge(text: str, threads: int | None) -> Any:
-    """The judge model: ``--judge`` (a system text: catalog id, ``default`` or a GGUF path), else the largest
-    catalog model installed here (the benchmark's own choice), else the default model."""
-    from tutor.arena.judge import Judge
-    from tutor.bench.quality.judge import choose_judge
-    from tutor.engines.base import EngineError
-    from tutor.engines.native import NativeEngine
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model
-
-    system = choose_judge(text or "auto")
-    if system is None or system.is_analysis:
-        raise ArenaError("the judge must be a model, not analysis")
-    try:
-        path = authorize_model(system.model_path())  # the school's policy (tutor.session)
-    except ModelRefused as exc:
-        raise ArenaError(f"the judge {system.name}: {exc}") from None
-    engine = NativeEngine(threads=threads)
-    try:
-        engine.load(path)
-    except EngineError as exc:
-        raise ArenaError(str(exc)) from None
-    return Judge(engine, system.name), system.family
 
 
 def _progress() -> Any:
@@ -208,59 +141,21 @@ def _num(value: float | None) -> str:
 
 # -- leaderboard --------------------------------------------------------------------------------------------------
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from tutor.arena.board import from_judge, from_votes, judge_stats, kappa, leaderboard, read_battles
-    from tutor.arena.calibration import calibrate
-    from tutor.arena.run import BATTLES_NAME
+    from tutor.arena.core import BoardConfig, board_data  # heavy: numpy; not for the parser
 
-    if args.rounds < 1000:
-        raise ArenaError("--rounds must be at least 1000")
-    out = Path(args.out) if args.out else default_out()
-    records = calibrate(read_battles(out / BATTLES_NAME))  # judge battles decided by calibrated verdicts
-    judged = from_judge(records)
-    teacher = from_votes(_store().votes())
-    chosen = {"judge": judged, "teacher": teacher, "all": judged + teacher}[args.votes]
-    if not chosen:
-        raise ArenaError(
-            f"no battles yet ({'run `tutor arena run`' if args.votes != 'teacher' else 'no teacher votes'};"
-            f" looked in {out / BATTLES_NAME} and the progress database)"
-        )
-    plain = leaderboard(chosen, args.rounds, args.seed)
-    controlled = leaderboard(chosen, args.rounds, args.seed, length_control=True)
-    stats = judge_stats(records)
-    agreement, shared = kappa(judged, teacher)
-    data = {
-        "systems": plain.systems,
-        "judge": {
-            "name": stats["name"],
-            "consistency": stats["consistency"],
-            "position_bias": stats["position_bias"],
-            "consistency_calibrated": stats["consistency_calibrated"],
-            "position_bias_calibrated": stats["position_bias_calibrated"],
-            "position_prior": stats["position_prior"],
-        },
-    }
+    config = BoardConfig(args.votes, Path(args.out) if args.out else None, args.rounds, args.seed)
+    result = board_data(config)
     if args.html:
-        from tutor.arena.report import write_html
-
-        write_html(Path(args.html), plain, controlled, stats, (agreement, shared), args.votes)
-    if args.json:
-        print(json.dumps(data, indent=2))
-        return 0
-    print(_table(plain, controlled, stats, agreement, shared, args.votes))
+        agreement = (result.agreement, result.shared)
+        write_html(Path(args.html), result.plain, result.controlled, result.stats, agreement, args.votes)
+    print(json.dumps(result.to_json(), indent=2) if args.json else _table(result, args.votes))
     return 0
 
 
-def _store() -> Any:
-    from tutor.policy import load_policy
-    from tutor.progress import ProgressStore
-
-    policy = load_policy()
-    return ProgressStore(Path(policy.progress_dir) / "progress.db" if policy.progress_dir else None)
-
-
-def _table(
-    plain: Any, controlled: Any, stats: dict[str, Any], agreement: float | None, shared: int, votes: str
-) -> str:
+def _table(result: Any, votes: str) -> str:
+    """The leaderboard as text (``result`` is a ``tutor.arena.core.BoardResult``)."""
+    plain, controlled, stats = result.plain, result.controlled, result.stats
+    agreement, shared = result.agreement, result.shared
     width = max(len(n) for n in plain.systems)
     lines = [
         f"{'rank':<5}{'system':<{width + 2}}{'score':>7}  {'95% interval':<17}{'win':>6}{'tie':>6}{'loss':>6}"
@@ -289,23 +184,12 @@ def _table(
 
 # -- votes --------------------------------------------------------------------------------------------------------
 def cmd_votes(args: argparse.Namespace) -> int:
-    from tutor.arena.votes import VoteFileError, export_votes, import_votes
+    from tutor.arena.core import transfer_votes  # heavy: numpy, the session; not for the parser
 
-    path = Path(args.file)
-    if path.suffix.lower() not in (".json", ".csv"):
-        raise ArenaError(f"{path.name}: use a .json or .csv file")
-    store = _store()
-    try:
-        if args.action == "export":
-            count = export_votes(store, path)
-            data, text = {"exported": count, "file": str(path)}, f"exported {count} votes to {path}"
-        else:
-            added, known = import_votes(store, path)
-            data, text = (
-                {"imported": added, "already_there": known},
-                f"imported {added} votes ({known} already there)",
-            )
-    except (VoteFileError, OSError) as exc:
-        raise ArenaError(str(exc)) from None
+    data = transfer_votes(args.action, Path(args.file))
+    if "exported" in data:
+        text = f"exported {data['exported']} votes to {data['file']}"
+    else:
+        text = f"imported {data['imported']} votes ({data['already_there']} already there)"
     print(json.dumps(data) if args.json else text)
     return 0

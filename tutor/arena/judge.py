@@ -12,12 +12,12 @@ cache reads it once for all the item's battles when they are judged one after an
 from __future__ import annotations
 
 import difflib
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from tutor.engines.base import Engine, GenerationParams, Grammar, Message, Prompt
+from tutor.eval.answers import Matcher, answer_probabilities
 
 VERDICTS = ("A", "B", "tie")
 VERDICT_GRAMMAR = Grammar(gbnf='root ::= "A" | "B" | "tie"')
@@ -148,12 +148,16 @@ def _base_model_prompt(messages: list[Message]) -> str:
 def verdict_probabilities(first_token: dict[str, float]) -> dict[str, float] | None:
     """P(A), P(B), P(tie) from the first answer token's log-probabilities, renormalised over the three answers
     (a piece counts for the answer it can start: ``A``, ``B``, or a prefix of ``tie``). None if none is there."""
-    mass = dict.fromkeys(VERDICTS, 0.0)
-    for piece, logprob in first_token.items():
-        word = piece.strip()
-        if word in ("A", "B"):
-            mass[word] += math.exp(logprob)
-        elif word and "tie".startswith(word.lower()) and word[0] in "tT":
-            mass["tie"] += math.exp(logprob)
-    total = sum(mass.values())
-    return {k: v / total for k, v in mass.items()} if total > 0 else None
+    return answer_probabilities(first_token, _VERDICT_PIECES)
+
+
+def _is_tie(piece: str) -> bool:
+    word = piece.strip()
+    return bool(word) and "tie".startswith(word.lower()) and word[0] in "tT"
+
+
+_VERDICT_PIECES: dict[str, Matcher] = {
+    "A": lambda piece: piece.strip() == "A",
+    "B": lambda piece: piece.strip() == "B",
+    "tie": _is_tie,
+}

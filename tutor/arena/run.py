@@ -24,10 +24,10 @@ from tutor.arena.battles import Contestant, battle
 from tutor.arena.board import judge_stats, read_battles
 from tutor.arena.calibration import calibrate
 from tutor.arena.judge import Case, Judge
-from tutor.bench.quality.bench import generate_row
-from tutor.bench.quality.cache import GenerationCache
-from tutor.bench.quality.sets import Item
-from tutor.bench.quality.systems import System, open_source
+from tutor.eval.cache import GenerationCache
+from tutor.eval.items import Item
+from tutor.eval.scoring import generate_row
+from tutor.eval.systems import System, open_source
 from tutor.exercises import Exercise
 from tutor.feedback.guard import check_hint
 from tutor.runner import run as run_tests

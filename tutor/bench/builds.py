@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tutor.models.default_model import ensure_default_model
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys, time
@@ -39,7 +41,7 @@ print(json.dumps({"tokens_per_s": (count - 1) / decode, "code_path": path, "vers
 
 def measure(python: str, model: Path, tokens: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    from tutor.bench.core import PROMPT
+    from tutor.bench.core import PROMPT  # heavy: llama_cpp (the bench core loads the native engine)
 
     result = subprocess.run(
         [python, "-c", PROBE, str(model), str(tokens), PROMPT],
@@ -64,8 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="a GGUF file (default: the embedded model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    from tutor.models.default_model import ensure_default_model
-
     model = args.model or ensure_default_model()
     runs: dict[str, list[dict[str, Any]]] = {p: [] for p in args.pythons}
     for round_ in range(args.rounds):

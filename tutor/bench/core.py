@@ -26,7 +26,10 @@ from tutor.engines.base import GenerationParams
 from tutor.engines.native import NativeEngine
 from tutor.exercises import Exercise, TestCase, load_bundled, load_tasks
 from tutor.feedback import HintPipeline, PipelineConfig
+from tutor.jsonl import read_jsonl
+from tutor.models.choice import ModelRefused
 from tutor.runner import run
+from tutor.session import authorized_model_file
 from tutor.system import default_threads
 
 PROMPT = (
@@ -158,11 +161,7 @@ def dataset_labels(folder: Path, workers: int = 2, limit: int | None = None) -> 
     for name in ("quixbugs", "refactory"):
         for exercise in load_tasks(folder / f"{name}.tasks.jsonl").exercises:
             exercises[exercise.id] = exercise
-        rows = [
-            json.loads(line)
-            for line in (folder / f"{name}.programs.jsonl").read_text().splitlines()
-            if line.strip()
-        ]
+        rows = read_jsonl(folder / f"{name}.programs.jsonl", "program")
         jobs += rows[:limit] if limit else rows
 
     def check(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -203,9 +202,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and programs (a smoke run)")
     args = parser.parse_args(argv)
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorized_model_file
-
     try:
         model = authorized_model_file()  # the school's policy (tutor.session)
     except ModelRefused as exc:

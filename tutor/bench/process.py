@@ -25,6 +25,8 @@ from typing import Any
 from tutor.engines.base import EngineCrashed, GenerationParams
 from tutor.engines.native import NativeEngine, default_threads
 from tutor.engines.process import ProcessEngine
+from tutor.models.choice import ModelRefused
+from tutor.session import authorized_model_file
 
 PROMPT = (
     "Exercise: Count the vowels\nStudent program:\n```python\ndef count_vowels(text):\n    count = 0\n"
@@ -181,9 +183,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--crashes", type=int, default=3)
     args = parser.parse_args(argv)
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorized_model_file
-
     try:
         model = authorized_model_file()  # the school's policy (tutor.session)
     except ModelRefused as exc:

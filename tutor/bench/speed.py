@@ -34,7 +34,10 @@ from tutor.exercises import Exercise, load_tasks
 from tutor.feedback import prompts
 from tutor.feedback.pipeline import VALIDATION_LIMITS, PipelineConfig, repair_params
 from tutor.feedback.tokens import edit_distance
+from tutor.jsonl import read_jsonl
+from tutor.models.choice import ModelRefused
 from tutor.runner import passes, run
+from tutor.session import authorized_model_file
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LOOKUP_TOKENS = PipelineConfig().repair_prompt_lookup or 10  # the pipeline's setting, or 10 where it is off
@@ -75,9 +78,7 @@ def buggy_cases(folder: Path, count: int, chat: bool = False) -> list[Case]:
     for name, label in (("quixbugs", "buggy"), ("refactory", "wrong")):
         for exercise in load_tasks(folder / f"{name}.tasks.jsonl").exercises:
             exercises[exercise.id] = exercise
-        rows = [
-            json.loads(line) for line in (folder / f"{name}.programs.jsonl").read_text().splitlines() if line
-        ]
+        rows = read_jsonl(folder / f"{name}.programs.jsonl", "program")
         pools.append([row for row in rows if row["label"] == label][::7])  # spread over the tasks
     cases: list[Case] = []
     for index in range(max(len(pool) for pool in pools)):
@@ -279,9 +280,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=96, help="load: tokens per measurement (default 96)")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     args = parser.parse_args(argv)
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorized_model_file
-
     try:
         model = authorized_model_file(args.model)  # the school's policy (tutor.session)
     except ModelRefused as exc:

@@ -6,9 +6,10 @@ nothing; the distance counts inserted, deleted and replaced tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from pygments.lexers.python import PythonLexer
 from pygments.token import Comment, Operator, Text, Token, _TokenType
@@ -89,12 +90,17 @@ def _tokens(source: str) -> tuple[SourceToken, ...]:
 
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance between the token sequences of two programs."""
-    left = [(t.kind, t.value) for t in tokens(a)]
-    right = [(t.kind, t.value) for t in tokens(b)]
+    return sequence_distance([(t.kind, t.value) for t in tokens(a)], [(t.kind, t.value) for t in tokens(b)])
+
+
+def sequence_distance(left: Sequence[Any], right: Sequence[Any], cap: int | None = None) -> int:
+    """Levenshtein distance between two sequences; with ``cap``, ``cap`` as soon as it cannot be less."""
     previous = list(range(len(right) + 1))
     for i, item in enumerate(left, start=1):
         current = [i]
         for j, other in enumerate(right, start=1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item != other)))
+        if cap is not None and min(current) >= cap:
+            return cap
         previous = current
     return previous[-1]

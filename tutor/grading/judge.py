@@ -7,10 +7,10 @@ engine's ``answer_logprobs``); otherwise it is reported as unavailable, never gu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from tutor.engines.base import Engine, GenerationParams, Grammar
+from tutor.eval.answers import answer_probabilities
 from tutor.exercises import Exercise
 from tutor.grading.rubric import ItemResult, Judge
 
@@ -60,8 +60,8 @@ def yes_probability(engine: Engine, prompt: str) -> tuple[float | None, str]:
         logprobs = engine.answer_logprobs(prompt, (YES, NO))
     except Exception as exc:  # noqa: BLE001 - the verdict stands without its probability
         return None, f"probability unavailable ({exc})"
-    yes, no = math.exp(logprobs[YES]), math.exp(logprobs[NO])
-    return (yes / (yes + no) if yes + no > 0 else None), ""
+    shares = answer_probabilities(logprobs, {YES: YES.__eq__, NO: NO.__eq__})
+    return (shares[YES] if shares else None), ""
 
 
 def unjudged(judges: Sequence[Judge], reason: str) -> list[ItemResult]:

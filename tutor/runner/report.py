@@ -30,6 +30,11 @@ class TestResult:
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def failing_test(self) -> dict[str, Any]:
+        """The test as hints record it (``Hint.failing_test``) and the benchmark's judge reads it."""
+        keys = ("call", "status", "expected", "got", "message", "line")
+        return {key: getattr(self, key) for key in keys}
+
 
 @dataclass
 class SyntaxProblem:

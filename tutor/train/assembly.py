@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.bench.quality.splits import refuse_test_items
+from tutor.eval.splits import refuse_test_items
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.fallback import model_hint_reasons

@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.bench.quality.splits import split_of
+from tutor.eval.splits import split_of
 from tutor.jsonl import read_jsonl
 from tutor.paths import resources_dir
 

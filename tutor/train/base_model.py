@@ -16,7 +16,11 @@ from typing import Any
 
 import gguf
 
+from tutor.models.catalog import entries_for_file, find_entry
 from tutor.models.checksum import sha256_of
+from tutor.models.default_model import DefaultModelError, ensure_base_model, ensure_default_model
+from tutor.models.gguf_header import GGUFError, read_header
+from tutor.models.store import ModelStore, StoreError
 
 
 class TrainError(RuntimeError):
@@ -48,21 +52,13 @@ def resolve_base(requested: str) -> tuple[str, Path]:
     path = Path(requested).expanduser()
     if requested.endswith(".gguf") and path.is_file():
         return path.name, path.resolve()
-    from tutor.models.store import ModelStore, StoreError
-
     if requested == "default":
-        from tutor.models.default_model import DefaultModelError, ensure_default_model
-
         try:
             return "default", ensure_default_model()
         except DefaultModelError as exc:
             raise TrainError(str(exc)) from None
-    from tutor.models.catalog import find_entry
-
     entry = find_entry(requested)
     if entry is not None and entry.source == "package":  # the embedded base (gemma3-270m-q4km)
-        from tutor.models.default_model import DefaultModelError, ensure_base_model
-
         try:
             return requested, ensure_base_model()
         except DefaultModelError as exc:
@@ -85,38 +81,32 @@ def resolve_base(requested: str) -> tuple[str, Path]:
 
 def _catalog_license(path: Path) -> str:
     """The license the catalog gives a file that does not name its own (the Qwen releases' GGUFs do not)."""
-    from tutor.models.catalog import entries_for_file
-
     return next((e.license for e in entries_for_file(path.name)), "")
-
-
-def _field(reader: gguf.GGUFReader, key: str) -> Any:
-    field = reader.get_field(key)
-    return field.contents() if field is not None else None
 
 
 def read_base(requested: str) -> BaseModel:
     model_id, path = resolve_base(requested)
     try:
-        reader = gguf.GGUFReader(path)
-    except (ValueError, OSError) as exc:
+        fields = read_header(path).metadata  # the scalar and text keys (tutor.models.gguf_header)
+        reader = gguf.GGUFReader(path)  # the token list, an array the header reader does not keep
+    except (GGUFError, ValueError, OSError) as exc:
         raise TrainError(f"{path.name} is not a readable GGUF file ({exc})") from None
     tokens = reader.get_field("tokenizer.ggml.tokens")
 
     def token(key: str) -> str:
-        index = _field(reader, key)
+        index = fields.get(key)
         return str(tokens.contents(int(index))) if tokens is not None and index is not None else ""
 
     return BaseModel(
         path=path,
         id=model_id,
-        name=str(_field(reader, "general.name") or path.stem),
-        architecture=str(_field(reader, "general.architecture") or ""),
-        chat_template=_field(reader, "tokenizer.chat_template") or None,
+        name=str(fields.get("general.name") or path.stem),
+        architecture=str(fields.get("general.architecture") or ""),
+        chat_template=fields.get("tokenizer.chat_template") or None,
         bos=token("tokenizer.ggml.bos_token_id"),
         eos=token("tokenizer.ggml.eos_token_id"),
-        license=str(_field(reader, "general.license") or _catalog_license(path)),
-        eos_id=int(_field(reader, "tokenizer.ggml.eos_token_id") or 0),
+        license=str(fields.get("general.license") or _catalog_license(path)),
+        eos_id=int(fields.get("tokenizer.ggml.eos_token_id") or 0),
     )
 
 
@@ -157,7 +147,7 @@ def llama_tokenizer(path: Path) -> Any:
     """llama.cpp's tokenizer for this GGUF (vocabulary only): the exact ids the engines feed the model."""
     from llama_cpp import Llama
 
-    from tutor.engines import cpu_backend
+    from tutor.engines import cpu_backend  # heavy: llama_cpp
 
     cpu_backend.ensure_loaded()
     return Llama(str(path), vocab_only=True, verbose=False)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from tutor.errors import UsageError
+from tutor.train import data_cli
 
 TRAIN_EXTRA = "the training extra is not installed (pip install -e '.[train]'): "
 
@@ -26,8 +28,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -
 
 def _add_data(sub: Any, common: argparse.ArgumentParser | None) -> None:
     """``tutor train data`` lives in ``tutor.train.data_cli``."""
-    from tutor.train import data_cli
-
     data_cli.add_parser(sub, common)
 
 
@@ -105,19 +105,15 @@ def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -
     return line
 
 
-def _fail(message: str) -> int:
-    print(f"tutor: error: {message}", file=sys.stderr)
-    return 2
-
-
 def cmd_lora(args: argparse.Namespace) -> int:
     try:
+        # optional: the train extra (torch, transformers, peft); without it the command says so in one line
         from tutor.train.base_model import TrainError
         from tutor.train.lora import TrainConfig, train
     except ImportError as exc:
-        return _fail(TRAIN_EXTRA + str(exc))
+        raise UsageError(TRAIN_EXTRA + str(exc)) from None
     if args.max_steps < 0 or args.epochs <= 0 or args.batch_tokens < 16:
-        return _fail("--epochs must be > 0, --max-steps >= 0 and --batch-tokens >= 16")
+        raise UsageError("--epochs must be > 0, --max-steps >= 0 and --batch-tokens >= 16")
     config = TrainConfig(
         base=args.base,
         data=args.data,
@@ -141,9 +137,9 @@ def cmd_lora(args: argparse.Namespace) -> int:
     try:
         summary = train(config)
     except TrainError as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     except ImportError as exc:
-        return _fail(TRAIN_EXTRA + str(exc))
+        raise UsageError(TRAIN_EXTRA + str(exc)) from None
     metrics, speed = summary["metrics"], summary["speed"]
     text = (
         f"{summary['steps']} steps ({summary['epochs_done']} epochs), train loss {metrics['train_loss']}, "
@@ -156,10 +152,11 @@ def cmd_lora(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
+        # optional: the train extra (gguf, the converter's needs); without it the command says so in one line
         from tutor.train.base_model import TrainError
         from tutor.train.export import ExportConfig, export
     except ImportError as exc:
-        return _fail(TRAIN_EXTRA + str(exc))
+        raise UsageError(TRAIN_EXTRA + str(exc)) from None
     config = ExportConfig(
         adapter=args.adapter,
         out=args.out,
@@ -172,9 +169,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         result = export(config)
     except TrainError as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     except ImportError as exc:
-        return _fail(TRAIN_EXTRA + str(exc))
+        raise UsageError(TRAIN_EXTRA + str(exc)) from None
     lines = []
     if "adapter_path" in result:
         lines.append(f"wrote the adapter {result['adapter_path']} ({result['adapter_size_mb']} MB)")

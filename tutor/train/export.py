@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tutor.models.merge import MergeError, merge_adapter
+from tutor.models.store import ModelStore, StoreError
 from tutor.train import gguf_meta
 from tutor.train.base_model import TrainError, offline, read_base
 from tutor.train.converter import LORA_SCRIPT, require_converter
@@ -134,8 +136,6 @@ def _export_merged(
     card: dict[str, Any],
 ) -> dict[str, Any]:
     """The merged model; from the adapter GGUF just written with ``--adapter-out``, or from a converted copy."""
-    from tutor.models.merge import MergeError, merge_adapter
-
     out.parent.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as folder:
@@ -158,8 +158,6 @@ def _export_merged(
         "timings": {k: round(v, 1) for k, v in timings.items()},
     }
     if config.register:
-        from tutor.models.store import ModelStore, StoreError
-
         try:
             result["registered"] = ModelStore().import_file(out).id
         except StoreError as exc:

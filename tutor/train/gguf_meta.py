@@ -12,6 +12,7 @@ from typing import Any
 
 import gguf
 
+from tutor.models.gguf_header import read_header
 from tutor.train.base_model import TrainError
 
 TOKENIZER_PREFIX = "tokenizer."
@@ -56,11 +57,6 @@ def add_strings(source: Path, target: Path, strings: dict[str, str]) -> None:
 
 
 def read_strings(path: Path, keys: list[str]) -> dict[str, str]:
-    """Those string keys of a GGUF file that it has."""
-    reader = gguf.GGUFReader(path)
-    found = {}
-    for key in keys:
-        field = reader.get_field(key)
-        if field is not None:
-            found[key] = str(field.contents())
-    return found
+    """Those string keys of a GGUF file that it has (read by ``tutor.models.gguf_header``)."""
+    metadata = read_header(path).metadata
+    return {key: str(metadata[key]) for key in keys if key in metadata}

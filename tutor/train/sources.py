@@ -1,7 +1,7 @@
 """Bug/fix pairs for training, each checked by the runner, from dev-split tasks only.
 
 - ``refactory``: Refactory ``wrong`` programs of the dev tasks, each with the nearest ``correct`` program of its
-  task (the benchmark builder's own pairing, ``tutor.bench.quality.build.build_refactory``);
+  task (the benchmark builder's own pairing, ``tutor.eval.build.build_refactory``);
 - ``quixbugs``: QuixBugs buggy -> fixed of the dev tasks (``build_quixbugs``);
 - ``mutant:refactory`` / ``mutant:humaneval`` / ``mutant:basics``: beginner-style mutants
   (``tutor.train.mutants``) of Refactory dev ``correct`` programs, HumanEval canonical solutions and the references
@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.bench.quality.build import build_quixbugs, build_refactory, read_rows
-from tutor.bench.quality.splits import dev_tasks, load_splits, refuse_test_items
+from tutor.eval.build import build_quixbugs, build_refactory, read_rows
+from tutor.eval.items import Pair
+from tutor.eval.splits import dev_tasks, load_splits, refuse_test_items
 from tutor.exercises import Exercise, load_bundled, load_tasks
 from tutor.runner import Limits, TestResult, run
 from tutor.train import humaneval, mutants
@@ -37,21 +38,6 @@ MUTANT_LIMITS = Limits(per_test_s=1.0, total_s=4.0)
 SOURCE_NAMES = ("refactory", "quixbugs", "mutant:refactory", "mutant:humaneval", "mutant:basics")
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Pair:
-    source: str  # one of SOURCE_NAMES
-    task: str
-    name: str
-    code: str  # the buggy program
-    fix: str  # a program that passes every test
-    kind: str  # mutation kind, or how the pair was made
-    failure: TestResult  # the first failing test of ``code``
-
-    def record(self) -> dict[str, str]:
-        """What the split gate reads."""
-        return {"task": self.task, "name": self.name, "code": self.code, "fix": self.fix}
 
 
 @dataclass

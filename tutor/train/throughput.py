@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tutor.train.dataset import Tokenized, batches, epoch_batches
+from tutor.train.base_model import llama_tokenizer, offline, read_base
+from tutor.train.dataset import Tokenized, batches, cached_tokens, collate, data_files, epoch_batches
+from tutor.train.precision import choose_precision
 
 ITEMS_FILE, CONFIG_FILE, META_FILE = "items.jsonl", "config.json", "meta.json"
 
@@ -30,9 +32,6 @@ ITEMS_FILE, CONFIG_FILE, META_FILE = "items.jsonl", "config.json", "meta.json"
 def prepare(base_name: str, data: Path, out: Path, max_length: int = 1024) -> dict[str, Any]:
     """Write the base's config and the tokenized training examples of ``data`` into ``out``."""
     from transformers import AutoConfig
-
-    from tutor.train.base_model import llama_tokenizer, offline, read_base
-    from tutor.train.dataset import cached_tokens, data_files
 
     offline()
     base = read_base(base_name)
@@ -71,9 +70,7 @@ def measure(
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from tutor.train.dataset import collate
-    from tutor.train.lora import TARGET_MODULES, completion_loss
-    from tutor.train.precision import choose_precision
+    from tutor.train.lora import TARGET_MODULES, completion_loss  # heavy: with torch, like the imports above
 
     torch.manual_seed(seed)
     precision = choose_precision("auto")

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.sets import Item, load_set
-from tutor.bench.quality.splits import split_of
+from tutor.eval.items import Item
+from tutor.eval.sets import load_set
+from tutor.eval.splits import split_of
 
 SYSTEMS = ("sysname-alpha-7b", "sysname-beta-q4")
 SHARED = "Look at the loop on line 2: what happens when the list is empty?"

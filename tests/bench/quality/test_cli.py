@@ -80,7 +80,7 @@ def test_analysis_run_outputs_and_resume(tmp_path: Path) -> None:
 
 
 def test_split_keeps_only_that_splits_tasks(tmp_path: Path) -> None:
-    from tutor.bench.quality.splits import split_of
+    from tutor.eval.splits import split_of
 
     done = tutor(
         "--systems", "analysis", "--set", "all", "--split", "test", "--limit", "3", "--out", str(tmp_path)

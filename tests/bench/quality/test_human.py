@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import venv_tutor
-from tutor.bench.quality.human import human_section, human_table, inter_rater, majority
-from tutor.bench.quality.labels import (
+from tutor.bench.quality.report import table
+from tutor.eval.human import human_section, human_table, inter_rater, majority
+from tutor.eval.labels import (
     LabelSession,
     LabelStore,
     build_questions,
@@ -21,7 +22,6 @@ from tutor.bench.quality.labels import (
     make_label,
     read_run_rows,
 )
-from tutor.bench.quality.report import table
 
 YES = {"HCorrect": True, "HInformative": True, "HConceal": True, "HComprehensible": True}
 

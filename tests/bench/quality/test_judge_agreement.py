@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from tutor.arena.judge import fix_changes
-from tutor.bench.quality.agreement import agreement, fit_threshold
-from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide, yes_probability
-from tutor.bench.quality.judge_check import CheckError, lookup, main, read_labels
-from tutor.bench.quality.sets import eval_dir
-from tutor.bench.quality.splits import split_of
+from tutor.bench.quality.judge import CRITERIA, THRESHOLDS, Verdict, decide
+from tutor.bench.quality.judge_check import main
+from tutor.errors import UsageError as CheckError
+from tutor.eval.agreement import agreement, fit_threshold
+from tutor.eval.answers import yes_share as yes_probability
+from tutor.eval.judge_labels import lookup, read_labels
+from tutor.eval.sets import eval_dir
+from tutor.eval.splits import split_of
 
 
 def test_yes_probability_sums_the_pieces_of_each_answer() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tutor.bench.quality.judge import CRITERIA
 from tutor.bench.quality.judge_check import main
-from tutor.bench.quality.sets import eval_dir
+from tutor.eval.sets import eval_dir
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +43,8 @@ def test_quality_check_with_the_default_model(
 def test_arena_check_with_the_default_model(
     default_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from tutor.arena.check import main  # the arena's labels are checked by the arena (bench never imports it)
+
     labels = tmp_path / "pairs.jsonl"
     labels.write_text(_first("arena-labels.dev.jsonl", 2), encoding="utf-8")
     assert main([str(labels), "--judge", str(default_model), "--threads", "1", "--json"]) == 0

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from tests.bench.quality.label_helpers import SHARED, SYSTEMS, make_run, run_rows
 from tests.conftest import venv_tutor
-from tutor.bench.quality.label_rules import RULES, rules_text
-from tutor.bench.quality.labels import (
+from tutor.eval.label_rules import RULES, rules_text
+from tutor.eval.labels import (
     LabelSession,
     LabelStore,
     build_questions,

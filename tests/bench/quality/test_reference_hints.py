@@ -7,8 +7,8 @@ import json
 import re
 
 from tutor.bench.quality.references import read_references
-from tutor.bench.quality.sets import eval_dir, load_set
-from tutor.bench.quality.splits import split_of
+from tutor.eval.sets import eval_dir, load_set
+from tutor.eval.splits import split_of
 from tutor.feedback.guard import check_hint
 
 PATH = eval_dir() / "references.test.jsonl"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tutor.bench.quality.report import bootstrap, summarize
-from tutor.bench.quality.scoring import conceals, fix_lines, hint_line, localized, repair_scores, score
+from tutor.bench.quality.report import summarize
+from tutor.eval.scoring import conceals, fix_lines, hint_line, localized, repair_scores, score
+from tutor.eval.stats import mean_interval as bootstrap
 from tutor.exercises import load_bundled
 
 PACK = load_bundled()

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tutor.bench.quality.sets import SET_NAMES, load_set, sample
-from tutor.bench.quality.splits import TestItemLeak, dev_items, load_splits, refuse_test_items, split_of
+from tutor.eval.sets import SET_NAMES, load_set, sample
+from tutor.eval.splits import TestItemLeak, dev_items, load_splits, refuse_test_items, split_of
 from tutor.exercises import load_bundled
 from tutor.runner import run
 

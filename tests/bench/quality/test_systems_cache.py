@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.bench.quality.cache import GenerationCache, item_key
-from tutor.bench.quality.systems import SystemError, parse_system, parse_systems
+from tutor.eval.cache import GenerationCache, item_key
+from tutor.eval.systems import SystemError, parse_system, parse_systems
 
 
 def test_systems_list_with_engines_and_settings() -> None:

@@ -18,15 +18,15 @@ its own family.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.bench.quality.systems import HintSource, System, parse_system
 from tutor.engines.base import GenerationParams, Grammar, Message
+from tutor.eval.answers import yes_share
+from tutor.eval.label_rules import CRITERIA
+from tutor.eval.systems import HintSource, System
 from tutor.exercises import Exercise
 
-CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")
 GRAMMAR = Grammar(gbnf='root ::= "yes" | "no"')
 QUESTIONS = {  # each asked so that "yes" is the good answer
     "HCorrect": "Is the hint correct: is everything it says or suggests true for this program, and does it lead "
@@ -94,25 +94,6 @@ def decide(probabilities: dict[str, float], thresholds: dict[str, float] | None 
     return {name: probabilities.get(name, 0.0) >= limits[name] for name in CRITERIA}
 
 
-def yes_probability(step: dict[str, float]) -> float | None:
-    """P(yes) among yes and no, from one step's top log-probabilities (a piece counts for the answer it can start:
-    ``y``/``ye``/``yes`` for yes, ``n``/``no`` for no, any case, spaces ignored). An answer missing from the top
-    pieces gets the smallest probability among them (its upper bound), so P(yes) stays graded. None when neither
-    answer is there."""
-    yes = no = 0.0
-    for piece, logprob in step.items():
-        word = piece.strip().lower()
-        if word and "yes".startswith(word):
-            yes += math.exp(logprob)
-        elif word and "no".startswith(word):
-            no += math.exp(logprob)
-    if yes + no == 0:
-        return None
-    floor = math.exp(min(step.values()))
-    yes, no = yes or floor, no or floor
-    return yes / (yes + no)
-
-
 def judge_context(exercise: Exercise, code: str, fix: str, failing: dict[str, Any] | None, hint: str) -> str:
     """Everything the judge reads before a question (the same for the four questions, so it is read once)."""
     test = ""
@@ -159,7 +140,7 @@ class Judge:
             generation = self.source.engine.generate(judge_prompt(context, criterion), _PARAMS, GRAMMAR)
             answer = generation.collect().strip() or "no"
             steps = generation.stats.top_logprobs
-            p = yes_probability(steps[0]) if steps else None
+            p = yes_share(steps[0]) if steps else None
             found[criterion] = p if p is not None else float(answer == "yes")
             lines.append(f"{criterion}: {answer}")
         return found, "\n".join(lines)
@@ -171,29 +152,3 @@ class Judge:
             return Verdict({name: False for name in CRITERIA}, "(no hint)")
         probabilities, raw = self.probabilities(exercise, code, fix, failing, hint)
         return Verdict(decide(probabilities), raw, probabilities)
-
-
-def choose_judge(requested: str | None) -> System | None:
-    """None (no judge), a system text, or ``auto``: the largest catalog model installed here."""
-    if not requested or requested == "none":
-        return None
-    if requested != "auto":
-        return parse_system(requested)
-    from tutor.models.carrier import store_path
-    from tutor.models.catalog import load_catalog
-
-    installed = [e for e in load_catalog() if e.source == "hub" and store_path(e).is_file()]
-    if not installed:
-        return parse_system("default")
-    return parse_system(max(installed, key=lambda e: e.billions).id)
-
-
-def family_warnings(judge: System | None, systems: list[System]) -> list[str]:
-    if judge is None:
-        return []
-    return [
-        f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
-        "be biased"
-        for s in systems
-        if s.family and s.family == judge.family
-    ]

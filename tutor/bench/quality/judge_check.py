@@ -1,106 +1,31 @@
-"""Re-check the hint judges against hand labels: ``python -m tutor.bench.quality.judge_check LABELS``.
+"""Re-check the benchmark's hint judge against hand labels: ``python -m tutor.bench.quality.judge_check LABELS``.
 
-LABELS is a JSON Lines file of either kind, told apart by its rows:
-- quality labels (``resources/eval/judge-labels.{dev,test}.jsonl``): ``{"item", "system", "hint", "labels":
-  {HCorrect, HInformative, HConceal, HComprehensible: bool}, "reason"}``; the benchmark's judge
-  (``tutor.bench.quality.judge``) gives P(yes) per criterion, decided by its frozen thresholds, and the command
-  prints accuracy and Cohen's kappa per criterion and for HGood (= all four);
-- pairwise preferences (``arena-labels.{dev,test}.jsonl``): ``{"item", "hint_a", "hint_b", "preference":
-  A|B|tie}``; the arena judge (``tutor.arena.judge``) judges each pair in both orders, and the command prints
-  agreement, consistency and position bias of the raw verdicts and of the calibrated ones
-  (``tutor.arena.calibration``), the position prior, and the seconds per battle.
-``--fit`` (dev labels only) also fits the thresholds or the margin and shows the in-sample figures with them;
-the frozen values in the code are what was fitted that way. ``--scores FILE`` keeps the judge's outputs, so a
-second run (e.g. with ``--fit``) asks the model nothing again. Items are looked up in the bundled sets by key.
+LABELS holds quality labels (``resources/eval/judge-labels.{dev,test}.jsonl``, see ``tutor.eval.judge_labels``):
+the benchmark's judge (``tutor.bench.quality.judge``) gives P(yes) per criterion, decided by its frozen
+thresholds, and the command prints accuracy and Cohen's kappa per criterion and for HGood (= all four). Pairwise
+preferences (``arena-labels.*.jsonl``) are checked by ``python -m tutor.arena.check``. ``--fit`` (dev labels
+only) also fits the thresholds and shows the in-sample figures with them; the frozen values in the code are what
+was fitted that way. ``--scores FILE`` keeps the judge's outputs, so a second run (e.g. with ``--fit``) asks the
+model nothing again.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.agreement import agreement, fit_threshold
-from tutor.bench.quality.judge import CRITERIA, JUDGE_VERSION, THRESHOLDS, decide
-from tutor.bench.quality.sets import Item, load_set
+from tutor.bench.quality.judge import CRITERIA, JUDGE_VERSION, THRESHOLDS, Judge, decide
+from tutor.errors import UsageError
+from tutor.eval.agreement import agreement, fit_threshold
+from tutor.eval.items import Item
+from tutor.eval.judge_labels import CheckConfig, ScoreFile, check_parser, failing_test, lookup, read_labels_of
+from tutor.eval.systems import choose_judge, open_source
 from tutor.exercises import Exercise
 
 Scorer = Callable[[Item, Exercise, dict[str, Any] | None, str], dict[str, float]]
-
-
-class CheckError(Exception):
-    """A problem to report in one line (exit 2)."""
-
-
-def read_labels(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    """The rows of a label file and its kind, ``quality`` or ``arena``; a malformed file is one CheckError."""
-    try:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, ValueError) as exc:
-        raise CheckError(f"{path}: cannot read the labels ({exc})") from None
-    if not rows:
-        raise CheckError(f"{path}: no labels")
-    kind = "quality" if "labels" in rows[0] else "arena"
-    needed = ("item", "hint", "labels") if kind == "quality" else ("item", "hint_a", "hint_b", "preference")
-    for number, row in enumerate(rows, start=1):
-        missing = [k for k in needed if k not in row]
-        if missing:
-            raise CheckError(f"{path}: line {number} lacks {', '.join(missing)}")
-        if kind == "quality" and set(row["labels"]) != set(CRITERIA):
-            raise CheckError(f"{path}: line {number}: labels must be exactly {', '.join(CRITERIA)}")
-        if kind == "arena" and row["preference"] not in ("A", "B", "tie"):
-            raise CheckError(f"{path}: line {number}: preference must be A, B or tie")
-    return kind, rows
-
-
-def lookup(rows: list[dict[str, Any]]) -> tuple[dict[str, Item], dict[str, Exercise]]:
-    items, exercises = load_set("all")
-    known = {i.key: i for i in items}
-    unknown = sorted({r["item"] for r in rows} - set(known))
-    if unknown:
-        raise CheckError(f"unknown item {unknown[0]} (not in the bundled sets, or its code changed)")
-    return known, exercises
-
-
-def failing_test(item: Item, exercise: Exercise) -> dict[str, Any] | None:
-    """The first failing test, in the shape the hint pipeline records (what the benchmark gives its judge)."""
-    from tutor.runner import run
-
-    failure = run(exercise, item.code).first_failure
-    if failure is None:
-        return None
-    return {
-        "call": failure.call,
-        "status": failure.status,
-        "expected": failure.expected,
-        "got": failure.got,
-        "message": failure.message,
-        "line": failure.line,
-    }
-
-
-class ScoreFile:
-    """Judge outputs kept between runs, keyed by judge, kind and the exact texts judged."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path, self.known = path, {}
-        if path and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                entry = json.loads(line)
-                self.known[entry["key"]] = entry["value"]
-
-    def get(self, key: str, make: Callable[[], Any]) -> Any:
-        if key not in self.known:
-            self.known[key] = make()
-            if self.path:
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(
-                        json.dumps({"key": key, "value": self.known[key]}, ensure_ascii=False) + "\n"
-                    )
-        return self.known[key]
 
 
 def quality_scores(
@@ -155,24 +80,21 @@ def leave_one_out(rows: list[dict[str, Any]], probabilities: list[dict[str, floa
     return _report(rows, decided, "refitted without each label")
 
 
-def check_quality(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
-    from tutor.bench.quality.judge import Judge, choose_judge
-    from tutor.bench.quality.systems import open_source
-
-    system = choose_judge(args.judge or "auto")
+def check_quality(rows: list[dict[str, Any]], config: CheckConfig) -> dict[str, Any]:
+    system = choose_judge(config.judge or "auto")
     if system is None or system.is_analysis:
-        raise CheckError("the judge must be a model")
+        raise UsageError("the judge must be a model")
     loaded: list[Judge] = []
 
     def scorer(item: Item, exercise: Exercise, failing: dict[str, Any] | None, hint: str) -> dict[str, float]:
         if not loaded:
-            loaded.append(Judge(system, open_source(system, args.threads)))
+            loaded.append(Judge(system, open_source(system, config.threads)))
         return loaded[0].probabilities(exercise, item.code, item.fix, failing, hint)[0]
 
-    probabilities = quality_scores(rows, scorer, ScoreFile(args.scores), system.name)
+    probabilities = quality_scores(rows, scorer, ScoreFile(config.scores), system.name)
     result = {"kind": "quality", "judge": system.name, "judge_version": JUDGE_VERSION}
     result["frozen"] = quality_report(rows, probabilities, THRESHOLDS)
-    if args.fit:
+    if config.fit:
         result["fitted_in_sample"] = quality_report(rows, probabilities, fit_thresholds(rows, probabilities))
         result["fitted_leave_one_out"] = leave_one_out(rows, probabilities)
     result["rows"] = [
@@ -201,30 +123,15 @@ def quality_text(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tutor.bench.quality.judge_check", description=__doc__)
-    parser.add_argument("labels", help="a judge-labels or arena-labels JSONL file")
-    parser.add_argument("--judge", default="", help="the judge model (default: the largest installed here)")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--fit", action="store_true", help="also fit thresholds/margin (dev labels only)")
-    parser.add_argument(
-        "--scores", type=Path, default=None, help="keep the judge's outputs in this JSONL file"
-    )
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    args = check_parser("python -m tutor.bench.quality.judge_check", __doc__).parse_args(argv)
+    config = CheckConfig(args.judge, args.threads, args.fit, args.scores)
     try:
-        kind, rows = read_labels(Path(args.labels))
-        if kind == "quality":
-            result = check_quality(rows, args)
-            text = quality_text(result)
-        else:
-            from tutor.arena.check import arena_text, check_arena
-
-            result = check_arena(rows, args)
-            text = arena_text(result)
-    except CheckError as exc:
+        rows = read_labels_of(Path(args.labels), "quality", "python -m tutor.arena.check")
+        result = check_quality(rows, config)
+    except UsageError as exc:
         print(f"judge_check: error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2) if args.json else text)
+    print(json.dumps(result, indent=2) if args.json else quality_text(result))
     return 0
 
 

@@ -8,20 +8,20 @@ fix; no system name is ever shown. Answer each criterion y or n (``?`` prints th
 ``q`` stops), then an optional comment. Labels go to ``RUN_DIR/labels/NAME.jsonl`` as they are given; running
 the command again resumes with the first hint not labelled. ``--export FILE`` writes every labeller's labels of
 the run to one file, ``--import FILE...`` adds such files (a department's pooled labels), dropping duplicates.
-The flow itself is ``tutor.bench.quality.labels`` (shared with the app's **Rate hints...**).
+The flow itself is ``tutor.eval.labels`` (shared with the app's **Rate hints...**).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.label_rules import QUESTIONS, rules_text
-from tutor.bench.quality.labels import (
+from tutor.bench.quality.cli import add_command, add_sample_options
+from tutor.errors import UsageError
+from tutor.eval.label_rules import CRITERIA, QUESTIONS, rules_text
+from tutor.eval.labels import (
     LabelError,
     LabelSession,
     LabelStore,
@@ -43,17 +43,17 @@ class Stop(Exception):
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "label",
-        parents=[common],
-        help="label a benchmark run's hints by hand, blind (the four criteria)",
-        description=__doc__.splitlines()[0] if __doc__ else "",
+        "label a benchmark run's hints by hand, blind (the four criteria)",
+        __doc__,
     )
     parser.add_argument("run_dir", type=Path, help="a `tutor bench quality --out` folder")
     parser.add_argument("--labeller", default=None, help="your name (default: the login name)")
     parser.add_argument("--split", choices=("dev", "test"), default=None, help="only this split's items")
-    parser.add_argument("--limit", type=int, default=None, help="label at most the first N hints")
-    parser.add_argument("--seed", type=int, default=0, help="the shuffle's seed (default 0)")
+    add_sample_options(parser, "label at most the first N hints")
     parser.add_argument("--teacher", action="store_true", help="also show the reference fix")
     parser.add_argument("--items", type=Path, default=None, help="an items file the run used (--items)")
     parser.add_argument("--export", type=Path, default=None, help="write the run's labels to FILE")
@@ -67,13 +67,12 @@ def command(args: argparse.Namespace) -> int:
     try:
         return _command(args)
     except LabelError as exc:
-        print(f"tutor: error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
 
 
 def _command(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
-        raise LabelError("--limit must be 1 or more")
+        raise UsageError("--limit must be 1 or more")
     if args.import_files or args.export:
         if args.import_files:
             counts = import_labels(args.run_dir, args.import_files, args.labeller)

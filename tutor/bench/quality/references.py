@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.bench.quality.report import _round
+from tutor.eval.stats import rounded
 
 
 class ReferencesError(ValueError):
@@ -112,21 +112,21 @@ def reference_section(
         scored += list(zip(mine, rouge, bleu, strict=True))
         out["systems"][name] = {
             "n": len(mine),
-            "rouge_l": _round(float(np.mean(rouge))) if rouge else None,
-            "bleu_sentence_mean": _round(float(np.mean(bleu)), 2) if bleu else None,
-            "bleu_corpus": _round(corpus_bleu(hyps, refs), 2) if hyps else None,
+            "rouge_l": rounded(float(np.mean(rouge))) if rouge else None,
+            "bleu_sentence_mean": rounded(float(np.mean(bleu)), 2) if bleu else None,
+            "bleu_corpus": rounded(corpus_bleu(hyps, refs), 2) if hyps else None,
         }
     pairs = [(g, rouge, bleu) for row, rouge, bleu in scored if (g := _good(human_good, row)) is not None]
     good = [float(g) for g, _, _ in pairs]
     out["correlation_with_human_hgood"] = {
         "n": len(pairs),
         "rouge_l": {
-            "point_biserial": _round(pearson([p[1] for p in pairs], good)),
-            "spearman": _round(spearman([p[1] for p in pairs], good)),
+            "point_biserial": rounded(pearson([p[1] for p in pairs], good)),
+            "spearman": rounded(spearman([p[1] for p in pairs], good)),
         },
         "bleu": {
-            "point_biserial": _round(pearson([p[2] for p in pairs], good)),
-            "spearman": _round(spearman([p[2] for p in pairs], good)),
+            "point_biserial": rounded(pearson([p[2] for p in pairs], good)),
+            "spearman": rounded(spearman([p[2] for p in pairs], good)),
         },
     }
     return out

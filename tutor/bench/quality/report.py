@@ -14,20 +14,12 @@ import numpy as np
 
 from tutor.bench.quality.cost import cost_table
 from tutor.bench.quality.judge import CRITERIA
+from tutor.bench.quality.references import reference_table
+from tutor.eval.human import human_table
+from tutor.eval.stats import mean_interval, rounded
+from tutor.jsonl import write_jsonl
 
 RATES = ("rpass", "localization", "conceal", "model_share")
-BOOTSTRAP = 2000
-
-
-def bootstrap(values: list[float], seed: int = 0) -> tuple[float | None, float | None, float | None]:
-    """(mean, low, high): the mean and its 95% percentile-bootstrap interval (None for no values)."""
-    if not values:
-        return None, None, None
-    data = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, len(data), size=(BOOTSTRAP, len(data)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(data.mean()), float(low), float(high)
 
 
 def _rate(rows: list[dict[str, Any]], key: str) -> list[float]:
@@ -45,26 +37,22 @@ def system_summary(rows: list[dict[str, Any]], judged: bool) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "n": len(rows),
         "rpass": None,
-        "redit": _round(float(np.mean(redits)) if redits else None, 2),
+        "redit": rounded(float(np.mean(redits)) if redits else None, 2),
     }
     for key in RATES:
-        summary[key] = _round(bootstrap(_rate(rows, key))[0])
-    summary["hgood"] = _round(bootstrap(_hgood(rows))[0]) if judged else None
-    summary["time_p50_s"] = _round(float(np.percentile(times, 50)) if times else None, 2)
-    summary["time_p90_s"] = _round(float(np.percentile(times, 90)) if times else None, 2)
+        summary[key] = rounded(mean_interval(_rate(rows, key))[0])
+    summary["hgood"] = rounded(mean_interval(_hgood(rows))[0]) if judged else None
+    summary["time_p50_s"] = rounded(float(np.percentile(times, 50)) if times else None, 2)
+    summary["time_p90_s"] = rounded(float(np.percentile(times, 90)) if times else None, 2)
     return summary
 
 
 def intervals(rows: list[dict[str, Any]], judged: bool) -> dict[str, list[float | None]]:
-    found = {key: [_round(v) for v in bootstrap(_rate(rows, key))[1:]] for key in RATES}
+    found = {key: [rounded(v) for v in mean_interval(_rate(rows, key))[1:]] for key in RATES}
     if judged:
         for criterion in (*CRITERIA, "HGood"):
-            found[criterion] = [_round(v) for v in bootstrap(_hgood(rows, criterion))[1:]]
+            found[criterion] = [rounded(v) for v in mean_interval(_hgood(rows, criterion))[1:]]
     return found
-
-
-def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def by_system(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -128,29 +116,29 @@ def details(
             "n_judged": len(judged),
             "intervals_95": intervals(mine, judge is not None),
             "criteria": {
-                c: _round(float(np.mean([j[c] for j in judged]))) if judged else None
+                c: rounded(float(np.mean([j[c] for j in judged]))) if judged else None
                 for c in (*CRITERIA, "HGood")
             },
             "by_set": {
                 s: dict(system_summary(r, judge is not None), intervals_95=intervals(r, judge is not None))
                 for s, r in sets.items()
             },
-            "time_first_p50_s": _round(
+            "time_first_p50_s": rounded(
                 float(np.median([r["time_first_s"] for r in mine])) if mine else None, 2
             ),
-            "tok_s_median": _round(
+            "tok_s_median": rounded(
                 float(np.median([r["tok_s"] for r in mine if r["tok_s"]]))
                 if any(r["tok_s"] for r in mine)
                 else None,
                 1,
             ),
-            "completion_tokens_mean": _round(
+            "completion_tokens_mean": rounded(
                 float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1
             ),
             "engine_peak_rss_mb": max(
                 (r["engine_peak_rss_mb"] for r in mine if r.get("engine_peak_rss_mb")), default=None
             ),
-            "bench_share_of_model_time": _round(bench_s / model_s) if model_s else None,
+            "bench_share_of_model_time": rounded(bench_s / model_s) if model_s else None,
             "bench_s": round(bench_s, 2),
             "model_s": round(model_s, 2),
             "cost_per_1000_hints": cost_table(mine, watts, kwh_price),
@@ -164,7 +152,7 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "details.json").write_text(json.dumps(extra, indent=2) + "\n")
-    (out / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_jsonl(out / "rows.jsonl", rows)
     (out / "report.html").write_text(render_html(summary, extra), encoding="utf-8")
 
 
@@ -195,12 +183,8 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     if summary.get("judge"):
         lines.append("HGood above is the judge's; people's labels are reported apart (--labels)")
     if extra.get("human"):
-        from tutor.bench.quality.human import human_table
-
         lines += human_table(extra["human"])
     if extra.get("references"):
-        from tutor.bench.quality.references import reference_table
-
         lines += reference_table(extra["references"])
     return "\n".join(lines)
 

@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
-from tutor.arena.bradley_terry import cohen_kappa
-from tutor.bench.quality.agreement import agreement
-from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.labels import hint_sha256
-from tutor.bench.quality.report import _round, bootstrap
+from tutor.eval.agreement import agreement
+from tutor.eval.label_rules import CRITERIA
+from tutor.eval.labels import hint_sha256
+from tutor.eval.stats import cohen_kappa, mean_interval, rounded
 
 ALL = (*CRITERIA, "HGood")
 MAJORITY_RULE = "yes when more than half the labellers say yes (a tie is no); HGood = all four"
@@ -75,12 +74,12 @@ def inter_rater(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         for criterion in ALL:
             a = [str(_value(by_labeller[first][k], criterion)) for k in common]
             b = [str(_value(by_labeller[second][k], criterion)) for k in common]
-            kappas[criterion] = _round(cohen_kappa(a, b))
+            kappas[criterion] = rounded(cohen_kappa(a, b))
         pairs.append({"labellers": [first, second], "n": len(common), "kappa": kappas})
     mean: dict[str, float | None] = {}
     for criterion in ALL:
         defined = [p["kappa"][criterion] for p in pairs if p["kappa"][criterion] is not None]
-        mean[criterion] = _round(sum(defined) / len(defined)) if defined else None
+        mean[criterion] = rounded(sum(defined) / len(defined)) if defined else None
     return {"labellers": sorted(by_labeller), "pairs": pairs, "mean_kappa": mean}
 
 
@@ -98,17 +97,17 @@ def system_human(
         else:
             none += 1
     complete = bool(rows) and len(human_values) == len(rows)
-    mean, low, high = bootstrap(human_values, seed) if complete else (None, None, None)
+    mean, low, high = mean_interval(human_values, seed) if complete else (None, None, None)
     return {
         "n": len(rows),
         "n_human": len(human_values),
         "n_judge": len(judge_values),
         "n_none": none,
-        "hgood_of_human_labelled": _round(bootstrap(human_values)[0]),
-        "hgood_of_judged_rest": _round(bootstrap(judge_values)[0]),
-        "hgood_mixed": _round(bootstrap(human_values + judge_values)[0]),
-        "hgood_human": _round(mean),
-        "hgood_human_95": [_round(low), _round(high)] if complete else None,
+        "hgood_of_human_labelled": rounded(mean_interval(human_values)[0]),
+        "hgood_of_judged_rest": rounded(mean_interval(judge_values)[0]),
+        "hgood_mixed": rounded(mean_interval(human_values + judge_values)[0]),
+        "hgood_human": rounded(mean),
+        "hgood_human_95": [rounded(low), rounded(high)] if complete else None,
     }
 
 

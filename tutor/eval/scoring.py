@@ -6,13 +6,18 @@
   the lines the reference fix changes in the buggy program;
 - conceal: the text has no code and no line of the reference fix (the leak guard's rules, against the reference);
 - model share: the text is the model's, not the analysis fallback.
+
+``generate_row`` runs one system on one item and scores it: the benchmark's row, also what the arena caches.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
+from tutor.eval.items import Item
+from tutor.eval.systems import HintSource, System
 from tutor.exercises import Exercise
 from tutor.feedback.analysis import changes
 from tutor.feedback.guard import check_hint
@@ -66,4 +71,42 @@ def score(
         "localization": line is not None and line in fix_lines(code, fix),
         "conceal": conceals(text, code, fix),
         "model_share": hint.get("source") == "model",
+    }
+
+
+def generate_row(source: HintSource, system: System, item: Item, exercise: Exercise) -> dict[str, Any]:
+    """One system's hint on one item, scored: the benchmark's row (also what ``tutor arena`` caches)."""
+    hint = source.hint(exercise, item.code)
+    data = hint.to_json()
+    started = time.perf_counter()
+    scores = score(exercise, item.code, item.fix, data, source.last_repair)
+    bench_s = time.perf_counter() - started
+    timings, tokens = hint.timings, hint.tokens
+    model_s = timings.get("repair_model_s", 0.0) + timings.get("hint_model_s", 0.0)
+    completion = tokens.get("repair_completion", 0) + tokens.get("hint_completion", 0)
+    return {
+        "system": system.name,
+        "set": item.set,
+        "task": item.task,
+        "name": item.name,
+        "item": item.key,
+        "hint": hint.hint,
+        "explanation": hint.explanation,
+        "source": hint.source,
+        "status": hint.status,
+        "line": hint.line,
+        "repair": source.last_repair,
+        "repair_source": hint.repair_source,
+        "failing_test": hint.failing_test,
+        "rejected": hint.rejected,
+        **scores,
+        "time_first_s": round(source.last_first_token_s, 3),
+        "time_total_s": round(timings.get("total_s", 0.0), 3),
+        "model_s": round(model_s, 3),
+        "bench_s": round(bench_s, 4),
+        "prompt_tokens": tokens.get("repair_prompt", 0) + tokens.get("hint_prompt", 0),
+        "completion_tokens": completion,
+        "tok_s": round(completion / model_s, 2) if model_s else None,
+        "engine_peak_rss_mb": source.peak_memory_mb(),
+        "engine": {k: data["engine"].get(k) for k in ("name", "model_name", "threads", "backend")},
     }

@@ -2,7 +2,8 @@
 
 An items file has one buggy program a line: ``{"task", "name", "code", "fix"}`` (optionally ``"kind"``, the kind
 of bug). Its tasks are in the datasets' task format (``tutor.exercises.load_tasks``). Bundled sets live in
-``resources/eval/`` (built by ``python -m tutor.bench.quality.build``):
+``resources/eval/`` (built by ``python -m tutor.eval.build``); the items themselves are
+``tutor.eval.items``:
 
 - ``basics``: beginner bugs written for each exercise of the bundled pack, each with its minimal fix;
 - ``quixbugs``: QuixBugs buggy -> fixed (MIT);
@@ -13,39 +14,14 @@ of bug). Its tasks are in the datasets' task format (``tutor.exercises.load_task
 
 from __future__ import annotations
 
-import json
 import random
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from tutor.bench.quality.cache import item_key
-from tutor.exercises import Exercise, LoadResult, load_tasks
+from tutor.eval.items import Item, SetError, read_items
+from tutor.exercises import Exercise, LoadResult, load_exercises, load_tasks
 from tutor.paths import resources_dir
 
 SET_NAMES = ("basics", "quixbugs", "refactory", "course")
-
-
-class SetError(ValueError):
-    """A set or items file that cannot be used; one line."""
-
-
-@dataclass(frozen=True)
-class Item:
-    task: str
-    name: str
-    code: str
-    fix: str
-    kind: str = ""
-    set: str = ""
-
-    @property
-    def key(self) -> str:
-        return item_key(self.task, self.name, self.code)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {k: v for k, v in data.items() if v != "" or k in ("code", "fix")}
 
 
 def eval_dir() -> Path:
@@ -58,40 +34,6 @@ def items_path(name: str) -> Path:
 
 def tasks_path(name: str) -> Path:
     return eval_dir() / f"{name}.tasks.jsonl"
-
-
-def read_items(path: Path, set_name: str = "") -> list[Item]:
-    """Items from a JSONL file; a bad line is refused with its line number."""
-    if not path.is_file():
-        raise SetError(f"items file not found: {path}")
-    items: list[Item] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            items.append(
-                Item(
-                    task=str(data["task"]),
-                    name=str(data.get("name") or f"line{number}"),
-                    code=str(data["code"]),
-                    fix=str(data["fix"]),
-                    kind=str(data.get("kind", "")),
-                    set=set_name or str(data.get("set", "")),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SetError(
-                f"{path}:{number}: not an item ({type(exc).__name__}: {exc}); "
-                'expected {"task", "name", "code", "fix"}'
-            ) from None
-    return items
-
-
-def write_items(path: Path, items: list[Item]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(i.to_json(), ensure_ascii=False) + "\n" for i in items)
-    path.write_text(text, encoding="utf-8")
 
 
 def load_set(name: str) -> tuple[list[Item], dict[str, Exercise]]:
@@ -109,8 +51,6 @@ def load_set(name: str) -> tuple[list[Item], dict[str, Exercise]]:
 
 def load_items_file(path: Path, tasks: list[Path]) -> tuple[list[Item], dict[str, Exercise]]:
     """``--items FILE [--tasks FILE]``: tasks from the given files, the bundled pack and the bundled sets."""
-    from tutor.exercises import load_exercises
-
     items = read_items(path, path.name.split(".")[0])
     result = load_exercises(tasks)
     exercises = exercises_from(result)
@@ -121,6 +61,18 @@ def load_items_file(path: Path, tasks: list[Path]) -> tuple[list[Item], dict[str
     if missing:
         raise SetError(f"no task for {', '.join(missing[:5])} (give its task file with --tasks)")
     return items, exercises
+
+
+def choose_items(
+    set_name: str, items_file: Path | None, tasks: list[Path]
+) -> tuple[list[Item], dict[str, Exercise], str]:
+    """``--set NAME`` or ``--items FILE [--tasks FILE]``: the items, their exercises and the set's label (the
+    name, or the items file's path)."""
+    if items_file is not None:
+        items, exercises = load_items_file(items_file, tasks)
+        return items, exercises, str(items_file)
+    items, exercises = load_set(set_name)
+    return items, exercises, set_name
 
 
 def exercises_from(result: LoadResult) -> dict[str, Exercise]:

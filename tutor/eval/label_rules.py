@@ -6,7 +6,7 @@ The wording is that of ``resources/eval/judge-labels.md`` (the rules the team's 
 
 from __future__ import annotations
 
-from tutor.bench.quality.judge import CRITERIA
+CRITERIA = ("HCorrect", "HInformative", "HConceal", "HComprehensible")  # HGood = all four
 
 RULES: dict[str, str] = {
     "HCorrect": (

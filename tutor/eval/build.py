@@ -1,6 +1,6 @@
 """Build the bundled evaluation sets in ``resources/eval/`` (a maintainer's command; its output is committed).
 
-    python -m tutor.bench.quality.build [--datasets ../shared/datasets] [--refactory-per-task 60]
+    python -m tutor.eval.build [--datasets ../shared/datasets] [--refactory-per-task 60]
 
 - ``basics``: the bug edits in ``resources/eval/basics.bugs.json`` applied to each exercise's solution (the fix);
 - ``course``: the same for the course's exercises (``resources/eval/course/<unit>.bugs.json``, written with them);
@@ -23,9 +23,11 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.sets import Item, eval_dir, items_path, tasks_path, write_items
+from tutor.eval.items import Item, write_items
+from tutor.eval.sets import eval_dir, items_path, tasks_path
 from tutor.exercises import Exercise, load_bundled, load_tasks
-from tutor.feedback.tokens import tokens
+from tutor.feedback.tokens import sequence_distance, tokens
+from tutor.jsonl import read_jsonl
 from tutor.runner import run
 
 DEFAULT_DATASETS = next(
@@ -55,22 +57,10 @@ def nearest(code: str, candidates: list[tuple[str, list[Any]]]) -> tuple[str, in
     for text, theirs in sorted(candidates, key=lambda c: abs(len(c[1]) - len(mine))):
         if abs(len(theirs) - len(mine)) >= best:
             break
-        distance = _levenshtein(mine, theirs, best)
+        distance = sequence_distance(mine, theirs, best)
         if distance < best:
             best, best_code = distance, text
     return best_code, best
-
-
-def _levenshtein(a: list[Any], b: list[Any], cap: int) -> int:
-    previous = list(range(len(b) + 1))
-    for i, item in enumerate(a, start=1):
-        current = [i]
-        for j, other in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item != other)))
-        if min(current) >= cap:
-            return cap
-        previous = current
-    return previous[-1]
 
 
 def build_basics() -> tuple[list[Item], list[str]]:
@@ -183,13 +173,11 @@ def build_refactory(
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tutor.bench.quality.build", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m tutor.eval.build", description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--refactory-per-task", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2019)

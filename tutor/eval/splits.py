@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.sets import SET_NAMES, Item, eval_dir, items_path, read_items
+from tutor.eval.items import Item, read_items
+from tutor.eval.sets import SET_NAMES, eval_dir, items_path
 from tutor.feedback.tokens import tokens
 
 

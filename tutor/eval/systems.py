@@ -11,8 +11,9 @@ A system is written ``MODEL[@ENGINE][,key=value...]``:
 In a list (``--systems``) systems are separated by commas, and a ``key=value`` piece belongs to the system before
 it: ``analysis,qwen2.5-coder-0.5b@native,k=1,default`` is three systems.
 
-Stable API (used by the arena): ``System``, ``parse_system``, ``parse_systems``, ``SystemError``,
-``HintSource`` (``hint(exercise, code) -> Hint``, ``close()``), ``open_source(system)``.
+Stable API (the benchmark, the arena, training and the app's compare view): ``System``, ``parse_system``,
+``parse_systems``, ``SystemError``, ``HintSource`` (``hint(exercise, code) -> Hint``, ``close()``),
+``open_source(system)``, ``choose_judge`` and ``family_warnings``.
 """
 
 from __future__ import annotations
@@ -33,9 +34,20 @@ from tutor.engines.base import (
     Grammar,
     Prompt,
 )
+from tutor.errors import UsageError
 from tutor.exercises import Exercise
-from tutor.feedback.pipeline import Hint, HintPipeline, PipelineConfig, Repair
+from tutor.feedback.pipeline import Hint, HintPipeline, PipelineConfig
+from tutor.models.carrier import store_path
 from tutor.models.catalog import CatalogEntry, load_catalog
+from tutor.models.default_model import (
+    BASE_MODEL_ID,
+    default_entry,
+    ensure_adapter_model,
+    ensure_base_model,
+    ensure_default_model,
+)
+from tutor.models.download import target_folder
+from tutor.session import Session
 from tutor.system import memory_mb
 
 ENGINES = ("native", "browser")
@@ -82,8 +94,6 @@ class System:
         if (
             self.model == "default"
         ):  # the shipped default: a fine-tune when the catalog marks one, else the base
-            from tutor.models.default_model import BASE_MODEL_ID, default_entry
-
             marked = default_entry(entries)
             model_id = marked.id if marked is not None else BASE_MODEL_ID
         else:
@@ -95,24 +105,18 @@ class System:
         if self.is_analysis:
             raise SystemError("the analysis system has no model")
         if self.model == "default":
-            from tutor.models.default_model import ensure_default_model
-
             return ensure_default_model()
         entry = self.catalog_entry()
         if entry is not None and entry.source in (
             "package",
             "adapter",
         ):  # embedded: made here, never downloaded
-            from tutor.models.default_model import ensure_adapter_model, ensure_base_model
-
             return ensure_base_model() if entry.source == "package" else ensure_adapter_model(entry)
         if entry is None:
             path = Path(self.model).expanduser()
             if not path.is_file():
                 raise SystemError(f"model file not found: {path}")
             return path
-        from tutor.models.download import target_folder
-
         path = target_folder(entry.reference) / Path(entry.file).name
         if not path.is_file():
             raise SystemError(
@@ -212,35 +216,20 @@ class _NoModel(BaseEngine):
         return EngineInfo(name="none", model_name="analysis")
 
 
-class _AnalysisPipeline(HintPipeline):
-    """The pipeline with no model: one-token repairs and the analysis hint."""
-
-    def _model_repairs(self, *args: Any) -> None:
-        return None
-
-    def _write_hint(
-        self, exercise: Exercise, code: str, context: str, failure: Any, best: Repair | None
-    ) -> Hint:
-        from tutor.feedback import analysis
-
-        change = analysis.describe_change(code, best.code) if best else ""
-        avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
-        return self.analysis_hint(failure, change, best.code if best else None, code, avoid)
-
-
 class HintSource:
-    """A loaded system: ``hint(exercise, code)`` runs the whole pipeline and returns the ``Hint``."""
+    """A loaded system: ``hint(exercise, code)`` runs the whole pipeline and returns the ``Hint``. The analysis
+    system runs it with no model: one-token repairs and the analysis hint."""
 
     def __init__(self, system: System, engine: Engine) -> None:
         self.system, self.engine = system, engine
-        self.config = PipelineConfig(repairs=system.repairs)
+        model = not system.is_analysis
+        self.config = PipelineConfig(repairs=system.repairs, model_hint=model, model_repairs=model)
         self.last_repair: str | None = None
         self.last_first_token_s = 0.0
 
     def hint(self, exercise: Exercise, code: str) -> Hint:
         """Run the pipeline; afterwards ``last_repair`` is the chosen repair's code (or None) and
         ``last_first_token_s`` the seconds until the first hint text streamed (the total for a fallback hint)."""
-        pipeline_class = _RecordingAnalysis if self.system.is_analysis else _RecordingPipeline
         started = time.perf_counter()
         first: list[float] = []
 
@@ -248,9 +237,8 @@ class HintSource:
             if not first and piece.strip():
                 first.append(time.perf_counter() - started)
 
-        pipeline = pipeline_class(self.engine, self.config, on_token=on_token)
-        hint = pipeline.run(exercise, code)
-        self.last_repair = getattr(pipeline, "best_code", None)
+        hint = HintPipeline(self.engine, self.config, on_token=on_token).run(exercise, code)
+        self.last_repair = hint.repair_code
         total = hint.timings.get("total_s", time.perf_counter() - started)
         self.last_first_token_s = first[0] if first and hint.source == "model" else total
         return hint
@@ -260,7 +248,8 @@ class HintSource:
 
     def peak_memory_mb(self) -> float | None:
         """The peak resident memory of the process that holds this system's model, in MB: the engine process's
-        own figure, or this process's for an in-process engine; None for ``analysis``, which loads no model."""
+        own figure, or this process's for an in-process engine; None for
+        ``analysis``, which loads no model."""
         if self.system.is_analysis:
             return None
         if not self.engine.capabilities().process:
@@ -269,46 +258,47 @@ class HintSource:
         return round(kib / 1024, 1) if kib else None
 
     def close(self) -> None:
+        self.engine.close()
         self.engine = _NoModel()
 
 
-class _RecordingPipeline(HintPipeline):
-    """Keeps the chosen repair's code (RPass/REdit are scored on it)."""
-
-    best_code: str | None = None
-
-    def _best_repair(self, *args: Any) -> Repair | None:
-        best = super()._best_repair(*args)
-        self.best_code = best.code if best else None
-        return best
-
-
-class _RecordingAnalysis(_AnalysisPipeline, _RecordingPipeline):
-    pass
-
-
-def open_source(system: System, threads: int | None = None) -> HintSource:
-    """Load the system's model into its engine (nothing to load for ``analysis``). The school's policy decides
-    first (``tutor.session``): in exam mode or under a broken policy no source opens, not even ``analysis``
-    (it writes hints too), and a model must be on the allowed list by its sha256."""
-    from tutor.models.choice import ModelRefused
-    from tutor.session import authorize_model, model_refusal
-
-    refusal = model_refusal()
+def open_source(system: System, threads: int | None = None, session: Session | None = None) -> HintSource:
+    """Load the system's model through the session (``Session.load_engine``: the school's policy, the allowed
+    list by sha256, the engine out of process). In exam mode or under a broken policy no source opens, not even
+    ``analysis`` (it writes hints too)."""
+    session = session or Session()
+    refusal = session.model_refusal()
     if refusal:
         raise SystemError(refusal)
     if system.is_analysis:
         return HintSource(system, _NoModel())
-    from tutor.engines.base import EngineError
-    from tutor.engines.select import choose, make_engine
-
+    path = system.model_path()
     try:
-        path = authorize_model(system.model_path())
-    except ModelRefused as exc:
+        engine = session.load_engine(str(path), system.engine, threads)
+    except UsageError as exc:
         raise SystemError(f"{system.name}: {exc}") from None
-    try:
-        engine = make_engine(choose(system.engine), threads=threads)
-        engine.load(path)
-    except EngineError as exc:
-        raise SystemError(str(exc)) from None
     return HintSource(system, engine)
+
+
+def choose_judge(requested: str | None) -> System | None:
+    """None (no judge), a system text, or ``auto``: the largest catalog model installed here."""
+    if not requested or requested == "none":
+        return None
+    if requested != "auto":
+        return parse_system(requested)
+    installed = [e for e in load_catalog() if e.source == "hub" and store_path(e).is_file()]
+    if not installed:
+        return parse_system("default")
+    return parse_system(max(installed, key=lambda e: e.billions).id)
+
+
+def family_warnings(judge: System | None, systems: list[System]) -> list[str]:
+    """One warning per system of the judge's own model family (its verdicts on its kin may be biased)."""
+    if judge is None:
+        return []
+    return [
+        f"the judge {judge.name} is of the same family ({judge.family}) as {s.name}: its verdicts on it may "
+        "be biased"
+        for s in systems
+        if s.family and s.family == judge.family
+    ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.arena.bradley_terry import cohen_kappa
+from tutor.eval.stats import cohen_kappa
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.bench.quality.cache import CACHE_NAME
-from tutor.bench.quality.judge import CRITERIA
-from tutor.bench.quality.sets import Item
+from tutor.eval.cache import CACHE_NAME, GenerationCache
+from tutor.eval.items import Item
+from tutor.eval.label_rules import CRITERIA
+from tutor.eval.sets import load_items_file, load_set
+from tutor.eval.splits import split_of
 from tutor.exercises import Exercise
+from tutor.jsonl import read_jsonl, write_jsonl
 
 LABELS_DIR = "labels"
 
@@ -68,11 +71,8 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
     rows_file, cache_file = run_dir / "rows.jsonl", run_dir / CACHE_NAME
     try:
         if rows_file.is_file():
-            lines = rows_file.read_text(encoding="utf-8").splitlines()
-            return [json.loads(line) for line in lines if line.strip()]
+            return read_jsonl(rows_file, "row")
         if cache_file.is_file():
-            from tutor.bench.quality.cache import GenerationCache
-
             cache = GenerationCache(run_dir)
             return [r for name, _, r in cache.records() if not name.startswith("judge:") and "hint" in r]
     except (OSError, ValueError) as exc:
@@ -82,8 +82,6 @@ def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
 
 def load_lookup(items_file: Path | None = None) -> tuple[dict[str, Item], dict[str, Exercise]]:
     """Items by key and exercises by task id: the bundled sets, plus ``items_file`` when given."""
-    from tutor.bench.quality.sets import load_items_file, load_set
-
     items, exercises = load_set("all")
     if items_file is not None:
         extra, more = load_items_file(items_file, [])
@@ -100,8 +98,6 @@ def build_questions(
 ) -> list[Question]:
     """The distinct (item, hint text) pairs of ``rows``, shuffled with ``seed``; only ``split``'s items when
     given, the first ``limit`` when given. Rows whose item is not found, or with no hint text, are left out."""
-    from tutor.bench.quality.splits import split_of
-
     items, exercises = lookup
     found: dict[tuple[str, str], Question] = {}
     for row in rows:
@@ -256,9 +252,7 @@ def export_labels(run_dir: Path, out: Path, labeller: str | None = None) -> int:
     folder = run_dir / LABELS_DIR
     files = [store_path(run_dir, labeller)] if labeller else sorted(folder.glob("*.jsonl"))
     records = dedupe(r for f in files if f.is_file() for r in read_label_file(f))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return len(records)
+    return write_jsonl(out, records)
 
 
 def import_labels(run_dir: Path, files: Iterable[Path], labeller: str | None = None) -> dict[str, int]:

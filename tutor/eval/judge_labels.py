@@ -1,0 +1,116 @@
+"""Hand labels that the hint judges are checked against, and what both checks share.
+
+Two kinds of JSON Lines files, told apart by their rows:
+- quality labels (``resources/eval/judge-labels.{dev,test}.jsonl``): ``{"item", "system", "hint", "labels":
+  {HCorrect, HInformative, HConceal, HComprehensible: bool}, "reason"}``, checked by
+  ``python -m tutor.bench.quality.judge_check``;
+- pairwise preferences (``arena-labels.{dev,test}.jsonl``): ``{"item", "hint_a", "hint_b", "preference":
+  A|B|tie}``, checked by ``python -m tutor.arena.check``.
+
+Items are looked up in the bundled sets by key; ``ScoreFile`` keeps a judge's outputs between runs, so a second run
+(e.g. with ``--fit``) asks the model nothing again.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import UsageError
+from tutor.eval.items import Item
+from tutor.eval.label_rules import CRITERIA
+from tutor.eval.sets import load_set
+from tutor.exercises import Exercise
+from tutor.jsonl import JsonlError, append_jsonl, read_jsonl
+from tutor.runner import run
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """What a judge check runs with (``--judge``, ``--threads``, ``--fit``, ``--scores``)."""
+
+    judge: str = ""
+    threads: int | None = None
+    fit: bool = False
+    scores: Path | None = None
+
+
+def check_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The command line both checks share."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("labels", help="a judge-labels or arena-labels JSONL file")
+    parser.add_argument("--judge", default="", help="the judge model (default: the largest installed here)")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--fit", action="store_true", help="also fit thresholds/margin (dev labels only)")
+    parser.add_argument(
+        "--scores", type=Path, default=None, help="keep the judge's outputs in this JSONL file"
+    )
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def read_labels(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """The rows of a label file and its kind, ``quality`` or ``arena``; a malformed file is one UsageError."""
+    try:
+        rows = read_jsonl(path, "label")
+    except (OSError, JsonlError) as exc:
+        raise UsageError(f"{path}: cannot read the labels ({exc})") from None
+    if not rows:
+        raise UsageError(f"{path}: no labels")
+    kind = "quality" if "labels" in rows[0] else "arena"
+    needed = ("item", "hint", "labels") if kind == "quality" else ("item", "hint_a", "hint_b", "preference")
+    for number, row in enumerate(rows, start=1):
+        missing = [k for k in needed if k not in row]
+        if missing:
+            raise UsageError(f"{path}: line {number} lacks {', '.join(missing)}")
+        if kind == "quality" and set(row["labels"]) != set(CRITERIA):
+            raise UsageError(f"{path}: line {number}: labels must be exactly {', '.join(CRITERIA)}")
+        if kind == "arena" and row["preference"] not in ("A", "B", "tie"):
+            raise UsageError(f"{path}: line {number}: preference must be A, B or tie")
+    return kind, rows
+
+
+def read_labels_of(path: Path, kind: str, command: str) -> list[dict[str, Any]]:
+    """The rows of a label file of this ``kind``, their items looked up; the other kind names the ``command``
+    that checks it."""
+    found, rows = read_labels(path)
+    lookup(rows)
+    if found != kind:
+        raise UsageError(f"{path} holds {found} labels: check them with {command}")
+    return rows
+
+
+def lookup(rows: list[dict[str, Any]]) -> tuple[dict[str, Item], dict[str, Exercise]]:
+    items, exercises = load_set("all")
+    known = {i.key: i for i in items}
+    unknown = sorted({r["item"] for r in rows} - set(known))
+    if unknown:
+        raise UsageError(f"unknown item {unknown[0]} (not in the bundled sets, or its code changed)")
+    return known, exercises
+
+
+def failing_test(item: Item, exercise: Exercise) -> dict[str, Any] | None:
+    """The first failing test, in the shape the hint pipeline records (what the benchmark gives its judge)."""
+    failure = run(exercise, item.code).first_failure
+    return None if failure is None else failure.failing_test()
+
+
+class ScoreFile:
+    """Judge outputs kept between runs, keyed by judge, kind and the exact texts judged."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.known: dict[str, Any] = {}
+        if path and path.is_file():
+            for entry in read_jsonl(path, "score"):
+                self.known[entry["key"]] = entry["value"]
+
+    def get(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.known:
+            self.known[key] = make()
+            if self.path:
+                append_jsonl(self.path, [{"key": key, "value": self.known[key]}])
+        return self.known[key]
