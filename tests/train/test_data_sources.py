@@ -26,7 +26,7 @@ def test_pairs_and_examples_from_the_real_sources_hold_no_test_task_or_program(d
     test = splits.test_tasks()
     test_programs = {
         splits._shape(text)
-        for name in ("basics", "quixbugs", "refactory")
+        for name in ("basics", "quixbugs", "refactory", "course")
         for item in read_items(items_path(name))
         if item.task in test
         for text in (item.code, item.fix)

@@ -59,10 +59,10 @@ def make_engine(choice: Choice, threads: int | None = None, in_process: bool = F
         return _browser["factory"]()
     if in_process:
         # lazy: the session imports this module for every command (``tutor exercises`` too), which must not
-        # import the engines' model code
+        # import the engines' model code (heavy: llama_cpp)
         from tutor.engines.native import NativeEngine
 
         return NativeEngine(threads=threads)
-    from tutor.engines.process import ProcessEngine  # lazy: as above
+    from tutor.engines.process import ProcessEngine  # heavy: as above
 
     return ProcessEngine(threads=threads)

@@ -1,7 +1,9 @@
 """From bug/fix pairs to the training set: two examples a pair, deduplicated, split by task, with a data card.
 
-Each pair gives a ``repair`` example (the fixed program) and a ``hint`` example (the teacher's answer when it is
-accepted, else the analysis text; see ``tutor.train.teacher``). Pairs are taken in a seeded order, so a
+Each pair gives a ``repair`` example (the fixed program) and a ``hint`` example: the team's authored target for the
+pair when there is one and it passes the teacher checks (``tutor.train.authored``; then also a hint example without
+the fix, when the target passes the guard with none), else the teacher model's answer when it is accepted, else the
+analysis text (see ``tutor.train.teacher``). Pairs are taken in a seeded order, so a
 ``teacher_limit`` spends the teacher's calls on all sources alike. Examples with the same ``Example.id`` are kept
 once. ``dev.jsonl`` holds whole tasks (seeded, about ``dev_fraction`` of the examples; a task bigger than what
 is left of that share stays in training), for early stopping; ``train.jsonl`` the rest. No example of a benchmark
@@ -21,6 +23,7 @@ from tutor.eval.splits import refuse_test_items
 from tutor.exercises import Exercise
 from tutor.feedback import analysis, prompts
 from tutor.feedback.fallback import model_hint_reasons
+from tutor.train.authored import AuthoredTarget, pair_key
 from tutor.train.examples import Example
 from tutor.train.sources import Pair
 from tutor.train.teacher import (
@@ -42,10 +45,16 @@ class TeacherStats:
     accepted_by_guard_and_facts: int = 0  # before the Socratic check (a question, no new code)
     seconds: list[float] = field(default_factory=list)  # per new call
     reasons: Counter[str] = field(default_factory=Counter)
+    authored: int = 0  # pairs whose hint target is the team's authored one
+    authored_no_fix: int = 0  # of those, also an example without the fix
+    authored_refused: int = 0  # authored targets the teacher checks refuse (the pair falls back)
 
     def to_json(self) -> dict[str, Any]:
         answered = self.asked + self.cached
         return {
+            "authored": self.authored,
+            "authored_no_fix": self.authored_no_fix,
+            "authored_refused": self.authored_refused,
             "model": self.model or None,
             "answers": answered,
             "asked": self.asked,
@@ -76,9 +85,11 @@ def build_examples(
     teacher_limit: int | None = None,
     seed: int = 7,
     on_pair: Callable[[], None] | None = None,
+    authored: dict[str, AuthoredTarget] | None = None,
 ) -> tuple[list[Example], TeacherStats, int]:
-    """Two examples a pair, in a seeded order; returns them (not yet deduplicated), the teacher's figures and the
-    number of analysis targets that pass the guard."""
+    """Two examples a pair (three with an authored target that also stands without the fix), in a seeded order;
+    returns them (not yet deduplicated), the teacher's figures and the number of analysis targets that pass the
+    guard."""
     order = list(pairs)
     random.Random(f"{seed}/pairs").shuffle(order)
     stats = TeacherStats(model=teacher.model_id if teacher else "")
@@ -90,7 +101,9 @@ def build_examples(
         context = prompts.shared_context(exercise, pair.code, pair.failure)
         examples.append(Example("repair", pair.source, pair.task, context, pair.fix.rstrip() + "\n"))
         change = analysis.describe_change(pair.code, pair.fix)
-        if change:
+        own = _authored_examples(pair, exercise, context, change, (authored or {}), stats) if change else []
+        examples += own
+        if change and not own:
             text, target, asked = _hint_target(pair, exercise, context, change, teacher, stats, budget)
             budget -= asked
             if text is None:
@@ -107,6 +120,33 @@ def build_examples(
         if on_pair is not None:
             on_pair()
     return examples, stats, guard_ok
+
+
+def _authored_examples(
+    pair: Pair,
+    exercise: Exercise,
+    context: str,
+    change: str,
+    authored: dict[str, AuthoredTarget],
+    stats: TeacherStats,
+) -> list[Example]:
+    """The hint examples of the pair's authored target: with the fix, and without it where the guard accepts the
+    target with no fix (what the model is asked when no repair passed); none when there is no target or the
+    teacher checks refuse it."""
+    target = authored.get(pair_key(pair.task, pair.code, pair.fix))
+    if target is None:
+        return []
+    if teacher_reasons(target.answer, exercise, pair.code, pair.fix, pair.failure):
+        stats.authored_refused += 1
+        return []
+    stats.authored += 1
+    source = f"authored:{target.writer}"
+    found = [Example("hint", pair.source, pair.task, context, target.answer, pair.fix, change, source)]
+    parsed = prompts.parse_hint(target.answer)
+    if not model_hint_reasons(parsed, exercise, pair.code, None, pair.failure, avoid_words(exercise)):
+        stats.authored_no_fix += 1
+        found.append(Example("hint", pair.source, pair.task, context, target.answer, None, "", source))
+    return found
 
 
 def _hint_target(
@@ -193,8 +233,11 @@ def assemble(
     seed: int = 7,
     dev_fraction: float = 0.1,
     on_pair: Callable[[], None] | None = None,
+    authored: dict[str, AuthoredTarget] | None = None,
 ) -> Built:
-    examples, stats, guard_ok = build_examples(pairs, exercises, teacher, teacher_limit, seed, on_pair)
+    examples, stats, guard_ok = build_examples(
+        pairs, exercises, teacher, teacher_limit, seed, on_pair, authored
+    )
     kept, duplicates = deduplicate(examples)
     gate(kept)
     train, dev, dev_tasks = split_by_task(kept, dev_fraction, seed)

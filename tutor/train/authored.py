@@ -60,7 +60,9 @@ def load_targets(path: Path | None = None) -> dict[str, AuthoredTarget]:
         except KeyError as exc:
             raise AuthoredError(f"{path}: row {number} has no {exc.args[0]!r}") from None
         if split_of(target.task) == "test":
-            raise AuthoredError(f"{path}: row {number} is of the test task {target.task}; only dev tasks may train")
+            raise AuthoredError(
+                f"{path}: row {number} is of the test task {target.task}; only dev tasks may train"
+            )
         if target.key in targets:
             raise AuthoredError(f"{path}: row {number} repeats the pair {target.key}")
         targets[target.key] = target

@@ -107,9 +107,9 @@ def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -
 
 def cmd_lora(args: argparse.Namespace) -> int:
     try:
-        # optional: the train extra (torch, transformers, peft); without it the command says so in one line
+        # heavy, optional: the train extra (torch, transformers, peft); without it the command says so in one line
         from tutor.train.base_model import TrainError
-        from tutor.train.lora import TrainConfig, train
+        from tutor.train.lora import TrainConfig, train  # heavy: torch
     except ImportError as exc:
         raise UsageError(TRAIN_EXTRA + str(exc)) from None
     if args.max_steps < 0 or args.epochs <= 0 or args.batch_tokens < 16:
@@ -152,9 +152,9 @@ def cmd_lora(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        # optional: the train extra (gguf, the converter's needs); without it the command says so in one line
+        # heavy, optional: the train extra (gguf, the converter's needs); without it the command says so in one line
         from tutor.train.base_model import TrainError
-        from tutor.train.export import ExportConfig, export
+        from tutor.train.export import ExportConfig, export  # heavy: gguf
     except ImportError as exc:
         raise UsageError(TRAIN_EXTRA + str(exc)) from None
     config = ExportConfig(

@@ -23,9 +23,11 @@ from tutor.engines.base import Engine, EngineError
 from tutor.errors import UsageError
 from tutor.eval.build import DEFAULT_DATASETS
 from tutor.eval.splits import TestItemLeak
+from tutor.jsonl import JsonlError
 from tutor.models.choice import ModelRefused
 from tutor.session import Session
 from tutor.train.assembly import Built, assemble
+from tutor.train.authored import AuthoredError, AuthoredTarget, load_targets
 from tutor.train.card import write_dataset
 from tutor.train.sources import Collected, collect
 from tutor.train.teacher import Teacher, TeacherError, find_teacher
@@ -43,6 +45,7 @@ class DataConfig:
     dev_fraction: float = 0.1
     datasets: Path = DEFAULT_DATASETS
     threads: int | None = None
+    targets: str = "bundled"  # the team's authored hint targets: bundled, none, or a JSONL file
 
     def argv(self) -> list[str]:
         """The options as ``tutor train data`` takes them (the card records the command)."""
@@ -55,7 +58,21 @@ class DataConfig:
                 words += [flag, str(value)]
         if self.dev_fraction != 0.1:
             words += ["--dev-fraction", str(self.dev_fraction)]
+        if self.targets != "bundled":
+            words += ["--targets", self.targets]
         return words
+
+    def authored(self) -> dict[str, AuthoredTarget]:
+        """The authored targets this build uses (none for ``--targets none``)."""
+        if self.targets == "none":
+            return {}
+        path = None if self.targets == "bundled" else Path(self.targets)
+        if path is not None and not path.is_file():
+            raise UsageError(f"no hint targets file {path}")
+        try:
+            return load_targets(path)
+        except (AuthoredError, JsonlError) as exc:
+            raise UsageError(str(exc)) from None
 
 
 def build_data(config: DataConfig, session: Session | None = None) -> dict[str, Any]:
@@ -68,10 +85,11 @@ def build_data(config: DataConfig, session: Session | None = None) -> dict[str, 
     if not 0 <= config.dev_fraction < 1:
         raise UsageError("--dev-fraction must be from 0 to below 1")
     started = time.perf_counter()
+    authored = config.authored()
     teacher, engine = load_teacher(config, session)
     try:
         collected = _collect(config)
-        built = _assemble(config, collected, teacher)
+        built = _assemble(config, collected, teacher, authored)
     except (TestItemLeak, TeacherError) as exc:
         raise UsageError(str(exc)) from None
     except EngineError as exc:
@@ -104,7 +122,9 @@ def _collect(config: DataConfig) -> Collected:
         return collect(datasets, config.max_per_source, config.seed, progress=tick)
 
 
-def _assemble(config: DataConfig, collected: Collected, teacher: Teacher | None) -> Built:
+def _assemble(
+    config: DataConfig, collected: Collected, teacher: Teacher | None, authored: dict[str, AuthoredTarget]
+) -> Built:
     with tqdm(total=len(collected.pairs), desc="examples", unit="pair", file=sys.stderr) as bar:
         return assemble(
             collected.pairs,
@@ -114,6 +134,7 @@ def _assemble(config: DataConfig, collected: Collected, teacher: Teacher | None)
             config.seed,
             config.dev_fraction,
             on_pair=lambda: bar.update(1),
+            authored=authored,
         )
 
 

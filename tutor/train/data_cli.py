@@ -63,6 +63,11 @@ def _options(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
         "--datasets", type=Path, default=DEFAULT_DATASETS, help="the Refactory/QuixBugs JSONL"
     )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the teacher model")
+    parser.add_argument(
+        "--targets",
+        default="bundled",
+        help="the team's authored hint targets: bundled (resources/train/hint-targets.jsonl), none, or a JSONL file",
+    )
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print the data card as JSON")
 
@@ -80,6 +85,7 @@ def command(args: argparse.Namespace) -> int:
         dev_fraction=args.dev_fraction,
         datasets=args.datasets,
         threads=args.threads,
+        targets=args.targets,
     )
     card = build_data(config)
     print(json.dumps(card, indent=2) if args.json else _summary(card))

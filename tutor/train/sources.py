@@ -6,7 +6,9 @@
 - ``mutant:refactory`` / ``mutant:humaneval`` / ``mutant:basics``: beginner-style mutants
   (``tutor.train.mutants``) of Refactory dev ``correct`` programs, HumanEval canonical solutions and the references
   of the bundled pack's dev exercises. A mutant is kept only when the original passes every test and a test fails
-  on the mutant.
+  on the mutant;
+- ``course``: the course's own authored bugs of its dev tasks (the benchmark's ``course`` set, dev split), and
+  ``mutant:course``: mutants of those dev exercises' references.
 
 A pair carries the first failing test of its buggy program (what the pipeline puts in the prompt). A buggy program
 with a syntax error is left out: the pipeline answers those without the model. Every pair goes through
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from tutor.eval.build import build_quixbugs, build_refactory, read_rows
 from tutor.eval.items import Pair
+from tutor.eval.sets import load_set
 from tutor.eval.splits import dev_tasks, load_splits, refuse_test_items
 from tutor.exercises import Exercise, load_bundled, load_tasks
 from tutor.runner import Limits, TestResult, run
@@ -32,10 +35,19 @@ LICENSES = {
     "quixbugs": "MIT, Copyright 2017-2019 James Koppel (QuixBugs benchmark)",
     "humaneval": humaneval.LICENSE,
     "basics": "the project's own bundled exercise pack (resources/packs/basics)",
+    "course": "the project's own course (resources/packs/basics) and its authored bugs (resources/eval/course)",
 }
-PER_PROGRAM = {"refactory": 1, "humaneval": 3, "basics": 6}  # mutants kept per correct program
+PER_PROGRAM = {"refactory": 1, "humaneval": 3, "basics": 6, "course": 4}  # mutants kept per correct program
 MUTANT_LIMITS = Limits(per_test_s=1.0, total_s=4.0)
-SOURCE_NAMES = ("refactory", "quixbugs", "mutant:refactory", "mutant:humaneval", "mutant:basics")
+SOURCE_NAMES = (
+    "refactory",
+    "quixbugs",
+    "mutant:refactory",
+    "mutant:humaneval",
+    "mutant:basics",
+    "course",
+    "mutant:course",
+)
 
 Progress = Callable[[str], None]
 
@@ -88,6 +100,8 @@ def _source(source: str, datasets: Path | None, limit: int, seed: int, out: Coll
     if source == "quixbugs":
         assert datasets is not None
         return _benchmark_pairs("quixbugs", datasets, limit, seed, out)
+    if source == "course":
+        return _course_pairs(limit, out)
     origin = source.split(":", 1)[1]
     programs = _correct_programs(origin, datasets, seed, out)
     return mutant_pairs(source, programs, PER_PROGRAM[origin], limit, seed, out)
@@ -113,6 +127,26 @@ def _benchmark_pairs(name: str, folder: Path, limit: int, seed: int, out: Collec
             continue
         kept += 1
         yield Pair(name, item.task, item.name, item.code, item.fix, item.kind or name, failure)
+
+
+def _course_pairs(limit: int, out: Collected) -> Iterator[Pair]:
+    """The course set's authored bugs of its dev tasks, in the set's order."""
+    dev = _dev_of("course")
+    items, exercises = load_set("course")
+    out.exercises.update({task: e for task, e in exercises.items() if task in dev})
+    chosen = [item for item in items if item.task in dev]
+    out.tried["course"] = len(chosen)
+    kept = 0
+    for item in chosen:
+        if kept >= limit:
+            return
+        failure = first_failure(exercises[item.task], item.code)
+        if failure is None:
+            out.notes.append(f"course: left out {item.task}/{item.name}: it passes or does not parse")
+            continue
+        kept += 1
+        fix = item.fix.strip("\n") + "\n"
+        yield Pair("course", item.task, item.name, item.code, fix, item.kind or "course", failure)
 
 
 def _dev_of(name: str) -> frozenset[str]:
@@ -142,6 +176,14 @@ def _correct_programs(
     elif origin == "basics":
         dev = _dev_of("basics")
         found = [(e, "reference", e.solution) for e in load_bundled().exercises if e.id in dev and e.solution]
+    elif origin == "course":
+        dev = _dev_of("course")
+        bundled = {e.id: e for e in load_bundled().exercises}
+        found = [
+            (bundled[i], "reference", bundled[i].solution or "")
+            for i in sorted(dev)
+            if i in bundled and bundled[i].solution
+        ]
     random.Random(f"{seed}/{origin}").shuffle(found)
     for exercise, _, _ in found:
         out.exercises.setdefault(exercise.id, exercise)

@@ -95,7 +95,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def command(args: argparse.Namespace) -> int:
     # heavy: numpy, the hint pipeline and the session; not loaded to build the `tutor` parser
     from tutor.bench.quality.core import QualityConfig, run_quality
-    from tutor.bench.quality.report import table
+    from tutor.bench.quality.report import table  # heavy: as above
 
     config = QualityConfig(
         systems=args.systems,
