@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.runner import TestResult
-
 
 @dataclass(frozen=True)
 class PipelineConfig:
@@ -81,15 +79,3 @@ class Hint:
             "rejected": self.rejected,
             "notice": self.notice,
         }
-
-
-def failing_test(failure: TestResult) -> dict[str, Any]:
-    """The failing test as ``Hint.failing_test`` carries it (and the benchmark's judge is shown it)."""
-    return {
-        "call": failure.call,
-        "status": failure.status,
-        "expected": failure.expected,
-        "got": failure.got,
-        "message": failure.message,
-        "line": failure.line,
-    }

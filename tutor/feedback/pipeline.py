@@ -27,7 +27,7 @@ from tutor.feedback import analysis, prompts, syntax
 from tutor.feedback.explain import distinct_explanation
 from tutor.feedback.fallback import after_observation, analysis_hint, model_hint_reasons, observation
 from tutor.feedback.guard import check_hint
-from tutor.feedback.hint import Hint, PipelineConfig, failing_test
+from tutor.feedback.hint import Hint, PipelineConfig
 from tutor.feedback.repairs import (
     SEARCH_LIMITS,
     VALIDATION_LIMITS,
@@ -114,7 +114,7 @@ class HintPipeline(RepairSearch):
         self.on_stage("writing hint")
         hint = self._write_hint(exercise, code, context, failure, best)
         hint.repair_code = best.code if best else None
-        hint.failing_test = failing_test(failure)
+        hint.failing_test = failure.failing_test()
         hint.line = failure.line
         if best is not None:
             hint.repair_passed, hint.repair_source, hint.repair_distance = True, best.source, best.distance

@@ -118,6 +118,9 @@ def markdown(card: dict[str, Any]) -> str:
         f"Mutation kinds kept: {', '.join(f'{k} {v}' for k, v in card['mutation_kinds'].items()) or 'none'}.",
         "",
         "## Hint targets",
+        f"- Authored by the team (resources/train/hint-targets.md): {teacher.get('authored', 0)} pairs "
+        f"({teacher.get('authored_no_fix', 0)} also without the fix); {teacher.get('authored_refused', 0)} "
+        "refused by the teacher checks.",
         f"- Teacher: {teacher['model'] or 'none'}; answers {teacher['answers']} "
         f"({teacher['asked']} asked, {teacher['cached']} from the cache), accepted {teacher['accepted']} "
         f"(rate {teacher['acceptance_rate']}; {teacher['accepted_by_guard_and_facts']} passed the guard and the "
