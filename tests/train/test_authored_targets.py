@@ -12,6 +12,7 @@ import pytest
 from tutor.eval.splits import split_of, test_tasks
 from tutor.train.assembly import build_examples
 from tutor.train.authored import AuthoredError, AuthoredTarget, load_targets, pair_key
+from tutor.train.data_cli import main
 from tutor.train.teacher import ANSWER_SHAPE
 
 from .data_support import evens_pair, sum_of_evens
@@ -89,3 +90,22 @@ def test_a_target_the_teacher_checks_refuse_is_not_used() -> None:
     hints = [e for e in examples if e.kind == "hint"]
     assert [e.target_source for e in hints] == ["analysis"]
     assert stats.authored_refused == 1 and stats.authored == 0
+
+
+def test_a_build_uses_the_bundled_targets_by_default(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    assert (
+        main(["--out", str(out), "--teacher", "none", "--max-per-source", "3", "--seed", "11", "--json"]) == 0
+    )
+    card = json.loads((out / "card.json").read_text())
+    every = [
+        json.loads(line)
+        for name in ("train", "dev")
+        for line in (out / f"{name}.jsonl").read_text().splitlines()
+    ]
+    authored = [e for e in every if e["kind"] == "hint" and e["target_source"].startswith("authored:team:")]
+    assert card["teacher"]["authored"] >= 3 and len(authored) >= card["teacher"]["authored"]
+    assert any(e["fixed"] is None for e in authored) and any(e["fixed"] for e in authored)
+    targets = load_targets()
+    assert {e["answer"] for e in authored} <= {t.answer for t in targets.values()}
+    assert "Authored by the team" in (out / "card.md").read_text()
