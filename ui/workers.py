@@ -186,7 +186,7 @@ def _stop(worker: ModelWorker, thread: QThread) -> None:
     worker.cancel()
     thread.quit()
     thread.wait()  # the worker's slots end soon after a cancel; a QThread destroyed while running aborts Qt
-    if isinstance(worker.engine, ProcessEngine):
+    if worker.engine.capabilities().process:
         worker.engine.close()  # the engine process ends with the window
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from tutor.arena.battles import swap_rule, winner_of
@@ -22,7 +21,7 @@ from tutor.arena.judge import PROMPT_VERSION
 from tutor.arena.run import case_for
 from tutor.errors import UsageError
 from tutor.eval.agreement import agreement
-from tutor.eval.judge_labels import CheckConfig, ScoreFile, check_parser, lookup, read_labels_of
+from tutor.eval.judge_labels import CheckConfig, ScoreFile, lookup, run_check
 from tutor.eval.systems import SystemError, choose_judge, parse_system
 
 
@@ -181,16 +180,7 @@ def arena_text(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = check_parser("python -m tutor.arena.check", __doc__).parse_args(argv)
-    config = CheckConfig(args.judge, args.threads, args.fit, args.scores)
-    try:
-        rows = read_labels_of(Path(args.labels), "arena", "python -m tutor.bench.quality.judge_check")
-        result = check_arena(rows, config)
-    except UsageError as exc:
-        print(f"arena check: error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2) if args.json else arena_text(result))
-    return 0
+    return run_check(argv, ("python -m tutor.arena.check", __doc__ or "", "arena"), check_arena, arena_text)
 
 
 if __name__ == "__main__":

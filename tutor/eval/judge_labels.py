@@ -14,6 +14,8 @@ Items are looked up in the bundled sets by key; ``ScoreFile`` keeps a judge's ou
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,29 @@ def read_labels(path: Path) -> tuple[str, list[dict[str, Any]]]:
         if kind == "arena" and row["preference"] not in ("A", "B", "tie"):
             raise UsageError(f"{path}: line {number}: preference must be A, B or tie")
     return kind, rows
+
+
+def run_check(
+    argv: list[str] | None,
+    names: tuple[str, str, str],
+    check: Callable[[list[dict[str, Any]], CheckConfig], dict[str, Any]],
+    text: Callable[[dict[str, Any]], str],
+) -> int:
+    """A judge check's command line: ``names`` is (its command, its doc, the label kind); reads the labels, runs
+    ``check``, prints JSON or ``text``; a ``UsageError`` is one line and exit 2."""
+    command, doc, kind = names
+    other = {"quality": "python -m tutor.arena.check", "arena": "python -m tutor.bench.quality.judge_check"}[
+        kind
+    ]
+    args = check_parser(command, doc).parse_args(argv)
+    config = CheckConfig(args.judge, args.threads, args.fit, args.scores)
+    try:
+        result = check(read_labels_of(Path(args.labels), kind, other), config)
+    except UsageError as exc:
+        print(f"{ {'quality': 'judge_check', 'arena': 'arena check'}[kind] }: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else text(result))
+    return 0
 
 
 def read_labels_of(path: Path, kind: str, command: str) -> list[dict[str, Any]]:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tutor.bench.quality.judge import CRITERIA, JUDGE_VERSION, THRESHOLDS, Judge, decide
 from tutor.errors import UsageError
 from tutor.eval.agreement import agreement, fit_threshold
 from tutor.eval.items import Item
-from tutor.eval.judge_labels import CheckConfig, ScoreFile, check_parser, failing_test, lookup, read_labels_of
+from tutor.eval.judge_labels import CheckConfig, ScoreFile, failing_test, lookup, run_check
 from tutor.eval.systems import choose_judge, open_source
 from tutor.exercises import Exercise
 
@@ -123,16 +122,8 @@ def quality_text(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = check_parser("python -m tutor.bench.quality.judge_check", __doc__).parse_args(argv)
-    config = CheckConfig(args.judge, args.threads, args.fit, args.scores)
-    try:
-        rows = read_labels_of(Path(args.labels), "quality", "python -m tutor.arena.check")
-        result = check_quality(rows, config)
-    except UsageError as exc:
-        print(f"judge_check: error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2) if args.json else quality_text(result))
-    return 0
+    names = ("python -m tutor.bench.quality.judge_check", __doc__ or "", "quality")
+    return run_check(argv, names, check_quality, quality_text)
 
 
 if __name__ == "__main__":
