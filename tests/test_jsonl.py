@@ -38,3 +38,13 @@ def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
         write_jsonl(path, rows())
     assert read_jsonl(path) == [{"old": 1}]
     assert [p.name for p in tmp_path.iterdir()] == ["set.jsonl"]
+
+
+def test_a_written_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "shared.jsonl"
+    write_jsonl(path, [{"a": 1}])
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

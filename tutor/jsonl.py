@@ -16,6 +16,16 @@ from pathlib import Path
 from typing import Any
 
 
+def _read_umask() -> int:
+    """The process's umask (read once, at import: setting it to read it is not thread-safe)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 class JsonlError(ValueError):
     """A line of a JSONL file is not a JSON object; the message names the file and the line."""
 
@@ -58,6 +68,7 @@ def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
             for row in rows:
                 handle.write(dumps_row(row) + "\n")
                 count += 1
+        os.chmod(handle.name, 0o666 & ~_UMASK)  # a temporary file is private; the file it replaces is not
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
