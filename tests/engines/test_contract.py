@@ -88,11 +88,16 @@ def test_the_process_engine_can_batch_score_and_report_and_closes_twice(default_
 
 
 @pytest.mark.slow
-def test_answer_scores_through_the_process_match_the_native_engine(
-    default_model: Path, engine: NativeEngine
-) -> None:
-    inside = engine.answer_logprobs(JUDGE_PROMPT, ANSWERS)
-    outside = ProcessEngine()
+def test_answer_scores_through_the_process_match_the_native_engine(default_model: Path) -> None:
+    # like for like: both engines fresh (no KV cache reused from earlier calls) and on one thread each, so the
+    # same arithmetic runs on both sides of the process boundary
+    native = NativeEngine(threads=1)
+    native.load(default_model)
+    try:
+        inside = native.answer_logprobs(JUDGE_PROMPT, ANSWERS)
+    finally:
+        native.close()
+    outside = ProcessEngine(threads=1)
     outside.load(default_model)
     try:
         got = outside.answer_logprobs(JUDGE_PROMPT, ANSWERS)
