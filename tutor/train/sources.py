@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tutor.eval.build import build_quixbugs, build_refactory, read_rows
-from tutor.eval.items import Pair
+from tutor.eval.items import Item, Pair
 from tutor.eval.sets import load_set
 from tutor.eval.splits import dev_tasks, load_splits, refuse_test_items
 from tutor.exercises import Exercise, load_bundled, load_tasks
@@ -117,13 +117,21 @@ def _benchmark_pairs(name: str, folder: Path, limit: int, seed: int, out: Collec
         items, problems = build_quixbugs(folder, tasks=dev)
     out.notes += [f"{name}: left out {p}" for p in problems]
     out.tried[name] = len(items) + len(problems)
+    return _checked_pairs(name, items, exercises, limit, out, "a syntax error (no model is asked)")
+
+
+def _checked_pairs(
+    name: str, items: list[Item], exercises: dict[str, Exercise], limit: int, out: Collected, left_out: str
+) -> Iterator[Pair]:
+    """The items whose buggy program fails a test, with that first failing test, at most ``limit``; an item
+    that passes or does not parse is noted as left out (``left_out`` says why)."""
     kept = 0
     for item in items:
         if kept >= limit:
             return
         failure = first_failure(exercises[item.task], item.code)
         if failure is None:
-            out.notes.append(f"{name}: left out {item.task}/{item.name}: a syntax error (no model is asked)")
+            out.notes.append(f"{name}: left out {item.task}/{item.name}: {left_out}")
             continue
         kept += 1
         yield Pair(name, item.task, item.name, item.code, item.fix, item.kind or name, failure)
@@ -134,19 +142,9 @@ def _course_pairs(limit: int, out: Collected) -> Iterator[Pair]:
     dev = _dev_of("course")
     items, exercises = load_set("course")
     out.exercises.update({task: e for task, e in exercises.items() if task in dev})
-    chosen = [item for item in items if item.task in dev]
+    chosen = [replace(item, fix=item.fix.strip("\n") + "\n") for item in items if item.task in dev]
     out.tried["course"] = len(chosen)
-    kept = 0
-    for item in chosen:
-        if kept >= limit:
-            return
-        failure = first_failure(exercises[item.task], item.code)
-        if failure is None:
-            out.notes.append(f"course: left out {item.task}/{item.name}: it passes or does not parse")
-            continue
-        kept += 1
-        fix = item.fix.strip("\n") + "\n"
-        yield Pair("course", item.task, item.name, item.code, fix, item.kind or "course", failure)
+    return _checked_pairs("course", chosen, exercises, limit, out, "it passes or does not parse")
 
 
 def _dev_of(name: str) -> frozenset[str]:
