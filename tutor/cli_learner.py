@@ -65,6 +65,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
         engine,
         session.pipeline_config(repairs=args.repairs),
         on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
+        on_observation=(lambda text: print(text, file=sys.stderr)) if stream else None,
     )
     hint = pipeline.run(chosen, code)
     not_saved = ""

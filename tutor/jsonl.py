@@ -3,7 +3,8 @@
 ``read_jsonl`` returns the rows of a file (blank lines skipped); a line that is not a JSON object is a
 ``JsonlError`` naming the file and the line, never a traceback. ``iter_jsonl`` streams them. ``write_jsonl`` writes
 all rows at once through a temporary file, so a full disk or a kill never leaves half a file in its place;
-``append_jsonl`` adds rows to a log-like file (a cache, a label file) one line each.
+``append_jsonl`` adds rows to a log-like file (a cache, a label file) one line each. ``atomic_write_text`` is
+``write_jsonl``'s way of replacing a file, for any text (a JSON record).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def _read_umask() -> int:
@@ -57,23 +58,36 @@ def dumps_row(row: dict[str, Any]) -> str:
 
 def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
     """Replace ``path`` with these rows, atomically; returns how many were written."""
-    target = Path(path)
+    count = 0
+
+    def write(handle: IO[str]) -> None:
+        nonlocal count
+        for row in rows:
+            handle.write(dumps_row(row) + "\n")
+            count += 1
+
+    _replace(Path(path), write)
+    return count
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically (a reader sees the old file or the new one, never half)."""
+    _replace(Path(path), lambda handle: handle.write(text))
+
+
+def _replace(target: Path, write: Callable[[IO[str]], object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed into place
         "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
     )
-    count = 0
     try:
         with handle:
-            for row in rows:
-                handle.write(dumps_row(row) + "\n")
-                count += 1
+            write(handle)
         os.chmod(handle.name, 0o666 & ~_UMASK)  # a temporary file is private; the file it replaces is not
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
-    return count
 
 
 def append_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> None:

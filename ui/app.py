@@ -158,6 +158,8 @@ class SelfTest:
         offset = self.window.started - self.started
         if timings.first_token:
             self.result["first_hint_token_s"] = round(timings.first_token + offset, 3)
+        if timings.first_text:
+            self.result["first_text_after_request_s"] = round(timings.first_text - timings.hint_started, 3)
         self.result["hint_done_s"] = self._since_start()
         self.result["peak_rss_mb"] = memory_mb("VmHWM")
         self.result.update(

@@ -165,7 +165,7 @@ class HintFlow:
             )
             return
         report = self.last_report if self.last_report is not None and code == self.last_report_code else None
-        self.timings.hint_started, self.timings.first_token = self._now(), 0.0
+        self.timings.hint_started, self.timings.first_token, self.timings.first_text = self._now(), 0.0, 0.0
         self.hint_panel.start()
         self._hint_exercise = self.current.id
         self._hint_code = code
@@ -186,9 +186,16 @@ class HintFlow:
         self.hint_panel.show_stage(stage)
         self.stage_shown.emit(stage)
 
+    def _on_observation(self, text: str) -> None:
+        if not self.timings.first_text:
+            self.timings.first_text = self._now()
+        self.hint_panel.show_observation(text)
+
     def _on_token(self, piece: str) -> None:
         if not self.timings.first_token:
             self.timings.first_token = self._now()
+        if not self.timings.first_text:
+            self.timings.first_text = self.timings.first_token
         self.hint_panel.add_token(piece)
 
     def _on_hint_done(self, hint: Hint) -> None:

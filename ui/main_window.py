@@ -211,6 +211,7 @@ class MainWindow(QMainWindow, HintFlow):
         worker.failed.connect(self._on_model_failed)
         worker.stage.connect(self._on_stage)
         worker.token.connect(self._on_token)
+        worker.observation.connect(self._on_observation)
         worker.hint_done.connect(self._on_hint_done)
         worker.hint_failed.connect(self.hint_panel.show_failure)
 

@@ -15,5 +15,6 @@ class Timings:
     tests_runner_s: float = 0.0
     hint_started: float = 0.0
     first_token: float = 0.0
+    first_text: float = 0.0  # the first hint-pane text: the observation, else the first hint token
     hint_done: float = 0.0
     model_ready: float = 0.0

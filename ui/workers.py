@@ -90,6 +90,7 @@ class ModelWorker(QObject):
     failed = Signal(str)
     stage = Signal(str)
     token = Signal(str)
+    observation = Signal(str)  # the failing test in words, sent before any repair is tried
     hint_done = Signal(object)  # Hint
     hint_failed = Signal(str)
 
@@ -124,7 +125,11 @@ class ModelWorker(QObject):
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
         self._pipeline = HintPipeline(
-            self.engine, self.config, on_stage=self.stage.emit, on_token=self.token.emit
+            self.engine,
+            self.config,
+            on_stage=self.stage.emit,
+            on_token=self.token.emit,
+            on_observation=self.observation.emit,
         )
         try:
             self.hint_done.emit(self._pipeline.run(exercise, code, report))

@@ -64,8 +64,11 @@ def test_leaderboard_json_has_exactly_the_documented_shape(
         "consistency_calibrated",
         "position_bias_calibrated",
         "position_prior",
+        "trust",
     }
     assert data["judge"]["name"] == "judge-model"
+    # a judge never measured against people is said to be so, next to its numbers (tutor.eval.trust)
+    assert "judge-model" in data["judge"]["trust"] and "unverified" in data["judge"]["trust"]
     assert data["judge"]["consistency"] == 1.0 and data["judge"]["position_bias"] == 0.0
     assert data["judge"]["consistency_calibrated"] is None
     assert list(data["systems"]) == ["strong", "middle", "weak"]
@@ -76,6 +79,7 @@ def test_leaderboard_json_has_exactly_the_documented_shape(
     assert data["systems"]["strong"]["rank"] == 1
     page = html.read_text(encoding="utf-8")
     assert "data:image/png;base64,iVBOR" in page and "position bias" in page
+    assert "has not been measured against people" in page
 
 
 def test_teacher_votes_feed_the_board_and_the_kappa(

@@ -97,6 +97,8 @@ def test_hint_streams_with_stages_and_shows_explanation(qtbot, window: MainWindo
     assert hint.status == "hint" and window.hint_panel.view.toPlainText() == hint.hint
     assert stages[:3] == ["testing", "repairing", "writing hint"]
     assert window.timings.first_token > 0  # tokens reached the panel while the model wrote
+    # the failing test in words reached the panel first, before the repairs and the model's hint
+    assert 0 < window.timings.first_text < window.timings.first_token
     # the event loop kept ticking during the whole hint (one tick per 20 ms, allowing for a busy machine)
     assert len(ticks) >= 0.3 * hint.timings["total_s"] / 0.02
     assert not window.hint_panel.explanation.isVisible()

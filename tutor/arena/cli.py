@@ -175,6 +175,7 @@ def _table(result: Any, votes: str) -> str:
     )
     if stats["name"]:
         lines.append(f"judge {stats['name']}: {_judge_figures(stats)}")
+        lines.append(f"measured: {stats['trust']}")
     lines.append(
         f"judge vs teachers: kappa {_num(agreement) if agreement is None else f'{agreement:.2f}'} "
         f"on {shared} pairs both judged"

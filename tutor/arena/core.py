@@ -13,7 +13,7 @@ from typing import Any
 
 from tutor.arena.board import Board, from_judge, from_votes, judge_stats, kappa, leaderboard, read_battles
 from tutor.arena.calibration import calibrate
-from tutor.arena.judge import Judge
+from tutor.arena.judge import PROMPT_VERSION, Judge
 from tutor.arena.run import BATTLES_NAME, Progress, RunSummary, SharedCaches, generate_missing, run_battles
 from tutor.arena.votes import VoteFileError, export_votes, import_votes
 from tutor.errors import UsageError
@@ -21,6 +21,7 @@ from tutor.eval.cache import GenerationCache
 from tutor.eval.items import Item, SetError
 from tutor.eval.sets import choose_items, sample
 from tutor.eval.systems import System, SystemError, choose_judge, family_warnings, parse_systems
+from tutor.eval.trust import trust_line
 from tutor.exercises import Exercise
 from tutor.paths import user_data_dir
 from tutor.progress import ProgressStore
@@ -132,6 +133,7 @@ class BoardResult:
     def to_json(self) -> dict[str, Any]:
         keys = ("name", "consistency", "position_bias", "consistency_calibrated", "position_bias_calibrated")
         judge = {k: self.stats[k] for k in keys}
+        judge["trust"] = self.stats.get("trust", "")
         return {
             "systems": self.plain.systems,
             "judge": dict(judge, position_prior=self.stats["position_prior"]),
@@ -156,7 +158,9 @@ def board_data(config: BoardConfig, store: ProgressStore | None = None) -> Board
     plain = leaderboard(chosen, config.rounds, config.seed)
     controlled = leaderboard(chosen, config.rounds, config.seed, length_control=True)
     agreement, shared = kappa(judged, teacher)
-    return BoardResult(plain, controlled, judge_stats(records), agreement, shared)
+    stats = judge_stats(records)
+    stats["trust"] = trust_line("arena", stats["name"], PROMPT_VERSION) if stats["name"] else ""
+    return BoardResult(plain, controlled, stats, agreement, shared)
 
 
 def transfer_votes(action: str, path: Path, store: ProgressStore | None = None) -> dict[str, Any]:

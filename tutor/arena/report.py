@@ -88,7 +88,8 @@ shared where 95% intervals overlap &middot; length coefficient {fmt(controlled.l
 <li>pairs judged: {stats.get("pairs_judged", 0)}; decided by the leak guard: {stats.get("decided_by_guard", 0)};
 identical hints (a tie, not judged): {stats.get("identical_hints", 0)}</li>
 <li>time per judged battle (two verdicts): {fmt(stats.get("seconds_per_battle"), ".1f")} s</li>
-<li>agreement with teachers (Cohen's kappa): {fmt(kappa, ".2f")} on {shared} pairs both judged</li></ul>
+<li>agreement with teachers (Cohen's kappa): {fmt(kappa, ".2f")} on {shared} pairs both judged</li>
+<li>measured: {html.escape(stats.get("trust", ""))}</li></ul>
 </body></html>
 """
     path.write_text(page, encoding="utf-8")

@@ -101,6 +101,7 @@ def generate_row(source: HintSource, system: System, item: Item, exercise: Exerc
         "rejected": hint.rejected,
         **scores,
         "time_first_s": round(source.last_first_token_s, 3),
+        "time_text_s": round(source.last_first_text_s, 3),
         "time_total_s": round(timings.get("total_s", 0.0), 3),
         "model_s": round(model_s, 3),
         "bench_s": round(bench_s, 4),

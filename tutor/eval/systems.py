@@ -226,10 +226,12 @@ class HintSource:
         self.config = PipelineConfig(repairs=system.repairs, model_hint=model, model_repairs=model)
         self.last_repair: str | None = None
         self.last_first_token_s = 0.0
+        self.last_first_text_s = 0.0
 
     def hint(self, exercise: Exercise, code: str) -> Hint:
         """Run the pipeline; afterwards ``last_repair`` is the chosen repair's code (or None) and
-        ``last_first_token_s`` the seconds until the first hint text streamed (the total for a fallback hint)."""
+        ``last_first_token_s`` the seconds until the first hint text streamed (the total for a fallback hint),
+        ``last_first_text_s`` until the learner had any text: the observation, else as ``last_first_token_s``."""
         started = time.perf_counter()
         first: list[float] = []
 
@@ -237,10 +239,16 @@ class HintSource:
             if not first and piece.strip():
                 first.append(time.perf_counter() - started)
 
-        hint = HintPipeline(self.engine, self.config, on_token=on_token).run(exercise, code)
+        def on_observation(text: str) -> None:
+            observed.append(time.perf_counter() - started)
+
+        observed: list[float] = []
+        pipeline = HintPipeline(self.engine, self.config, on_token=on_token, on_observation=on_observation)
+        hint = pipeline.run(exercise, code)
         self.last_repair = hint.repair_code
         total = hint.timings.get("total_s", time.perf_counter() - started)
         self.last_first_token_s = first[0] if first and hint.source == "model" else total
+        self.last_first_text_s = observed[0] if observed else self.last_first_token_s
         return hint
 
     def info(self) -> dict[str, Any]:

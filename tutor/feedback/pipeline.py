@@ -4,6 +4,10 @@
     runner ─► passing repair with the least token edit distance ─► hint prompt (+ fix, + where it is) ─► grammar-
     shaped explanation + hint ─► leak guard ─► one regeneration ─► else the analysis hint, which is always true.
 
+What the learner sees first: as soon as the tests have run, the failing test in words (the observation, with
+the teacher's avoid-list applied) goes to ``on_observation``, before any repair is tried; the model's hint, when
+one comes, streams after it in the same place.
+
 The model is asked for a hint only when a repair passed (``model_hint_needs_repair``); its hint, a question about
 the change, is shown after the failing test in words (``fallback.observation``), as the analysis hint is.
 
@@ -52,6 +56,7 @@ __all__ = [
 
 StageCallback = Callable[[str], None]
 TokenCallback = Callable[[str], None]
+ObservationCallback = Callable[[str], None]
 
 
 class HintPipeline(RepairSearch):
@@ -64,15 +69,18 @@ class HintPipeline(RepairSearch):
         config: PipelineConfig | None = None,
         on_stage: StageCallback | None = None,
         on_token: TokenCallback | None = None,
+        on_observation: ObservationCallback | None = None,
     ) -> None:
         self.engine = engine
         self.config = config or PipelineConfig()
         self.on_stage = on_stage or (lambda stage: None)
         self.on_token = on_token or (lambda piece: None)
+        self.on_observation = on_observation or (lambda text: None)
         self._cancelled = threading.Event()
         self._timings: dict[str, float] = {}
         self._tokens: dict[str, int] = {}
         self._engine_error: EngineError | None = None
+        self._started = 0.0
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -80,7 +88,7 @@ class HintPipeline(RepairSearch):
 
     # -- the workflow ---------------------------------------------------------------------------------------
     def run(self, exercise: Exercise, code: str, report: TestReport | None = None) -> Hint:
-        started = time.perf_counter()
+        started = self._started = time.perf_counter()
         self._timings, self._tokens, self._engine_error = {}, {}, None
         hint = self._run(exercise, code, report)
         if self._engine_error is not None and hint.status == "hint":
@@ -106,6 +114,7 @@ class HintPipeline(RepairSearch):
             )
         failure = report.first_failure
         assert failure is not None
+        self._observe(failure, code, self._avoid(exercise))
         context = prompts.shared_context(exercise, code, failure)
         self.on_stage("repairing")
         best = self._best_repair(exercise, code, context, failure)
@@ -129,7 +138,7 @@ class HintPipeline(RepairSearch):
         fixed = best.code if best else None
         change = analysis.describe_change(code, fixed) if fixed else ""
         prompt = prompts.hint_prompt(context, fixed, change, self.engine.info().chat_template)
-        avoid = tuple(exercise.avoid) + tuple(self.config.avoid)
+        avoid = self._avoid(exercise)
         rejected: list[dict[str, Any]] = []
         ask_model = (
             self.config.model_hint
@@ -174,6 +183,19 @@ class HintPipeline(RepairSearch):
         hint = self.analysis_hint(failure, change, fixed, code, avoid)
         hint.rejected = rejected
         return hint
+
+    def _avoid(self, exercise: Exercise) -> tuple[str, ...]:
+        """The words hints must not use: the exercise's and the school's."""
+        return tuple(exercise.avoid) + tuple(self.config.avoid)
+
+    def _observe(self, failure: TestResult, code: str, avoid: tuple[str, ...]) -> None:
+        """Send the failing test in words to ``on_observation`` at once (the first text the learner reads). It
+        says only what the test result shows, so it is checked against the avoid-list, not against a fix that
+        does not exist yet."""
+        observed = observation(failure, None, code, avoid)
+        if observed:
+            self._timings["observation_s"] = time.perf_counter() - self._started
+            self.on_observation(observed)
 
     @staticmethod
     def analysis_hint(

@@ -30,7 +30,7 @@ class HintPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.running = False
-        self._streamed = ""
+        self._streamed = self._observed = ""
         self.policy_banner = _label(visible=False)
         self.policy_banner.setStyleSheet(BANNER_STYLE)
         self.policy_banner.setAccessibleName("School policy notice")
@@ -103,7 +103,7 @@ class HintPanel(QWidget):
     def start(self) -> None:
         self.running = True
         self.mark_stale(False)
-        self._streamed = ""
+        self._streamed = self._observed = ""
         self.view.clear()
         self.explanation.setVisible(False)
         self.explain_button.setEnabled(False)
@@ -118,9 +118,16 @@ class HintPanel(QWidget):
         self.stage.setText(STAGES.get(stage, stage))
         if stage == "rewriting hint":
             self._streamed = ""
-            self.view.clear()
+            self.view.setPlainText(self._observed)
+
+    def show_observation(self, text: str) -> None:
+        """What the failing test showed, in words: the first text of a hint, shown while repairs run."""
+        if self.running and not self._streamed:
+            self._observed = text
+            self.view.setPlainText(text)
 
     def add_token(self, piece: str) -> None:
+        """A piece of the model's hint as it streams (the first piece starts with the observation again)."""
         self._streamed += piece
         self.view.setPlainText(self._streamed)
 

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from tutor.bench.quality.cost import cost_table
-from tutor.bench.quality.judge import CRITERIA
+from tutor.bench.quality.judge import CRITERIA, JUDGE_VERSION
 from tutor.bench.quality.references import reference_table
 from tutor.eval.human import human_table
 from tutor.eval.stats import mean_interval, rounded
+from tutor.eval.trust import find, trust_line
 from tutor.jsonl import write_jsonl
 
 RATES = ("rpass", "localization", "conceal", "model_share")
@@ -97,6 +98,7 @@ def details(
     out: dict[str, Any] = {
         "warnings": warnings,
         "judge": judge,
+        "judge_trust": find("quality", judge, JUDGE_VERSION) if judge else None,
         "systems": {},
         "paired": {
             "items": len({r["item"] for r in both}),
@@ -125,6 +127,12 @@ def details(
             },
             "time_first_p50_s": rounded(
                 float(np.median([r["time_first_s"] for r in mine])) if mine else None, 2
+            ),
+            "time_text_p50_s": rounded(
+                float(np.median(texts))
+                if (texts := [r["time_text_s"] for r in mine if "time_text_s" in r])
+                else None,
+                2,
             ),
             "tok_s_median": rounded(
                 float(np.median([r["tok_s"] for r in mine if r["tok_s"]]))
@@ -170,7 +178,7 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     for name, e in extra.get("systems", {}).items():
         if e.get("engine_peak_rss_mb"):
             lines.append(
-                f"{name}: first hint token p50 {e['time_first_p50_s']} s, {e['tok_s_median']} tok/s, "
+                f"{name}: first text p50 {e.get('time_text_p50_s')} s, first hint token p50 {e['time_first_p50_s']} s, {e['tok_s_median']} tok/s, "
                 f"peak memory of its engine process {e['engine_peak_rss_mb']:.0f} MB"
             )
         share = e.get("bench_share_of_model_time")
@@ -182,6 +190,7 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     lines += [f"warning: {w}" for w in extra.get("warnings", [])]
     if summary.get("judge"):
         lines.append("HGood above is the judge's; people's labels are reported apart (--labels)")
+        lines.append(trust_line("quality", summary["judge"], JUDGE_VERSION))
     if extra.get("human"):
         lines += human_table(extra["human"])
     if extra.get("references"):
