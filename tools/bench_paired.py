@@ -2,8 +2,9 @@
 
 ``systems ROWS``: each pair of systems in one run, on the items all its systems answered (``--pair A B``,
 repeatable; by default the three pairs of the Qwen 0.5B fine-tune run). ``before-after OLD NEW``: each system
-both runs have, on the items both answered. ROWS is a run's ``rows.jsonl`` or ``rows.jsonl.gz``. Used by
-docs/bench-quality/qwen-fine-tune/ and docs/bench-quality/hint-rules/."""
+both runs have, on the items both answered. ROWS is a run's ``rows.jsonl`` or ``rows.jsonl.gz``; ``--labels
+FILE...`` adds ``human``, HGood by people's majority labels (``tutor bench label``), on the items labelled for both.
+Used by docs/bench-quality/qwen-fine-tune/, docs/bench-quality/hint-rules/ and docs/bench-quality-test-split/."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tutor.eval.human import majority, row_key
+from tutor.eval.labels import read_labels
 
 ROUNDS = 2000
 Rows = dict[str, dict[str, dict[str, Any]]]  # system -> item -> row
@@ -38,8 +42,22 @@ def load(path: Path) -> Rows:
     return by
 
 
+def with_people(by: Rows, label_files: Sequence[Path]) -> Rows:
+    """The rows with ``human``: the people's majority HGood of the row's hint (absent where not labelled)."""
+    people = majority(read_labels(label_files))
+    for rows in by.values():
+        for row in rows.values():
+            found = people.get(row_key(row))
+            if found is not None:
+                row["human"] = found["HGood"]
+    return by
+
+
 def value(row: dict[str, Any], metric: str) -> float:
-    """1.0 / 0.0 for a rate; HGood is the judge's verdict, NaN where the row was not judged."""
+    """1.0 / 0.0 for a rate; HGood is the judge's verdict, NaN where the row was not judged; ``human`` the
+    people's, NaN where the hint is not labelled."""
+    if metric == "human":
+        return float(row["human"]) if "human" in row else math.nan
     if metric == "hgood":
         verdict = row.get("judge")
         return float(bool(verdict.get("HGood"))) if verdict else math.nan
@@ -53,16 +71,19 @@ def interval(diffs: np.ndarray) -> tuple[float, float]:
     return float(means[50]), float(means[1949])
 
 
-def systems_table(by: Rows, pairs: Sequence[tuple[str, str]]) -> list[str]:
-    items = sorted(set.intersection(*[set(rows) for rows in by.values()]))
+def systems_table(by: Rows, pairs: Sequence[tuple[str, str]], metrics: Sequence[str] = ()) -> list[str]:
+    items = sorted(set.intersection(*[set(by[name]) for pair in pairs for name in pair]))
     lines = []
     for a, b in pairs:
         out = []
-        for metric in ["rpass", "localization", "model_share", "hgood"]:
+        for metric in metrics or ["rpass", "localization", "model_share", "hgood"]:
             diffs = np.array([value(by[a][i], metric) - value(by[b][i], metric) for i in items])
             diffs = diffs[~np.isnan(diffs)]
+            if not len(diffs):
+                out.append(f"{metric} n/a")
+                continue
             low, high = interval(diffs)
-            out.append(f"{metric} {diffs.mean():+.2f} [{low:+.2f}, {high:+.2f}]")
+            out.append(f"{metric} {diffs.mean():+.2f} [{low:+.2f}, {high:+.2f}] (n {len(diffs)})")
         lines.append(f"{a} - {b} (n={len(items)}): " + "; ".join(out))
     return lines
 
@@ -92,12 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     one = sub.add_parser("systems", help="pairs of systems within one run")
     one.add_argument("rows", type=Path, help="rows.jsonl or rows.jsonl.gz")
     one.add_argument("--pair", nargs=2, action="append", metavar=("A", "B"), help="A - B (repeatable)")
+    one.add_argument("--labels", nargs="+", type=Path, default=[], help="people's label files: adds human")
     two = sub.add_parser("before-after", help="each system in two runs, new - old")
     two.add_argument("old", type=Path)
     two.add_argument("new", type=Path)
     args = parser.parse_args(argv)
     if args.mode == "systems":
-        lines = systems_table(load(args.rows), [tuple(p) for p in args.pair] if args.pair else DEFAULT_PAIRS)
+        by = with_people(load(args.rows), args.labels) if args.labels else load(args.rows)
+        metrics = ["rpass", "localization", "model_share", "human"] if args.labels else []
+        lines = systems_table(by, [tuple(p) for p in args.pair] if args.pair else DEFAULT_PAIRS, metrics)
     else:
         lines = before_after_table(load(args.old), load(args.new))
     print("\n".join(lines))

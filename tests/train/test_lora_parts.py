@@ -245,7 +245,8 @@ def test_cli_errors_are_one_line(
 
 def test_the_recorded_command_keeps_zero_values_and_drops_unset_ones() -> None:
     """`--seed 0` is a seed, not "unset": the model card's command must reproduce the run as given."""
-    from tutor.train.cli import LORA_FLAGS, add_parser, command_line
+    from tutor.train.cli import LORA_FLAGS, add_parser
+    from tutor.train.cli_shared import command_line
 
     parser = argparse.ArgumentParser(prog="tutor")
     add_parser(parser.add_subparsers(dest="command"))

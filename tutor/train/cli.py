@@ -1,4 +1,5 @@
-"""``tutor train data|lora|export``: fine-tuning data, a LoRA adapter, and a Q4_K_M GGUF from it.
+"""``tutor train data|lora|prefer|export``: fine-tuning data, a LoRA adapter, preference tuning of it, and a GGUF
+from it.
 
 Registered in ``tutor.cli`` with ``add_parser(subparsers, common)``. ``lora`` and ``export`` need the ``.[train]``
 extra (torch, transformers, peft); without it they say so in one line. Errors are one line on stderr, exit 2.
@@ -12,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from tutor.errors import UsageError
-from tutor.train import data_cli
-
-TRAIN_EXTRA = "the training extra is not installed (pip install -e '.[train]'): "
+from tutor.train import data_cli, prefer_cli
+from tutor.train.cli_shared import TRAIN_EXTRA, command_line
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser | None = None) -> None:
     parents = [common] if common else []
     train = subparsers.add_parser("train", parents=parents, help="fine-tune a hint model (needs .[train])")
-    sub = train.add_subparsers(dest="train_command", required=True, metavar="{data,lora,export}")
+    sub = train.add_subparsers(dest="train_command", required=True, metavar="{data,lora,prefer,export}")
     _add_data(sub, common)
     _add_lora(sub, parents)
+    prefer_cli.add_parser(sub, parents)
     _add_export(sub, parents)
 
 
@@ -91,18 +92,6 @@ LORA_FLAGS = [
     "--seed", "--threads", "--precision", "--save-every", "--eval-every", "--patience", "--resume",
 ]  # fmt: skip
 EXPORT_FLAGS = ["--base", "--adapter", "--out", "--adapter-out", "--name", "--register"]
-
-
-def command_line(words: list[str], args: argparse.Namespace, flags: list[str]) -> list[str]:
-    """The command with every option spelled out (defaults included): what the model card records."""
-    line = ["tutor", *words]
-    for flag in flags:
-        value = getattr(args, flag.removeprefix("--").replace("-", "_"))
-        if value is True:
-            line.append(flag)
-        elif value is not None and value is not False and value != "":  # 0 is a value: `--seed 0`
-            line += [flag, str(value)]
-    return line
 
 
 def cmd_lora(args: argparse.Namespace) -> int:

@@ -107,51 +107,50 @@ def details(
         },
     }
     for name in systems:
-        mine = grouped.get(name, [])
-        sets: dict[str, list[dict[str, Any]]] = {}
-        for row in mine:
-            sets.setdefault(row["set"], []).append(row)
-        model_s = sum(r["model_s"] for r in mine)
-        bench_s = sum(r["bench_s"] for r in mine)
-        judged = [r["judge"] for r in mine if r.get("judge")]
-        out["systems"][name] = {
-            "n_judged": len(judged),
-            "intervals_95": intervals(mine, judge is not None),
-            "criteria": {
-                c: rounded(float(np.mean([j[c] for j in judged]))) if judged else None
-                for c in (*CRITERIA, "HGood")
-            },
-            "by_set": {
-                s: dict(system_summary(r, judge is not None), intervals_95=intervals(r, judge is not None))
-                for s, r in sets.items()
-            },
-            "time_first_p50_s": rounded(
-                float(np.median([r["time_first_s"] for r in mine])) if mine else None, 2
-            ),
-            "time_text_p50_s": rounded(
-                float(np.median(texts))
-                if (texts := [r["time_text_s"] for r in mine if "time_text_s" in r])
-                else None,
-                2,
-            ),
-            "tok_s_median": rounded(
-                float(np.median([r["tok_s"] for r in mine if r["tok_s"]]))
-                if any(r["tok_s"] for r in mine)
-                else None,
-                1,
-            ),
-            "completion_tokens_mean": rounded(
-                float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1
-            ),
-            "engine_peak_rss_mb": max(
-                (r["engine_peak_rss_mb"] for r in mine if r.get("engine_peak_rss_mb")), default=None
-            ),
-            "bench_share_of_model_time": rounded(bench_s / model_s) if model_s else None,
-            "bench_s": round(bench_s, 2),
-            "model_s": round(model_s, 2),
-            "cost_per_1000_hints": cost_table(mine, watts, kwh_price),
-        }
+        out["systems"][name] = _system_details(grouped.get(name, []), judge is not None, watts, kwh_price)
     return out
+
+
+def _median(values: list[float], digits: int) -> float | None:
+    return rounded(float(np.median(values)) if values else None, digits)
+
+
+def _system_details(
+    mine: list[dict[str, Any]], judged_run: bool, watts: float, kwh_price: float
+) -> dict[str, Any]:
+    """One system's figures beyond the summary: intervals, criteria, per set, times, tokens, memory, cost."""
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for row in mine:
+        sets.setdefault(row["set"], []).append(row)
+    model_s = sum(r["model_s"] for r in mine)
+    bench_s = sum(r["bench_s"] for r in mine)
+    judged = [r["judge"] for r in mine if r.get("judge")]
+    return {
+        "n_judged": len(judged),
+        "intervals_95": intervals(mine, judged_run),
+        "criteria": {
+            c: rounded(float(np.mean([j[c] for j in judged]))) if judged else None
+            for c in (*CRITERIA, "HGood")
+        },
+        "by_set": {
+            s: dict(system_summary(r, judged_run), intervals_95=intervals(r, judged_run))
+            for s, r in sets.items()
+        },
+        "time_first_p50_s": _median([r["time_first_s"] for r in mine], 2),
+        # the first text the learner reads (the failing test in words); runs before it was measured lack it
+        "time_text_p50_s": _median([r["time_text_s"] for r in mine if "time_text_s" in r], 2),
+        "tok_s_median": _median([r["tok_s"] for r in mine if r["tok_s"]], 1),
+        "completion_tokens_mean": rounded(
+            float(np.mean([r["completion_tokens"] for r in mine])) if mine else None, 1
+        ),
+        "engine_peak_rss_mb": max(
+            (r["engine_peak_rss_mb"] for r in mine if r.get("engine_peak_rss_mb")), default=None
+        ),
+        "bench_share_of_model_time": rounded(bench_s / model_s) if model_s else None,
+        "bench_s": round(bench_s, 2),
+        "model_s": round(model_s, 2),
+        "cost_per_1000_hints": cost_table(mine, watts, kwh_price),
+    }
 
 
 def write_outputs(
@@ -178,7 +177,8 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     for name, e in extra.get("systems", {}).items():
         if e.get("engine_peak_rss_mb"):
             lines.append(
-                f"{name}: first text p50 {e.get('time_text_p50_s')} s, first hint token p50 {e['time_first_p50_s']} s, {e['tok_s_median']} tok/s, "
+                f"{name}: {_first_text(e)}first hint token p50 {e['time_first_p50_s']} s, "
+                f"{e['tok_s_median']} tok/s, "
                 f"peak memory of its engine process {e['engine_peak_rss_mb']:.0f} MB"
             )
         share = e.get("bench_share_of_model_time")
@@ -196,6 +196,12 @@ def table(summary: dict[str, Any], extra: dict[str, Any]) -> str:
     if extra.get("references"):
         lines += reference_table(extra["references"])
     return "\n".join(lines)
+
+
+def _first_text(extra: dict[str, Any]) -> str:
+    """The first text's p50 (the failing test in words), for runs made since it is measured."""
+    found = extra.get("time_text_p50_s")
+    return "" if found is None else f"first text p50 {found} s, "
 
 
 def _line(name: str, s: dict[str, Any]) -> str:
