@@ -100,6 +100,7 @@ class SelfTest:
         window = self.window
         window.tests_shown.connect(self._on_tests)
         window.hint_shown.connect(self._on_hint)
+        window.first_text_shown.connect(lambda text: self._on_first_text())
         window.model_ready.connect(lambda info: self._maybe_hint())
         window.model.worker.failed.connect(lambda message: self._fail(f"model failed: {message}"))
         window.show()
@@ -179,6 +180,12 @@ class SelfTest:
             QTimer.singleShot(300, self._shoot_hint_and_models)
             return
         self.app.exit(0)
+
+    def _on_first_text(self) -> None:
+        """The hint pane's first text (the failing test in words), shot while the repairs still run."""
+        if "first_text_shown_s" not in self.result:
+            self.result["first_text_shown_s"] = self._since_start()
+            self._shoot("1b-first-text.png")
 
     def _shoot_hint_and_models(self) -> None:
         self._shoot("2-hint.png")

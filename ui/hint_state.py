@@ -98,6 +98,7 @@ class HintFlow:
     _closed: bool
     hint_shown: Any
     stage_shown: Any
+    first_text_shown: Any
 
     if TYPE_CHECKING:  # the window's own parts
 
@@ -190,6 +191,7 @@ class HintFlow:
         if not self.timings.first_text:
             self.timings.first_text = self._now()
         self.hint_panel.show_observation(text)
+        self.first_text_shown.emit(text)
 
     def _on_token(self, piece: str) -> None:
         if not self.timings.first_token:

@@ -53,6 +53,7 @@ class MainWindow(QMainWindow, HintFlow):
     hint_shown = Signal(object)  # Hint
     model_ready = Signal(object)  # EngineInfo
     stage_shown = Signal(str)  # a pipeline stage, once the UI shows it
+    first_text_shown = Signal(str)  # the failing test in words, once the hint pane shows it
     program_shown = Signal(object)  # a ProgramRun, once the Output pane shows it
 
     def __init__(

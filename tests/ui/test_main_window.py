@@ -249,6 +249,9 @@ def test_self_test_command_prints_timings_and_exits_zero(tmp_path: Path) -> None
     for key in ("window_shown_s", "test_results_shown_s", "first_hint_token_s", "hint_done_s"):
         assert data[key] > 0
     assert data["window_shown_s"] < data["test_results_shown_s"] < data["hint_done_s"]
+    # the failing test in words reached the hint pane before the model's first token
+    assert 0 < data["first_text_shown_s"] < data["first_hint_token_s"]
+    assert 0 < data["first_text_after_request_s"] < data["hint_done_s"] - data["hint_requested_s"]
 
 
 def test_no_display_gives_one_line_and_the_cli_equivalent() -> None:
