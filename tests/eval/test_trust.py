@@ -30,7 +30,7 @@ def test_a_recorded_quality_judge_is_found_and_described(tmp_path: Path) -> None
     assert found is not None and found["n"] == 40 and found["HGood"]["kappa"] == 0.21
     assert "people_kappa_hgood" in found  # the readers' own agreement is kept beside it
     line = trust.trust_line("quality", "judge-x", 5, path)
-    assert "kappa 0.21" in line and "accuracy 70%" in line and "not a stand-in" in line
+    assert "kappa 0.21" in line and "accuracy 70% on 40 hints" in line and "a rough screen only" in line
     assert trust.find("quality", "judge-x", 6, path) is None  # another judge version: not measured
     assert "unverified" in trust.trust_line("quality", "judge-x", 6, path)
 
@@ -38,6 +38,7 @@ def test_a_recorded_quality_judge_is_found_and_described(tmp_path: Path) -> None
 def test_recording_again_replaces_the_same_judge_and_keeps_others(tmp_path: Path) -> None:
     path = tmp_path / "trust.json"
     trust.record("quality", trust.quality_entry(_quality_result(0.1), Path("a.jsonl"), None), path)
+    assert "no better than chance" in trust.trust_line("quality", "judge-x", 5, path)
     other = dict(trust.quality_entry(_quality_result(0.5), Path("a.jsonl"), None), judge="judge-y")
     trust.record("quality", other, path)
     trust.record("quality", trust.quality_entry(_quality_result(0.6), Path("a.jsonl"), None), path)

@@ -19,7 +19,8 @@ from tutor.eval.sets import eval_dir
 from tutor.jsonl import atomic_write_text
 
 TRUST_NAME = "judge-trust.json"
-# a kappa below this is "slight" (Landis & Koch): the judge's numbers then say little about what people would say
+# Landis & Koch: below 0.2 "slight" (no use), below 0.4 "fair" (a rough screen), from 0.4 "moderate" and better
+SLIGHT_KAPPA = 0.2
 USEFUL_KAPPA = 0.4
 
 
@@ -107,16 +108,21 @@ def trust_line(kind: str, judge: str, version: int, path: Path | None = None) ->
         )
     kappa = entry["HGood"]["kappa"] if kind == "quality" else entry["kappa"]
     accuracy = entry["HGood"]["accuracy"] if kind == "quality" else entry["accuracy"]
-    verdict = (
-        "usable as a stand-in for people"
-        if kappa is not None and kappa >= USEFUL_KAPPA
-        else "not a stand-in for people: read its numbers as a rough screen only"
-    )
+    verdict = _verdict(kappa)
     ceiling = entry.get("people_kappa_hgood")
     people = f"; people agree with each other at kappa {ceiling:.2f}" if ceiling is not None else ""
     shown = "n/a" if kappa is None else f"{kappa:.2f}"
     return (
         f"the {kind} judge {judge} (v{version}) agrees with people on {what} at kappa {shown} (accuracy "
-        f"{accuracy:.0%}, {entry['n']} labelled {entry['labels']} {'hints' if kind == 'quality' else 'pairs'})"
-        f"{people}: {verdict}"
+        f"{accuracy:.0%} on {entry['n']} {'hints' if kind == 'quality' else 'pairs'} people labelled, "
+        f"{entry['labels']}){people}: {verdict}"
     )
+
+
+def _verdict(kappa: float | None) -> str:
+    """What a judge with this agreement can be used for (Landis & Koch's bands)."""
+    if kappa is None or kappa < SLIGHT_KAPPA:
+        return "no better than chance at telling good hints from bad; base no decision on its numbers"
+    if kappa < USEFUL_KAPPA:
+        return "a rough screen only; not a stand-in for people"
+    return "usable as a stand-in for people"
