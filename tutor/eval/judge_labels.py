@@ -67,8 +67,11 @@ def check_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--record",
-        action="store_true",
-        help="keep the figures in resources/eval/judge-trust.json, shown next to this judge's numbers",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="keep the figures (in resources/eval/judge-trust.json, or FILE), shown next to this judge's numbers",
     )
     parser.add_argument("--json", action="store_true")
     return parser
@@ -118,11 +121,16 @@ def run_check(
         print(f"{ {'quality': 'judge_check', 'arena': 'arena check'}[kind] }: error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2) if args.json else text(result))
-    if args.record:
+    if args.record is not None:
         found, rows = read_labels(path)
         people = rows if found == "human" else None
         entry = (trust.quality_entry if kind == "quality" else trust.arena_entry)(result, path, people)
-        print(f"recorded in {trust.record(kind, entry)}", file=sys.stderr)
+        if config.sample is not None:
+            entry["sample"] = {"n": config.sample, "seed": config.seed}
+        print(
+            f"recorded in {trust.record(kind, entry, Path(args.record) if args.record else None)}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -26,9 +26,14 @@ def test_quality_check_with_the_default_model(
     labels = tmp_path / "labels.jsonl"
     labels.write_text(_first("judge-labels.dev.jsonl", 2), encoding="utf-8")
     scores = tmp_path / "scores.jsonl"
+    trust_file = tmp_path / "trust.json"
     args = [str(labels), "--judge", "default", "--threads", "1", "--scores", str(scores), "--json", "--fit"]
-    assert main(args) == 0
+    assert main([*args, "--record", str(trust_file)]) == 0
     result = json.loads(capsys.readouterr().out)
+    # the figures are kept for the reports that show this judge's numbers (tutor.eval.trust)
+    (entry,) = json.loads(trust_file.read_text())["quality"]
+    assert entry["judge"] == "default" and entry["n"] == 2
+    assert entry["HGood"]["accuracy"] == result["frozen"]["HGood"]["accuracy"]
     assert result["kind"] == "quality" and result["judge"] == "default"
     for report in (result["frozen"], result["fitted_in_sample"]):
         assert report["n"] == 2
