@@ -1,5 +1,6 @@
 """``tutor train prefer`` (DPO with trl): the bundled preference pairs and their checks, the whole-task dev split,
-the llama.cpp token ids that replace trl's tokenizing, and one real DPO step on the default model (slow)."""
+the llama.cpp token ids that replace trl's tokenizing. One real DPO step from an SFT adapter is in
+``test_smoke.py`` (it reuses that module's trained adapter)."""
 
 from __future__ import annotations
 
@@ -76,41 +77,3 @@ def test_token_ids_are_the_sft_prompt_then_each_answer(default_model: Path) -> N
     assert found["chosen_ids"] == list(tokenizer.tokenize(completion.encode(), add_bos=False, special=True))
     assert found["rejected_ids"] != found["chosen_ids"]
     assert token_rows([row], base, tokenizer, len(found["prompt_ids"])) == []  # too long: left out
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(1200)
-def test_one_dpo_step_writes_an_adapter_export_takes(default_model: Path, tmp_path: Path) -> None:
-    pytest.importorskip("trl")
-    from safetensors.numpy import load_file
-
-    from tutor.cli import main
-    from tutor.train.export import locate_adapter
-
-    rows = sorted(_bundled(), key=lambda r: len(str(r["context"])))[:2]
-    pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    out = tmp_path / "dpo"
-    args = ["train", "prefer", "--base", str(default_model), "--pairs", str(pairs), "--out", str(out)]
-    args += [
-        "--max-steps",
-        "1",
-        "--batch-size",
-        "2",
-        "--accumulation",
-        "1",
-        "--dev-share",
-        "0",
-        "--threads",
-        "2",
-    ]
-    args += ["--lr", "1e-3", "--json"]
-    assert main(args) == 0
-    summary = json.loads((out / "train.json").read_text())
-    assert summary["stage"] == "dpo" and summary["steps"] == 1 and summary["data"]["train_pairs"] == 2
-    assert abs(summary["metrics"]["train_loss"] - 0.6931) < 0.01  # DPO starts at log 2: policy == reference
-    adapter, found = locate_adapter(out)
-    assert found["stage"] == "dpo"
-    weights = load_file(str(adapter / "adapter_model.safetensors"))
-    # LoRA's B starts at zero; one step moved it
-    assert any(abs(v).max() > 0 for k, v in weights.items() if "lora_B" in k)

@@ -148,3 +148,43 @@ def test_tokenizer_is_identical_to_the_base(run: dict[str, Any], default_model: 
             assert tuned.tokenize(text.encode(), add_bos=True, special=special) == ids, text
             assert tuned.detokenize(ids) == base.detokenize(ids)
     assert os.path.getsize(run["model"]) < 1.2 * os.path.getsize(default_model)
+
+
+def test_preference_tuning_starts_from_the_sft_adapter(run: dict[str, Any], default_model: Path) -> None:
+    """One DPO step (``tutor train prefer``) from the smoke run's adapter: the reference is that adapter, so the
+    first loss is log 2 exactly; the step moves the adapter, and the result sits where ``export`` looks."""
+    pytest.importorskip("trl")
+    from safetensors.numpy import load_file
+
+    from tutor.cli import main
+    from tutor.train.export import locate_adapter
+    from tutor.train.prefer import read_pairs
+    from tutor.train.prefer_cli import default_pairs
+
+    rows = sorted(read_pairs(default_pairs()), key=lambda r: len(str(r["context"])))[:2]
+    pairs = run["out"].parent / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = run["out"].parent / "dpo"
+    args = ["train", "prefer", "--base", str(default_model), "--sft", str(run["out"]), "--pairs", str(pairs)]
+    args += [
+        "--out",
+        str(out),
+        "--max-steps",
+        "1",
+        "--batch-size",
+        "2",
+        "--accumulation",
+        "1",
+        "--lr",
+        "1e-3",
+    ]
+    assert main([*args, "--dev-share", "0", "--threads", "2", "--json"]) == 0
+    summary = json.loads((out / "train.json").read_text())
+    assert summary["stage"] == "dpo" and summary["steps"] == 1 and summary["data"]["train_pairs"] == 2
+    assert abs(summary["metrics"]["train_loss"] - math.log(2)) < 1e-3  # policy == reference (the SFT adapter)
+    adapter, found = locate_adapter(out)
+    assert found["stage"] == "dpo" and found["sft"] == str(run["out"])
+    before = load_file(str(run["out"] / "adapter" / "adapter_model.safetensors"))
+    after = load_file(str(adapter / "adapter_model.safetensors"))
+    assert set(before) == set(after)  # the same adapter shape: export takes it as it takes lora's
+    assert any(abs(after[k] - before[k]).max() > 0 for k in before)
