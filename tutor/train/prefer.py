@@ -92,28 +92,28 @@ def split_by_task(rows: list[dict[str, Any]], share: float, seed: int) -> tuple[
     return [r for r in rows if r["task"] not in dev_tasks], [r for r in rows if r["task"] in dev_tasks]
 
 
-def _answer(text: str) -> str:
-    return text if text.endswith("\n") else text + "\n"
-
-
 def token_rows(rows: list[dict[str, Any]], base: BaseModel, tokenizer: Any, max_length: int) -> list[Any]:
-    """trl's tokenized form (``prompt_ids``, ``chosen_ids``, ``rejected_ids``) of each pair, by llama.cpp; a pair
-    longer than ``max_length`` is left out."""
+    """trl's tokenized form (``prompt_ids``, ``chosen_ids``, ``rejected_ids``) of each pair, rendered as
+    ``tutor train lora`` renders an example and tokenized by llama.cpp; a pair longer than ``max_length`` is left
+    out."""
+
+    def ids(text: str, bos: bool) -> list[int]:
+        return list(tokenizer.tokenize(text.encode("utf-8"), add_bos=bos, special=True))
+
     out = []
     for row in rows:
-        example = Example(
-            "hint", row.get("source", ""), row["task"], row["context"], row["chosen"], row["fixed"]
-        )
-        example = Example(**{**asdict(example), "change": row["change"]})
-        prompt, _ = render(example, base.chat_template, bos=base.bos, eos=base.eos)
-        end = base.eos if base.chat_template is not None else ""
-
-        def ids(text: str, bos: bool) -> list[int]:
-            return list(tokenizer.tokenize(text.encode("utf-8"), add_bos=bos, special=True))
-
-        prompt_ids = ids(prompt, True)
-        chosen = ids(_answer(row["chosen"]) + end, False)
-        rejected = ids(_answer(row["rejected"]) + end, False)
+        parts = (row.get("source", ""), row["task"], row["context"])
+        rendered = [
+            render(
+                Example("hint", *parts, answer, row["fixed"], row["change"]),
+                base.chat_template,
+                base.bos,
+                base.eos,
+            )
+            for answer in (row["chosen"], row["rejected"])
+        ]
+        prompt_ids = ids(rendered[0][0], True)
+        chosen, rejected = ids(rendered[0][1], False), ids(rendered[1][1], False)
         if len(prompt_ids) + max(len(chosen), len(rejected)) <= max_length:
             out.append({"prompt_ids": prompt_ids, "chosen_ids": chosen, "rejected_ids": rejected})
     return out
