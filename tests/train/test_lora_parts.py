@@ -21,13 +21,14 @@ from tutor.train.base_model import TrainError, llama_tokenizer, read_base
 from tutor.train.dataset import (
     IGNORE,
     Tokenized,
+    balance,
     batches,
     cached_tokens,
     data_hash,
     read_examples,
     tokenize,
 )
-from tutor.train.examples import render
+from tutor.train.examples import Example, render
 from tutor.train.gguf_meta import add_strings, read_strings, tokenizer_fields
 from tutor.train.model_card import build_card, markdown
 
@@ -87,6 +88,35 @@ def test_token_ids_are_cached_beside_the_data_and_remade_when_it_changes(
     (data / "train.jsonl").write_text("\n".join(lines[:2]) + "\n")
     fewer, _ = cached_tokens(data / "train.jsonl", base, 1024, tokenizer)
     assert calls == [1, 1, 1] and len(fewer) <= 2
+
+
+def test_balance_caps_each_task_and_kind_and_keeps_the_order() -> None:
+    examples = [Example("hint", "refactory", "q1", f"c{i}", "a") for i in range(10)]
+    examples += [Example("repair", "refactory", "q1", f"r{i}", "a") for i in range(4)]
+    examples += [Example("hint", "course", "t2", "only", "a")]
+    kept = balance(examples, 3, seed=5)
+    assert [e.kind for e in kept].count("hint") == 3 + 1 and [e.kind for e in kept].count("repair") == 3
+    assert [examples.index(e) for e in kept] == sorted(examples.index(e) for e in kept)  # the file's order
+    assert kept == balance(examples, 3, seed=5) and any(balance(examples, 3, s) != kept for s in range(6, 10))
+    assert balance(examples, 0, seed=5) == examples  # 0: every example
+    assert balance(examples, 10, seed=5) == examples
+
+
+def test_a_balanced_selection_is_cached_under_its_own_name(default_model: Path, tmp_path: Path) -> None:
+    base = read_base(str(default_model))
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    lines = (data / "train.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    more = [json.dumps({**first, "context": first["context"] + "\n" * n}) for n in (1, 2, 3)]  # one task, 4x
+    (data / "train.jsonl").write_text("\n".join(lines + more) + "\n")
+    every, _ = cached_tokens(data / "train.jsonl", base, 4096, lambda: llama_tokenizer(default_model))
+    some, _ = cached_tokens(data / "train.jsonl", base, 4096, lambda: llama_tokenizer(default_model), 1, 0)
+    assert len(every) == len(lines) + 3 and len(some) == len(lines)  # the task's 4 examples: 1 kept
+    names = sorted(p.name for p in (data / "tokens").rglob("*.jsonl"))
+    assert names == ["train.jsonl", "train.per-task-1-seed-0.jsonl"]
+    again, _ = cached_tokens(data / "train.jsonl", base, 4096, lambda: pytest.fail("tokenized twice"), 1, 0)
+    assert again == some
 
 
 def test_batches_cover_every_example_once_within_the_token_budget() -> None:

@@ -52,6 +52,13 @@ def _add_lora(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     lora.add_argument("--batch-tokens", type=int, default=1024, help="tokens per batch, padding included")
     lora.add_argument("--max-length", type=int, default=1024, help="longer examples are left out")
     lora.add_argument("--seed", type=int, default=0)
+    lora.add_argument(
+        "--max-per-task",
+        type=int,
+        default=0,
+        metavar="N",
+        help="at most N training examples of one task and kind, drawn with --seed (0: all)",
+    )
     lora.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     lora.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     lora.add_argument("--save-every", type=int, default=100, help="checkpoint every N steps")
@@ -89,7 +96,8 @@ def _add_export(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 LORA_FLAGS = [
     "--base", "--data", "--out", "--epochs", "--max-steps", "--lr", "--rank", "--batch-tokens", "--max-length",
-    "--seed", "--threads", "--precision", "--save-every", "--eval-every", "--patience", "--resume",
+    "--seed", "--max-per-task", "--threads", "--precision", "--save-every", "--eval-every", "--patience",
+    "--resume",
 ]  # fmt: skip
 EXPORT_FLAGS = ["--base", "--adapter", "--out", "--adapter-out", "--name", "--register"]
 
@@ -114,6 +122,7 @@ def cmd_lora(args: argparse.Namespace) -> int:
         batch_tokens=args.batch_tokens,
         max_length=args.max_length,
         seed=args.seed,
+        max_per_task=args.max_per_task,
         threads=args.threads,
         precision=args.precision,
         save_every=args.save_every,

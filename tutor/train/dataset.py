@@ -7,7 +7,8 @@ included, from examples of similar length.
 
 ``cached_tokens`` keeps the ids beside the data (``DATA/tokens/<base sha256>-<max length>/NAME.jsonl``, stamped with
 the sha256 of the examples file), so a second run skips llama.cpp, and a machine without llama.cpp (a GPU box) can
-train on a data folder tokenized elsewhere.
+train on a data folder tokenized elsewhere. ``balance`` caps how many examples one task gives (the Refactory dev
+set is one task with over a thousand programs): a balanced selection is cached under its own name.
 """
 
 from __future__ import annotations
@@ -89,18 +90,43 @@ def tokenize(examples: list[Example], base: BaseModel, tokenizer: Any, max_lengt
     return out
 
 
+def balance(examples: list[Example], max_per_task: int, seed: int) -> list[Example]:
+    """At most ``max_per_task`` examples of each (task, kind), drawn with ``seed``; the file's order is kept.
+    ``max_per_task`` 0 keeps every example."""
+    if max_per_task <= 0:
+        return examples
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, example in enumerate(examples):
+        groups.setdefault((example.task, example.kind), []).append(index)
+    rng = random.Random(seed)
+    kept: set[int] = set()
+    for key in sorted(groups):
+        members = groups[key]
+        kept.update(members if len(members) <= max_per_task else rng.sample(members, max_per_task))
+    return [example for index, example in enumerate(examples) if index in kept]
+
+
 def cached_tokens(
-    examples_file: Path, base: BaseModel, max_length: int, tokenizer: Callable[[], Any]
+    examples_file: Path,
+    base: BaseModel,
+    max_length: int,
+    tokenizer: Callable[[], Any],
+    max_per_task: int = 0,
+    seed: int = 0,
 ) -> tuple[list[Tokenized], int]:
-    """(token ids of the file's examples, how many were left out as too long), from the cache beside the data
-    when it was made from the same file for the same base and length; else tokenized with ``tokenizer()``
-    (llama.cpp's, made only when needed) and cached when the folder is writable."""
+    """(token ids of the file's examples, ``balance``d when ``max_per_task`` is set, and how many were left out
+    as too long), from the cache beside the data when it was made from the same file for the same base, length
+    and balance; else tokenized with ``tokenizer()`` (llama.cpp's, made only when needed) and cached when the
+    folder is writable."""
     source = hashlib.sha256(examples_file.read_bytes()).hexdigest()
-    cache = examples_file.parent / "tokens" / f"{base.sha256[:16]}-{max_length}" / examples_file.name
+    name = examples_file.name
+    if max_per_task > 0:
+        name = f"{examples_file.stem}.per-task-{max_per_task}-seed-{seed}{examples_file.suffix}"
+    cache = examples_file.parent / "tokens" / f"{base.sha256[:16]}-{max_length}" / name
     found = _read_cache(cache, source)
     if found is not None:
         return found
-    examples = read_examples(examples_file)
+    examples = balance(read_examples(examples_file), max_per_task, seed)
     items = tokenize(examples, base, tokenizer(), max_length)
     skipped = len(examples) - len(items)
     try:

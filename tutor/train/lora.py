@@ -58,6 +58,7 @@ class TrainConfig:
     eval_every: int = 50
     patience: int = 3
     dev_limit: int = 200
+    max_per_task: int = 0  # 0: every training example; else at most this many of one task and kind
     resume: bool = False
     progress: bool = True
     command: list[str] = field(default_factory=list)
@@ -127,7 +128,9 @@ class Trainer:
         train_path, dev_path = data_files(config.data)
         self.pad_id = self.base.eos_id
         tokenizer = _lazy(lambda: llama_tokenizer(self.base.path))
-        self.train_items, self.skipped = cached_tokens(train_path, self.base, config.max_length, tokenizer)
+        self.train_items, self.skipped = cached_tokens(
+            train_path, self.base, config.max_length, tokenizer, config.max_per_task, config.seed
+        )
         dev, dev_skipped = (
             cached_tokens(dev_path, self.base, config.max_length, tokenizer) if dev_path else ([], 0)
         )
