@@ -11,7 +11,6 @@ makes the human criteria undecided (not met): label first. Exit status 0 when ev
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from tools.bench_paired import Rows, interval, load, value, with_people
+from tutor.bench.quality.report import system_summary
 
 RATE_FLOORS = {"rpass": 0.60, "localization": 0.70, "model_share": 0.5, "conceal": 1.0}
-TIME_LIMITS_S = {"p50 hint time": (50, 5.0), "p90 hint time": (90, 9.0)}
 FIRST_TEXT_P50_S = 0.5
 ENGINE_PEAK_MB = 1200.0
 
@@ -59,37 +58,35 @@ def human_checks(by: Rows, candidate: str, others: Sequence[str]) -> list[Check]
     return checks
 
 
-def rate_checks(rows: dict[str, dict[str, Any]]) -> list[Check]:
+def figure_checks(rows: dict[str, dict[str, Any]]) -> list[Check]:
+    """The rate floors and the time and memory ceilings, on the figures the benchmark report prints for these rows
+    (``system_summary``; the first text's median and the engine's peak as its details compute them)."""
+    summary = system_summary(list(rows.values()), judged=False)
     checks = []
     for metric, floor in RATE_FLOORS.items():
-        rate = float(np.mean([value(row, metric) for row in rows.values()]))
-        met = rate >= floor - 1e-9
+        rate = summary[metric]
+        met = rate >= floor
         checks.append(
             Check(metric, f"{rate:.2f}", f">= {floor:.2f}", met, "" if met else f"{floor - rate:.2f}")
         )
-    return checks
+    texts = [row["time_text_s"] for row in rows.values() if row.get("time_text_s") is not None]
+    peaks = [row["engine_peak_rss_mb"] for row in rows.values() if row.get("engine_peak_rss_mb")]
+    ceilings = [
+        ("p50 hint time", summary["time_p50_s"], 5.0, "s"),
+        ("p90 hint time", summary["time_p90_s"], 9.0, "s"),
+        ("p50 first text", float(np.median(texts)) if texts else None, FIRST_TEXT_P50_S, "s"),
+        ("engine peak memory", max(peaks) if peaks else None, ENGINE_PEAK_MB, "MB"),
+    ]
+    return checks + [_at_most(*ceiling) for ceiling in ceilings]
 
 
-def time_checks(rows: dict[str, dict[str, Any]]) -> list[Check]:
-    totals = [float(row["time_total_s"]) for row in rows.values()]
-    checks = []
-    for name, (point, limit) in TIME_LIMITS_S.items():
-        seconds = float(np.percentile(totals, point))
-        met = seconds <= limit
-        checks.append(
-            Check(name, f"{seconds:.2f} s", f"<= {limit:g} s", met, "" if met else f"{seconds - limit:.2f} s")
-        )
-    texts = [float(row["time_text_s"]) for row in rows.values() if row.get("time_text_s") is not None]
-    first = float(np.percentile(texts, 50)) if texts else math.nan
-    met = bool(texts) and first <= FIRST_TEXT_P50_S
-    short = "" if met else (f"{first - FIRST_TEXT_P50_S:.2f} s" if texts else "not measured")
-    checks.append(Check("p50 first text", f"{first:.2f} s", f"<= {FIRST_TEXT_P50_S:g} s", met, short))
-    peaks = [float(row["engine_peak_rss_mb"]) for row in rows.values() if row.get("engine_peak_rss_mb")]
-    peak = max(peaks) if peaks else math.nan
-    met = bool(peaks) and peak <= ENGINE_PEAK_MB
-    short = "" if met else (f"{peak - ENGINE_PEAK_MB:.0f} MB" if peaks else "not measured")
-    checks.append(Check("engine peak memory", f"{peak:.0f} MB", f"<= {ENGINE_PEAK_MB:.0f} MB", met, short))
-    return checks
+def _at_most(name: str, figure: float | None, limit: float, unit: str) -> Check:
+    digits = 0 if unit == "MB" else 2
+    if figure is None:
+        return Check(name, "not measured", f"<= {limit:g} {unit}", False)
+    met = figure <= limit
+    missed = "" if met else f"{figure - limit:.{digits}f} {unit}"
+    return Check(name, f"{figure:.{digits}f} {unit}", f"<= {limit:g} {unit}", met, missed)
 
 
 def gate(by: Rows, candidate: str, default: str, analysis: str) -> list[Check]:
@@ -97,7 +94,7 @@ def gate(by: Rows, candidate: str, default: str, analysis: str) -> list[Check]:
     if candidate not in by:
         raise SystemExit(f"ship_gate: no rows of {candidate!r} (systems: {', '.join(sorted(by))})")
     rows = by[candidate]
-    return human_checks(by, candidate, [analysis, default]) + rate_checks(rows) + time_checks(rows)
+    return human_checks(by, candidate, [analysis, default]) + figure_checks(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,7 @@ def _run(tmp_path: Path, totals: list[float], label_all: bool = True) -> tuple[P
                     "hint": hint,
                     "rpass": n != 0,  # 3 of 4
                     "localization": n != 0,
+                    "redit": 1,
                     "model_share": n >= 2,  # 2 of 4
                     "conceal": True,
                     "time_total_s": total,
