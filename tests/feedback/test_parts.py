@@ -152,3 +152,24 @@ def test_failure_description_uses_the_test_and_no_solution() -> None:
     )
     text = analysis.describe_failure(test)
     assert "total([1, 2])" in text and "3" in text and "2" in text
+
+
+def test_guard_rejects_a_hint_about_the_hint_or_cut_off_in_a_quote() -> None:
+    """Seen on dev-split items: the model writes a sentence about the question it would ask, and stops inside it."""
+    cases = {
+        'A question could be "What does result hold after the loop on line 4?"': (
+            "talks about the hint, not the program"
+        ),
+        'A question to ask about this would be "What if result is replaced on line 4?': (
+            "talks about the hint, not the program"
+        ),
+        'What does result hold after line 4 runs for "3?': "is cut off inside a quotation",
+        "What does result hold after line 4 runs for \u201c3?": "is cut off inside a quotation",
+    }
+    for hint, expected in cases.items():
+        verdict = check_hint(hint, FIXED, BUGGY, focus=("line 4", "result"))
+        assert expected in verdict.reasons, (hint, verdict.reasons)
+    quoted = 'On line 4, does result keep the "running" total, or only the last number?'
+    assert check_hint(quoted, FIXED, BUGGY, focus=("line 4", "result")).ok
+    asking = "Which question would you ask about result on line 4 after each pass?"
+    assert check_hint(asking, FIXED, BUGGY, focus=("line 4", "result")).ok

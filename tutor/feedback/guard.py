@@ -2,8 +2,9 @@
 
 A hint fails when it contains a code block or inline code, any line of the fixed program, a word from the
 teacher's avoid-list, or when it only restates the task, repeats the instructions it was given (a small instruct
-model may answer "A question that points at the bug without giving any code would be..."), repeats itself, or
-is too vague to help. Each failure
+model may answer "A question that points at the bug without giving any code would be..."), talks about the hint
+instead of the program ("A question could be ..."), is cut off inside a quotation, repeats itself, or is too
+vague to help. Each failure
 comes with a reason, so the pipeline can regenerate once and then fall back to the analysis hint.
 """
 
@@ -21,6 +22,13 @@ _CODE_SIGNS = re.compile(
     r"```|`[^`]+`|^\s*(def|for|while|if|return|import)\b.*:\s*$|\bdef \w+\(|\bclass \w+|lambda\s"
     r"|\w\s*(==|!=|<=|>=|\+=|-=|\*=|//|\*\*)\s*\w|\w\[[^\]]*:[^\]]*\]|<[a-z_]+>",
     re.M,
+)
+# a sentence about the hint rather than the program (seen on dev-split items: 'A question could be "What if ...')
+_META = re.compile(
+    r"\b(?:a|one|another|the|my) (?:good |possible |helpful |useful |better )?(?:question|hint|nudge)"
+    r"(?: to ask)?(?: (?:about|for) (?:this|it|the \w+))?(?: here)? (?:could|would|might|should|can) be\b"
+    r"|\bhere(?:'s| is) (?:a|the|my|one) (?:hint|question)\b",
+    re.I,
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _CONCEPTS = {
@@ -89,6 +97,10 @@ def check_hint(
     if set(_ngrams(words, 4)) & set(_ngrams(_WORD.findall(normalise(instructions)), 4)):
         reasons.append("repeats the instructions")
     reasons += _wrong_lines(flat, learner_code, focus)
+    if _META.search(hint):
+        reasons.append("talks about the hint, not the program")
+    if _unclosed_quote(hint):
+        reasons.append("is cut off inside a quotation")
     if _repeats(words):
         reasons.append("repeats itself")
     if not _specific(words, flat, learner_code, facts, focus):
@@ -108,6 +120,11 @@ def _leaked_lines(flat_hint: str, fixed_code: str | None) -> list[str]:
         ):
             leaked.append(f"contains a line of the fixed program ({line.strip()[:40]!r})")
     return leaked
+
+
+def _unclosed_quote(text: str) -> bool:
+    """An odd number of double quotes, or more opening than closing curly ones: the text stops mid-quotation."""
+    return text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d")
 
 
 def _similar(a: str, b: str) -> bool:
