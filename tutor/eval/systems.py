@@ -7,7 +7,9 @@ A system is written ``MODEL[@ENGINE][,key=value...]``:
 - a catalog id (``qwen2.5-coder-0.5b-instruct-q4km``, or any unique prefix such as ``qwen2.5-coder-0.5b``);
 - a path to a ``.gguf`` file.
 
-``@native`` (the default) or ``@browser`` picks the engine; settings: ``k=N`` (model repair candidates, default 3).
+``@native`` (the default) or ``@browser`` picks the engine; settings: ``k=N`` (model repair candidates, default 3),
+``hint=analysis`` (the model only repairs; the learner reads the analysis hint built from its checked repair, with
+no model hint call: the "fine-tune's repairs with the analysis text" configuration).
 In a list (``--systems``) systems are separated by commas, and a ``key=value`` piece belongs to the system before
 it: ``analysis,qwen2.5-coder-0.5b@native,k=1,default`` is three systems.
 
@@ -51,6 +53,7 @@ from tutor.session import Session
 from tutor.system import memory_mb
 
 ENGINES = ("native", "browser")
+HINT_WRITERS = ("model", "analysis")  # who writes the hint's words
 _SETTING = re.compile(r"^(?P<key>[a-z_]+)=(?P<value>[^,@=]+)$")
 
 
@@ -65,6 +68,7 @@ class System:
     model: str
     engine: str = "native"
     repairs: int = 3
+    hint: str = "model"  # "analysis": the model repairs, the analysis hint says it
 
     @property
     def is_analysis(self) -> bool:
@@ -76,7 +80,8 @@ class System:
         if self.is_analysis:
             return "analysis"
         text = f"{self.model}@{self.engine}" if self.engine != "native" else self.model
-        return text if self.repairs == 3 else f"{text},k={self.repairs}"
+        text = text if self.repairs == 3 else f"{text},k={self.repairs}"
+        return text if self.hint == "model" else f"{text},hint={self.hint}"
 
     @property
     def family(self) -> str:
@@ -139,7 +144,7 @@ def parse_system(text: str) -> System:
     system = System(model=_resolve_model(model), engine=engine)
     for setting in settings:
         system = _apply(system, setting, text)
-    if system.is_analysis and (engine != "native" or system.repairs != 3):
+    if system.is_analysis and (engine != "native" or system.repairs != 3 or system.hint != "model"):
         raise SystemError("the analysis system takes no engine and no settings")
     return system
 
@@ -194,7 +199,11 @@ def _apply(system: System, setting: str, text: str) -> System:
         if not value.isdigit() or not 0 <= int(value) <= 10:
             raise SystemError(f"k must be a whole number from 0 to 10, not {value!r}")
         return replace(system, repairs=int(value))
-    raise SystemError(f"unknown setting {key!r} in {text!r} (known: k)")
+    if key == "hint":
+        if value not in HINT_WRITERS:
+            raise SystemError(f"hint must be one of {', '.join(HINT_WRITERS)}, not {value!r}")
+        return replace(system, hint=value)
+    raise SystemError(f"unknown setting {key!r} in {text!r} (known: k, hint)")
 
 
 # -- running a system ---------------------------------------------------------------------------------------------
@@ -223,7 +232,9 @@ class HintSource:
     def __init__(self, system: System, engine: Engine) -> None:
         self.system, self.engine = system, engine
         model = not system.is_analysis
-        self.config = PipelineConfig(repairs=system.repairs, model_hint=model, model_repairs=model)
+        self.config = PipelineConfig(
+            repairs=system.repairs, model_hint=model and system.hint == "model", model_repairs=model
+        )
         self.last_repair: str | None = None
         self.last_first_token_s = 0.0
         self.last_first_text_s = 0.0

@@ -83,3 +83,20 @@ def test_cache_resumes_and_survives_a_cut_line(tmp_path: Path) -> None:
 def test_item_key_changes_with_the_code() -> None:
     assert item_key("t", "n", "a = 1") != item_key("t", "n", "a = 2")
     assert item_key("t", "n", "a = 1") == item_key("t", "n", "a = 1")
+
+
+def test_hint_analysis_setting_keeps_the_model_repairs_and_drops_its_hint_call(tmp_path: Path) -> None:
+    """`hint=analysis`: the fine-tune's repairs with the analysis text (issue 24's fallback configuration)."""
+    from tutor.eval.systems import HintSource, _NoModel
+
+    system = parse_system(f"{tmp_path}/ft.gguf,k=1,hint=analysis")
+    assert system.hint == "analysis" and system.repairs == 1
+    assert system.name == f"{tmp_path}/ft.gguf,k=1,hint=analysis" and parse_system(system.name) == system
+    config = HintSource(system, _NoModel()).config
+    assert config.model_repairs and not config.model_hint
+    plain = HintSource(parse_system(f"{tmp_path}/ft.gguf"), _NoModel()).config
+    assert plain.model_repairs and plain.model_hint
+    with pytest.raises(SystemError, match="hint must be one of"):
+        parse_system(f"{tmp_path}/ft.gguf,hint=teacher")
+    with pytest.raises(SystemError, match="takes no engine and no settings"):
+        parse_system("analysis,hint=analysis")
