@@ -20,6 +20,7 @@ from typing import Any
 
 from tutor import __version__, cli_bench, cli_course, cli_doctor, cli_learner, cli_models
 from tutor.cli_bench import SPEED_SUITES
+from tutor.engines.blas_guard import steer_openblas
 from tutor.errors import UsageError
 
 Extension = Callable[[Any, argparse.ArgumentParser], None]
@@ -79,6 +80,7 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, extend: Extension | None = None) -> int:
+    steer_openblas()  # before anything imports numpy: its OpenBLAS on CPUs without AVX2
     parser = build_parser(extend)
     args, unknown = parser.parse_known_args(argv)
     if unknown and getattr(args, "suite", None) in SPEED_SUITES:

@@ -47,7 +47,9 @@ def test_this_build_is_portable_and_loads_the_best_variant_here() -> None:
 
 
 def greedy(model: Path, prefix: list[str]) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # a machine image made on a newer CPU may name numpy's OpenBLAS kernels (a CI machine had this very value):
+    # on an older CPU the tutor must replace it (tutor.engines.blas_guard), or `import numpy` dies with SIGILL
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_CORETYPE": "Haswell"}
     result = subprocess.run(
         [
             *prefix,
@@ -90,3 +92,31 @@ def test_same_greedy_tokens_on_emulated_older_cpus(default_model: Path) -> None:
         assert "AVX512F" not in flags and (cpu != "Nehalem" or "AVX2" not in flags), flags
         assert emulated["cpu"]["code_path"] in variants, (cpu, emulated["cpu"])
         assert emulated["generation"]["text"] == host["generation"]["text"], (cpu, emulated["generation"])
+
+
+@pytest.mark.skipif(
+    platform.machine() != "x86_64" or not shutil.which("qemu-x86_64"),
+    reason="needs an x86-64 host and Debian's qemu-user",
+)
+def test_openblas_is_never_told_to_run_kernels_the_cpu_lacks() -> None:
+    """On a CPU without AVX (Nehalem) a Haswell (or SandyBridge) value becomes Nehalem and numpy imports; a CPU
+    with AVX2 keeps it; a value the CPU can run is kept everywhere."""
+    pytest.importorskip("llama_cpp")
+    script = "from tutor.engines.blas_guard import steer_openblas; print(steer_openblas()); import numpy"
+    cases = [
+        ("Nehalem", "Haswell", "Nehalem"),
+        ("Nehalem", "SandyBridge", "Nehalem"),
+        ("Nehalem", "Prescott", "Prescott"),
+        ("Haswell-v4", "Haswell", "Haswell"),
+    ]
+    for cpu, given, expected in cases:
+        result = subprocess.run(
+            ["qemu-x86_64", "-cpu", cpu, sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_CORETYPE": given},
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, (cpu, given, result.stderr[-500:])
+        assert result.stdout.split() == [expected], (cpu, given, result.stdout)

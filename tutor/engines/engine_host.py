@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tutor.engines.base import EngineError, GenerationParams, Grammar
+from tutor.engines.blas_guard import steer_openblas
 from tutor.engines.native import NativeEngine
 
 
@@ -181,6 +182,7 @@ def _protocol_out() -> IO[str]:
 
 
 def main() -> int:
+    steer_openblas()  # before llama_cpp imports numpy: its OpenBLAS on CPUs without AVX2
     host = Host(_protocol_out())
     jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
