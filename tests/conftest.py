@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
 
 
+def _installed_models_dir() -> Path:
+    from tutor.paths import models_dir
+
+    return models_dir()
+
+
+# this machine's models folder, where packaging/install.sh prepared the built-in models (read before any test's
+# isolated_dirs points the data dir elsewhere; tests only read it)
+INSTALLED_MODELS = _installed_models_dir()
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -23,6 +34,10 @@ def isolated_dirs(
     base = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("TUTOR_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("TUTOR_CONFIG_DIR", str(base / "config"))
+    # the built-in default pinned to the embedded Gemma base (a real setting, as a school's policy can pin it): a
+    # test's empty data dir would otherwise make the shipped fine-tune, whose base comes from PyPI; the tests of
+    # the fine-tune itself lift the pin and use the one packaging/install.sh made (``shipped_finetune``)
+    monkeypatch.setenv("TUTOR_DEFAULT_MODEL", "gemma3-270m-q4km")
     yield base
     shutil.rmtree(base, ignore_errors=True)
 
@@ -50,6 +65,42 @@ def default_model(model_dir: Path) -> Path:
     from tutor.models.default_model import ensure_base_model
 
     return ensure_base_model(folder=model_dir)
+
+
+@pytest.fixture(scope="session")
+def installed_models() -> Path:
+    return INSTALLED_MODELS
+
+
+@pytest.fixture(scope="session")
+def finetune_base() -> Path:
+    """The shipped fine-tune's base (Qwen2.5 Coder 0.5B Instruct Q4_K_M) as packaging/install.sh installed it
+    from its carrier packages; a machine where the install did not run gets the command to run, not a skip."""
+    from tutor.models.carrier import is_installed, store_path
+    from tutor.models.catalog import find_entry, load_catalog
+
+    entry = next(e for e in load_catalog() if e.default)
+    base = find_entry(entry.base)
+    assert base is not None
+    assert is_installed(base, INSTALLED_MODELS), (
+        f"{base.id} is not installed in {INSTALLED_MODELS}: run `bash packaging/install.sh` (or `tutor models "
+        f"download {base.id} --from-packages`)"
+    )
+    return store_path(base, INSTALLED_MODELS)
+
+
+@pytest.fixture(scope="session")
+def shipped_finetune(finetune_base: Path, model_dir: Path) -> Path:
+    """The shipped fine-tune made the way the install makes it (``ensure_adapter_model``: its base, here from a
+    read-only shared folder as a school would provide it, merged with the adapter in resources/models, checked
+    against the catalog's sha256), in the session's model folder."""
+    from tutor.models.catalog import load_catalog
+    from tutor.models.default_model import Sources, ensure_adapter_model
+
+    entry = next(e for e in load_catalog() if e.default)
+    return ensure_adapter_model(
+        entry, folder=model_dir, sources=Sources(shared=(finetune_base.parent,), fetch=False)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     stream = not args.json and sys.stdout.isatty()
     pipeline = HintPipeline(
         engine,
-        session.pipeline_config(repairs=args.repairs),
+        session.pipeline_config(repairs=args.repairs, model_path=engine.info().model_path),
         on_stage=(lambda stage: print(f"[{stage}]", file=sys.stderr)) if stream else None,
         on_observation=(lambda text: print(text, file=sys.stderr)) if stream else None,
     )

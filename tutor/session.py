@@ -36,15 +36,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tutor.engines.base import Engine, EngineCrashed, EngineError
 from tutor.engines.select import Choice, choose, make_engine
 from tutor.errors import UsageError
 from tutor.exercises import Exercise, LoadResult, load_tasks
-from tutor.models.catalog import ram_warning
+from tutor.models.catalog import hint_writer_for, ram_warning
 from tutor.models.choice import ModelRefused, check_allowed, choose_model, store_for
-from tutor.models.default_model import DefaultModelError, ensure_default_model
+from tutor.models.default_model import (
+    DefaultModelError,
+    Sources,
+    builtin_ids,
+    ensure_builtin,
+    ensure_default_model,
+)
 from tutor.models.store import ModelStore, StoreError
 from tutor.packs import load_course
 from tutor.policy import Policy, load_policy
@@ -109,11 +115,19 @@ def authorized_model_file(path: Path | None = None) -> Path:
     return authorize_model(path or model_file(""))
 
 
-def model_file(path: str, progress: Callable[[int, int], None] | None = None) -> Path:
-    """The file of a chosen model: ``path`` itself, or the embedded default model (assembled on first use)."""
-    if path:
+def model_file(
+    path: str, progress: Callable[[int, int], None] | None = None, policy: Policy | None = None
+) -> Path:
+    """The file of a chosen model: ``path`` itself, a built-in model named by its catalog id (a school's policy
+    may pin one), or the default model ("": made on first use, from the school's shared folders where they hold
+    it, and fetching the fine-tune's base only where the policy allows downloads)."""
+    if path and path not in builtin_ids():
         return Path(path)
-    return ensure_default_model(progress)
+    policy = policy if policy is not None else load_policy()
+    sources = Sources(shared=tuple(Path(p) for p in policy.shared_folders), fetch=policy.downloads)
+    if path:
+        return ensure_builtin(path, progress, sources)
+    return ensure_default_model(progress, sources=sources)
 
 
 def exercise_in(result: LoadResult, exercise_id: str) -> Exercise:
@@ -248,7 +262,9 @@ class Session:
             for kind, text in (("note", chosen.note), ("warning", chosen.warning)):
                 if text:
                     say(kind, text)
-            path = self.authorize_model(model_file(chosen.path, progress))  # exam mode, the allowed list
+            path = self.authorize_model(
+                model_file(chosen.path, progress, self.policy)
+            )  # exam mode, the allowed list
             choice = self.engine_choice(engine)
             say(
                 "engine",
@@ -317,11 +333,15 @@ class Session:
         state = sandbox_status()
         return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
 
-    def pipeline_config(self, repairs: int | None = None) -> PipelineConfig:
-        """The hint pipeline's settings with the school's avoid-list."""
+    def pipeline_config(self, repairs: int | None = None, model_path: str | Path = "") -> PipelineConfig:
+        """The hint pipeline's settings with the school's avoid-list, for the model in ``model_path``: a model
+        whose catalog entry says ``hint = "analysis"`` (the shipped fine-tune) repairs, and the learner reads the
+        analysis hint built from its checked repair."""
         from tutor.feedback import PipelineConfig  # heavy: the hint pipeline, only for the commands that hint
 
-        avoid = tuple(self.policy.avoid)
-        return (
-            PipelineConfig(avoid=avoid) if repairs is None else PipelineConfig(repairs=repairs, avoid=avoid)
-        )
+        settings: dict[str, Any] = {"avoid": tuple(self.policy.avoid)}
+        if repairs is not None:
+            settings["repairs"] = repairs
+        if model_path and hint_writer_for(Path(model_path).name) == "analysis":
+            settings["model_hint"] = False
+        return PipelineConfig(**settings)

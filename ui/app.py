@@ -170,6 +170,7 @@ class SelfTest:
             repair_passed=hint.repair_passed,
             engine=hint.engine.get("name"),
             model=hint.engine.get("model_name"),
+            model_file=Path(self.window.engine_info.model_path).name if self.window.engine_info else "",
         )
         if hint.status != "hint" or not hint.hint:
             self._fail(f"no hint came back (status {hint.status})")

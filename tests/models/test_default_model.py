@@ -70,6 +70,7 @@ def test_a_shipped_adapter_is_merged_once_checked_and_else_the_base_is_used(
 
     from .test_merge import write_adapter
 
+    monkeypatch.delenv("TUTOR_DEFAULT_MODEL")  # the tests' pin to the Gemma base (conftest) lifted
     adapter = tmp_path / "hints.lora.gguf"
     write_adapter(default_model, adapter)
     published = merge_adapter(

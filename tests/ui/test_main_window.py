@@ -254,6 +254,33 @@ def test_self_test_command_prints_timings_and_exits_zero(tmp_path: Path) -> None
     assert 0 < data["first_text_after_request_s"] < data["hint_done_s"] - data["hint_requested_s"]
 
 
+@pytest.mark.slow
+def test_the_first_command_starts_the_app_on_the_shipped_finetune(installed_models: Path) -> None:
+    """As the README's first command leaves it: this machine's data folder, where packaging/install.sh prepared the
+    models, and no pin; pip gets no index, so nothing can be fetched here."""
+    from tutor.models.catalog import load_catalog
+
+    entry = next(e for e in load_catalog() if e.default)
+    assert (installed_models / entry.file).is_file(), (
+        "run `bash packaging/install.sh`: it prepares the fine-tune"
+    )
+    tutor = Path(sys.executable).with_name("tutor")
+    env = {k: v for k, v in os.environ.items() if k not in ("TUTOR_DATA_DIR", "TUTOR_DEFAULT_MODEL")}
+    result = subprocess.run(
+        [str(tutor), "app", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env={**env, "QT_QPA_PLATFORM": "offscreen", "PIP_NO_INDEX": "1"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["model_file"] == entry.file, (data, result.stderr[-1000:])
+    assert data["hint_source"] == "analysis"  # the fine-tune repairs; the analysis text says it
+    assert 0 < data["first_text_shown_s"] <= data["hint_done_s"]
+
+
 def test_no_display_gives_one_line_and_the_cli_equivalent() -> None:
     tutor = Path(sys.executable).with_name("tutor")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}

@@ -9,7 +9,8 @@ A system is written ``MODEL[@ENGINE][,key=value...]``:
 
 ``@native`` (the default) or ``@browser`` picks the engine; settings: ``k=N`` (model repair candidates, default 3),
 ``hint=analysis`` (the model only repairs; the learner reads the analysis hint built from its checked repair, with
-no model hint call: the "fine-tune's repairs with the analysis text" configuration).
+no model hint call: the "fine-tune's repairs with the analysis text" configuration) or ``hint=model``; without the
+setting, the model's catalog entry says (the shipped fine-tune: ``analysis``; every other model: ``model``).
 In a list (``--systems``) systems are separated by commas, and a ``key=value`` piece belongs to the system before
 it: ``analysis,qwen2.5-coder-0.5b@native,k=1,default`` is three systems.
 
@@ -68,7 +69,16 @@ class System:
     model: str
     engine: str = "native"
     repairs: int = 3
-    hint: str = "model"  # "analysis": the model repairs, the analysis hint says it
+    hint: str = ""  # "analysis": the model repairs, the analysis hint says it; "": the catalog entry's own
+
+    @property
+    def hint_writer(self) -> str:
+        """Who writes the hint's words: the setting, else the model's catalog entry (the shipped fine-tune:
+        "analysis"), else "model"."""
+        if self.hint or self.is_analysis:
+            return self.hint or "analysis"
+        entry = self.catalog_entry()
+        return entry.hint if entry is not None else "model"
 
     @property
     def is_analysis(self) -> bool:
@@ -81,7 +91,7 @@ class System:
             return "analysis"
         text = f"{self.model}@{self.engine}" if self.engine != "native" else self.model
         text = text if self.repairs == 3 else f"{text},k={self.repairs}"
-        return text if self.hint == "model" else f"{text},hint={self.hint}"
+        return f"{text},hint={self.hint}" if self.hint else text
 
     @property
     def family(self) -> str:
@@ -144,7 +154,7 @@ def parse_system(text: str) -> System:
     system = System(model=_resolve_model(model), engine=engine)
     for setting in settings:
         system = _apply(system, setting, text)
-    if system.is_analysis and (engine != "native" or system.repairs != 3 or system.hint != "model"):
+    if system.is_analysis and (engine != "native" or system.repairs != 3 or system.hint):
         raise SystemError("the analysis system takes no engine and no settings")
     return system
 
@@ -233,7 +243,7 @@ class HintSource:
         self.system, self.engine = system, engine
         model = not system.is_analysis
         self.config = PipelineConfig(
-            repairs=system.repairs, model_hint=model and system.hint == "model", model_repairs=model
+            repairs=system.repairs, model_hint=model and system.hint_writer == "model", model_repairs=model
         )
         self.last_repair: str | None = None
         self.last_first_token_s = 0.0

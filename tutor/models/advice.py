@@ -20,7 +20,7 @@ from tutor import system
 from tutor.engines.base import EngineError
 from tutor.models import speed as speeds
 from tutor.models.catalog import HINT_BUDGET_S, CatalogEntry, load_catalog, recommend
-from tutor.models.default_model import DefaultModelError
+from tutor.models.default_model import DefaultModelError, default_description
 from tutor.models.speed import HINT_TOKENS, Reference, entry_bytes, estimate_tok_s, hint_seconds
 from tutor.models.store import StoreError
 from tutor.paths import user_data_dir
@@ -136,6 +136,7 @@ def measured_report(available: float) -> tuple[dict[str, Any], Advice, str]:
         "hint_tokens": HINT_TOKENS,
         "budget_s": HINT_BUDGET_S,
         "recommended": advice.entry.to_json(),
+        "default": default_description(),  # the built-in default here: the fine-tune, or Gemma where RAM is short
         "catalog": rows,
     }
     return data, advice, warning

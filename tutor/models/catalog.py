@@ -14,6 +14,9 @@ from tutor.models.download import Reference
 from tutor.paths import resources_dir
 
 RAM_MARGIN = 0.6  # recommend only models that need at most 60 % of the RAM that is available
+DEFAULT_RAM_SHARE = (
+    0.3  # the marked default needs at most 30 % of the machine's RAM, else the base is the default
+)
 HINT_BUDGET_S = 30.0  # recommend only models that would write a whole hint within this time here
 
 
@@ -42,6 +45,10 @@ class CatalogEntry:
     adapter: str = ""
     adapter_sha256: str = ""
     default: bool = False  # the model hints use unless the user or the school picks another (at most one)
+    # who writes the hint's words with this model: "model", or "analysis" (the model repairs, the learner reads the
+    # analysis hint built from its checked repair: the configuration the benchmark found best for the fine-tune)
+    hint: str = "model"
+    card: str = ""  # the model card, a file in resources/models (what it was trained on, how it measured)
 
     @property
     def reference(self) -> Reference:
@@ -76,6 +83,12 @@ def entries_for_file(filename: str, entries: list[CatalogEntry] | None = None) -
     return [e for e in (entries or load_catalog()) if e.file == filename]
 
 
+def hint_writer_for(filename: str, entries: list[CatalogEntry] | None = None) -> str:
+    """Who writes the hint's words with the model in this file: its catalog entry's ``hint`` ("model" for a file
+    the catalog does not know)."""
+    return next((e.hint for e in entries_for_file(filename, entries)), "model")
+
+
 def recommend(
     available_gb: float,
     entries: list[CatalogEntry] | None = None,
@@ -95,6 +108,17 @@ def recommend(
             return min(fitting, key=hint_seconds)
         fitting = fast
     return max(fitting, key=lambda e: (e.billions, e.source == "hub"))
+
+
+def default_for(total_gb: float, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
+    """The catalog's marked default (the shipped fine-tune) where memory allows it: it needs at most
+    ``DEFAULT_RAM_SHARE`` of the machine's RAM (1.2 GB: a 4 GB machine). None: the embedded base is the default
+    (a machine whose RAM is short, or a catalog that marks none). Total RAM, not free RAM, so the default does not
+    change from one start to the next."""
+    marked = next((e for e in (entries or load_catalog()) if e.default), None)
+    if marked is None or (total_gb and marked.ram_gb > total_gb * DEFAULT_RAM_SHARE):
+        return None
+    return marked
 
 
 def ram_warning(model_size_bytes: int, available_gb: float) -> str:

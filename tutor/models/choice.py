@@ -43,7 +43,8 @@ def store_for(policy: Policy, extra_shared: list[Path] | None = None) -> ModelSt
 
 
 def choose_model(policy: Policy, requested: str, store: ModelStore) -> tuple[str, str]:
-    """``(path or "" for the embedded model, note)``; raises ``ModelNotAllowed`` for a model the policy forbids
+    """``(path, note)``: the path, a built-in model's catalog id (the school pins the base or the fine-tune), or ""
+    for the default model; raises ``ModelNotAllowed`` for a model the policy forbids
     when it was asked for explicitly."""
     if requested:
         path = Path(requested)
@@ -52,8 +53,10 @@ def choose_model(policy: Policy, requested: str, store: ModelStore) -> tuple[str
     if policy.default_model:
         wanted = policy.default_model
         entry = find_entry(wanted)
-        if entry is not None and entry.source != "hub":
-            return "", ""
+        if (
+            entry is not None and entry.source != "hub"
+        ):  # a built-in model, made here (its id: ``model_file``)
+            return entry.id, f"the school's default model ({entry.name})"
         for model in store.list():
             if wanted in (model.id, model.path.name, model.path.stem) or (
                 entry and model.path.name == entry.file

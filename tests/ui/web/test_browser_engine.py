@@ -254,3 +254,27 @@ def test_browser_engine_hint_with_networking_cut_off(tmp_path: Path, default_mod
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["engine"]["name"] == "browser"
+
+
+@pytest.mark.slow
+def test_the_shipped_finetune_runs_in_the_page(qapp, shipped_finetune: Path) -> None:  # type: ignore[no-untyped-def]
+    """The default model where RAM allows (Q4_K_M with its fine-tuned matrices in Q8_0) loads in wllama and
+    writes the same greedy tokens as the native engine."""
+    from tutor.engines.native import NativeEngine
+    from ui.web.engine import BrowserEngine
+
+    params = GenerationParams(max_tokens=12, temperature=0.0, seed=1, repeat_penalty=1.0)
+    prompt = "def is_even(n):\n"
+    browser = BrowserEngine()
+    browser.load(shipped_finetune)
+    try:
+        assert browser.info().name == "browser" and "Qwen" in browser.info().model_name
+        in_page = browser.generate(prompt, params).collect()
+    finally:
+        browser.close()
+    native = NativeEngine()
+    native.load(shipped_finetune)
+    try:
+        assert in_page == native.generate(prompt, params).collect() and in_page.strip()
+    finally:
+        native.close()
