@@ -38,7 +38,11 @@ if [ "$check" = 1 ]; then
   offline=()
   unshare -n true 2>/dev/null && offline=(unshare -n)
   home=$(mktemp -d)
-  env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen "${offline[@]}" dist/offline-tutor/offline-tutor app --self-test
+  selftest=$(env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen "${offline[@]}" dist/offline-tutor/offline-tutor app --self-test)
+  echo "$selftest"
+  # the frozen app runs the default model it carries: the fine-tune where RAM allows, else the Gemma base
+  expected=$($py -c "from tutor.models.default_model import BASE_FILE, default_entry; e = default_entry(); print(e.file if e else BASE_FILE)")
+  echo "$selftest" | "$py" -c "import json, sys; d = json.load(sys.stdin); sys.exit(None if d['model_file'] == sys.argv[1] else f'the frozen app ran {d[\"model_file\"]}, not {sys.argv[1]}')" "$expected"
   echo "==> frozen browser engine (Qt WebEngine in the bundle): tutor doctor"
   env -i PATH="$PATH" HOME="$home" QT_QPA_PLATFORM=offscreen dist/offline-tutor/offline-tutor doctor --json \
     | "$py" -c "import json, sys; e = json.load(sys.stdin)['engines']; print(e); sys.exit('wllama' not in e['browser'])"
