@@ -218,8 +218,6 @@ class MainWindow(QMainWindow, HintFlow):
 
     def _on_model_ready(self, info: EngineInfo) -> None:
         self.engine_info = info
-        # who writes the hint's words depends on the model (the shipped fine-tune: the analysis, from its repair)
-        self.model.worker.config = self.session.pipeline_config(model_path=info.model_path)
         self.timings.model_ready = self._now()
         self.status_panel.show_ready(info)
         self.model_ready.emit(info)
