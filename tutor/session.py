@@ -34,9 +34,9 @@ a notice in its window):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tutor.engines.base import Engine, EngineCrashed, EngineError
 from tutor.engines.select import Choice, choose, make_engine
@@ -115,6 +115,20 @@ def authorized_model_file(path: Path | None = None) -> Path:
     return authorize_model(path or model_file(""))
 
 
+def model_sources(policy: Policy) -> Sources:
+    """Where a built-in model's files may come from under this policy: its shared folders; its base fetched only
+    where downloads are allowed."""
+    return Sources(shared=tuple(Path(p) for p in policy.shared_folders), fetch=policy.downloads)
+
+
+def config_for_model(config: PipelineConfig, model_path: str | Path) -> PipelineConfig:
+    """``config`` for the model in ``model_path``: one whose catalog entry says ``hint = "analysis"`` (the shipped
+    fine-tune) repairs, and the learner reads the analysis hint built from its checked repair."""
+    if model_path and hint_writer_for(Path(model_path).name) == "analysis":
+        return replace(config, model_hint=False)
+    return config
+
+
 def model_file(
     path: str, progress: Callable[[int, int], None] | None = None, policy: Policy | None = None
 ) -> Path:
@@ -123,8 +137,7 @@ def model_file(
     it, and fetching the fine-tune's base only where the policy allows downloads)."""
     if path and path not in builtin_ids():
         return Path(path)
-    policy = policy if policy is not None else load_policy()
-    sources = Sources(shared=tuple(Path(p) for p in policy.shared_folders), fetch=policy.downloads)
+    sources = model_sources(policy if policy is not None else load_policy())
     if path:
         return ensure_builtin(path, progress, sources)
     return ensure_default_model(progress, sources=sources)
@@ -334,14 +347,12 @@ class Session:
         return "" if state.available else _sentence(f"Your code runs without an OS sandbox: {state.reason}")
 
     def pipeline_config(self, repairs: int | None = None, model_path: str | Path = "") -> PipelineConfig:
-        """The hint pipeline's settings with the school's avoid-list, for the model in ``model_path``: a model
-        whose catalog entry says ``hint = "analysis"`` (the shipped fine-tune) repairs, and the learner reads the
-        analysis hint built from its checked repair."""
+        """The hint pipeline's settings with the school's avoid-list, for the model in ``model_path``
+        (``config_for_model``)."""
         from tutor.feedback import PipelineConfig  # heavy: the hint pipeline, only for the commands that hint
 
-        settings: dict[str, Any] = {"avoid": tuple(self.policy.avoid)}
-        if repairs is not None:
-            settings["repairs"] = repairs
-        if model_path and hint_writer_for(Path(model_path).name) == "analysis":
-            settings["model_hint"] = False
-        return PipelineConfig(**settings)
+        avoid = tuple(self.policy.avoid)
+        config = (
+            PipelineConfig(avoid=avoid) if repairs is None else PipelineConfig(repairs=repairs, avoid=avoid)
+        )
+        return config_for_model(config, model_path)

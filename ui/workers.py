@@ -11,7 +11,6 @@ import atexit
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
@@ -21,12 +20,11 @@ from tutor.engines.base import Engine, EngineError
 from tutor.engines.process import ProcessEngine
 from tutor.exercises import Exercise
 from tutor.feedback import HintPipeline, PipelineConfig
-from tutor.models.catalog import hint_writer_for
 from tutor.models.default_model import DefaultModelError
 from tutor.models.store import StoreError
 from tutor.runner import TestReport, run
 from tutor.saving import reason
-from tutor.session import model_file
+from tutor.session import config_for_model, model_file
 
 
 class _TestSignals(QObject):
@@ -100,9 +98,7 @@ class ModelWorker(QObject):
         super().__init__()
         self.engine: Engine = engine or ProcessEngine()  # llama.cpp in its own process
         self.config = PipelineConfig()  # the session's, with the school's avoid-list
-        # who writes the hint's words with the loaded model: its catalog entry (the shipped fine-tune: the analysis
-        # text, built from its checked repair)
-        self.model_writes_hint = True
+        self.model_path = ""  # the loaded model: its catalog entry says who writes the hint's words
         # the session's model check (``Session.authorize_model``), run on the very file that is loaded
         self.authorize: Callable[[Path], Path] | None = None
         self._pipeline: HintPipeline | None = None
@@ -122,7 +118,7 @@ class ModelWorker(QObject):
                 path = self.authorize(path)
             self.progress.emit(92, "Loading the model…")
             self.engine.load(path)
-            self.model_writes_hint = hint_writer_for(path.name) == "model"
+            self.model_path = str(path)
             self.progress.emit(100, "Model ready")
             self.ready.emit(self.engine.info())
         except (EngineError, DefaultModelError, StoreError, OSError) as exc:
@@ -130,7 +126,7 @@ class ModelWorker(QObject):
 
     @Slot(object, str, object)
     def hint(self, exercise: Exercise, code: str, report: TestReport | None) -> None:
-        config = self.config if self.model_writes_hint else replace(self.config, model_hint=False)
+        config = config_for_model(self.config, self.model_path)
         self._pipeline = HintPipeline(
             self.engine,
             config,

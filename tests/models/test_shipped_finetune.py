@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tutor.feedback import HintPipeline
-from tutor.models.catalog import default_for, find_entry, hint_writer_for, load_catalog
+from tutor.models.catalog import default_for, find_entry, hint_writer_for, load_catalog, marked_default
 from tutor.models.checksum import sha256_of
 from tutor.models.choice import choose_model
 from tutor.models.default_model import (
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def shipped():  # type: ignore[no-untyped-def]
-    return next(e for e in load_catalog() if e.default)
+    return marked_default()
 
 
 def test_the_catalog_ships_one_finetune_with_a_small_checked_adapter() -> None:

@@ -258,9 +258,9 @@ def test_self_test_command_prints_timings_and_exits_zero(tmp_path: Path) -> None
 def test_the_first_command_starts_the_app_on_the_shipped_finetune(installed_models: Path) -> None:
     """As the README's first command leaves it: this machine's data folder, where packaging/install.sh prepared the
     models, and no pin; pip gets no index, so nothing can be fetched here."""
-    from tutor.models.catalog import load_catalog
+    from tutor.models.catalog import marked_default
 
-    entry = next(e for e in load_catalog() if e.default)
+    entry = marked_default()
     assert (installed_models / entry.file).is_file(), (
         "run `bash packaging/install.sh`: it prepares the fine-tune"
     )

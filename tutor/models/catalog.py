@@ -110,12 +110,17 @@ def recommend(
     return max(fitting, key=lambda e: (e.billions, e.source == "hub"))
 
 
+def marked_default(entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
+    """The entry marked ``default = true`` (the shipped fine-tune), whatever this machine's RAM."""
+    return next((e for e in (entries or load_catalog()) if e.default), None)
+
+
 def default_for(total_gb: float, entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
     """The catalog's marked default (the shipped fine-tune) where memory allows it: it needs at most
     ``DEFAULT_RAM_SHARE`` of the machine's RAM (1.2 GB: a 4 GB machine). None: the embedded base is the default
     (a machine whose RAM is short, or a catalog that marks none). Total RAM, not free RAM, so the default does not
     change from one start to the next."""
-    marked = next((e for e in (entries or load_catalog()) if e.default), None)
+    marked = marked_default(entries)
     if marked is None or (total_gb and marked.ram_gb > total_gb * DEFAULT_RAM_SHARE):
         return None
     return marked

@@ -32,7 +32,7 @@ from tutor.models.carrier import (
     quick_pip_install,
     store_path,
 )
-from tutor.models.catalog import CatalogEntry, default_for, find_entry, load_catalog
+from tutor.models.catalog import CatalogEntry, default_for, find_entry, load_catalog, marked_default
 from tutor.models.checksum import CACHE_NAME, model_sha256
 from tutor.models.checksum import sha256_of as sha256_of  # re-exported: the default model's own check
 from tutor.paths import models_dir, resources_dir, user_data_dir
@@ -106,7 +106,7 @@ def ensure_builtin(model_id: str, progress: ByteProgress | None = None, sources:
 
 def default_description() -> dict[str, str]:
     """The default model's id, its card, who writes the hint's words with it, and why it is the default here."""
-    entry, marked = default_entry(), next((e for e in load_catalog() if e.default), None)
+    entry, marked = default_entry(), marked_default()
     if entry is None:
         why = "the embedded base"
         if marked is not None:
