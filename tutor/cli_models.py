@@ -132,7 +132,8 @@ def _recommend(args: argparse.Namespace, available: float) -> int:
     emit(
         args,
         data,
-        f"{advice.sentence()}: tutor models download {advice.entry.id}\n"
+        f"{advice.sentence()}: tutor models "
+        f"{'prepare' if advice.entry.source != 'hub' else 'download'} {advice.entry.id}\n"
         f"default model here: {default['id']} ({default['why']})",
     )
     return 0

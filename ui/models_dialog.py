@@ -126,12 +126,7 @@ class ModelsDialog(QDialog):
         active = Settings.load().model_path
         self.rows: list[tuple[CatalogEntry | None, LocalModel | None]] = []
         for listed in self.catalog:
-            installed = (
-                local.pop(listed.file, None)
-                if listed.source == "hub"
-                else local.pop(next((k for k, m in local.items() if m.source == "embedded"), ""), None)
-            )
-            self.rows.append((listed, installed))
+            self.rows.append((listed, local.pop(listed.file, None)))  # built-in or downloaded: by file name
         self.rows += [(None, model) for model in local.values()]
         self.table.setRowCount(len(self.rows))
         for row, (entry, model) in enumerate(self.rows):
@@ -158,7 +153,7 @@ class ModelsDialog(QDialog):
 
     def _status(self, entry: CatalogEntry | None, model: LocalModel | None, active: str) -> str:
         if model is not None:
-            is_active = str(model.path) == active or (not active and model.source == "embedded")
+            is_active = str(model.path) == active or (not active and model.id == "default")
             return (
                 "active" if is_active else ("installed" if not model.problem else f"damaged: {model.problem}")
             )

@@ -97,7 +97,8 @@ def recommend(
 ) -> CatalogEntry:
     """The largest model that needs at most ``RAM_MARGIN`` of the available RAM and, when ``hint_seconds`` (the
     hint time this machine would give, see ``tutor.models.speed``) is known, writes a hint within ``budget_s``;
-    when none is that fast, the fastest that fits (the embedded one at worst)."""
+    when none is that fast, the fastest that fits (the embedded one at worst). Of two the same size, the shipped
+    fine-tune (the catalog's marked default) wins."""
     entries = entries or load_catalog()
     fitting = [e for e in entries if e.ram_gb <= available_gb * RAM_MARGIN]
     if not fitting:
@@ -107,7 +108,7 @@ def recommend(
         if not fast:
             return min(fitting, key=hint_seconds)
         fitting = fast
-    return max(fitting, key=lambda e: (e.billions, e.source == "hub"))
+    return max(fitting, key=lambda e: (e.billions, e.default, e.source == "hub"))
 
 
 def marked_default(entries: list[CatalogEntry] | None = None) -> CatalogEntry | None:
